@@ -1,0 +1,151 @@
+/**
+ * Typed errors. Every error has a stable `code` and a message that says what to fix.
+ * Messages never contain message text, metadata values or SQL parameters: conversations are user data.
+ *
+ * The marker pattern (a `Symbol.for` key plus a static `isInstance`) follows the Vercel AI SDK, so
+ * checks survive two installed copies of this package.
+ */
+
+const marker = 'llm-context.error';
+const symbol = Symbol.for(marker);
+
+export type ErrorCode =
+  | 'invalid_input'
+  | 'invalid_budget'
+  | 'budget_too_small'
+  | 'not_found'
+  | 'conversation_exists'
+  | 'state_conflict'
+  | 'capability_absent'
+  | 'store_unavailable'
+  | 'store_error';
+
+export class LLMContextError extends Error {
+  private readonly [symbol] = true;
+  readonly code: ErrorCode;
+  /** True when retrying the same call may succeed (e.g. a dropped connection). */
+  readonly retryable: boolean;
+
+  constructor(options: { code: ErrorCode; message: string; retryable?: boolean; cause?: unknown }) {
+    super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'LLMContextError';
+    this.code = options.code;
+    this.retryable = options.retryable ?? false;
+  }
+
+  static isInstance(error: unknown): error is LLMContextError {
+    return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[symbol] === true;
+  }
+}
+
+/** Bad input: nothing was written. `field` is a path such as `messages[2].content[0].toolCallId`. */
+export class ValidationError extends LLMContextError {
+  readonly field: string;
+  constructor(options: { field: string; message: string; code?: 'invalid_input' | 'invalid_budget' }) {
+    super({ code: options.code ?? 'invalid_input', message: `${options.field}: ${options.message}` });
+    this.name = 'ValidationError';
+    this.field = options.field;
+  }
+  static override isInstance(error: unknown): error is ValidationError {
+    return LLMContextError.isInstance(error) && (error.code === 'invalid_input' || error.code === 'invalid_budget');
+  }
+}
+
+/** The budget cannot hold the fixed parts (system prompt, tools, current user turn). */
+export class BudgetTooSmallError extends LLMContextError {
+  readonly requiredTokens: number;
+  readonly availableTokens: number;
+  constructor(options: { requiredTokens: number; availableTokens: number; what: string }) {
+    super({
+      code: 'budget_too_small',
+      message: `The token budget (${options.availableTokens} tokens after reserveOutput) cannot hold ${options.what} (${options.requiredTokens} tokens). Raise budget.maxTokens, lower budget.reserveOutput, or shorten it.`,
+    });
+    this.name = 'BudgetTooSmallError';
+    this.requiredTokens = options.requiredTokens;
+    this.availableTokens = options.availableTokens;
+  }
+}
+
+export class NotFoundError extends LLMContextError {
+  constructor(options: { kind: 'conversation' | 'message' | 'memory'; id: string }) {
+    super({
+      code: 'not_found',
+      message: `No ${options.kind} with id ${JSON.stringify(truncateId(options.id))} in this scope (it may belong to another tenant or user, or have expired).`,
+    });
+    this.name = 'NotFoundError';
+  }
+}
+
+export class ConversationExistsError extends LLMContextError {
+  constructor(options: { id: string }) {
+    super({
+      code: 'conversation_exists',
+      message: `A conversation with id ${JSON.stringify(truncateId(options.id))} already exists. Pass ifExists: "return" to reuse it, or choose another id.`,
+    });
+    this.name = 'ConversationExistsError';
+  }
+}
+
+/** Optimistic concurrency failure on `updateState`. Re-read the conversation and retry. */
+export class StateConflictError extends LLMContextError {
+  readonly expectedVersion: number;
+  readonly actualVersion: number;
+  constructor(options: { expectedVersion: number; actualVersion: number }) {
+    super({
+      code: 'state_conflict',
+      message: `State version conflict: expected ${options.expectedVersion}, found ${options.actualVersion}. Re-read the conversation and apply your change to the current state.`,
+    });
+    this.name = 'StateConflictError';
+    this.expectedVersion = options.expectedVersion;
+    this.actualVersion = options.actualVersion;
+  }
+}
+
+/** The store does not have an optional capability (declared at creation, never discovered mid-call). */
+export class CapabilityError extends LLMContextError {
+  readonly capability: string;
+  constructor(options: { store: string; capability: string; hint: string }) {
+    super({ code: 'capability_absent', message: `[llm-context] [${options.store}] ${options.capability} is not available: ${options.hint}` });
+    this.name = 'CapabilityError';
+    this.capability = options.capability;
+  }
+}
+
+/** The backing server could not be reached or dropped the connection; nothing was acknowledged. Retryable. */
+export class StoreUnavailableError extends LLMContextError {
+  readonly store: string;
+  readonly operation: string;
+  constructor(options: { store: string; operation: string; cause?: unknown }) {
+    super({
+      code: 'store_unavailable',
+      retryable: true,
+      message: `[llm-context] [${options.store}] ${options.operation} failed: the server is unreachable or the connection was lost. Nothing was written; the call can be retried.`,
+      cause: options.cause,
+    });
+    this.name = 'StoreUnavailableError';
+    this.store = options.store;
+    this.operation = options.operation;
+  }
+}
+
+/** Any other backend failure, with the store and operation named (and the driver error as `cause`). */
+export class StoreError extends LLMContextError {
+  readonly store: string;
+  readonly operation: string;
+  constructor(options: { store: string; operation: string; detail: string; cause?: unknown; retryable?: boolean }) {
+    super({
+      code: 'store_error',
+      retryable: options.retryable ?? false,
+      message: `[llm-context] [${options.store}] ${options.operation} failed: ${options.detail}`,
+      cause: options.cause,
+    });
+    this.name = 'StoreError';
+    this.store = options.store;
+    this.operation = options.operation;
+  }
+}
+
+/** Ids are caller data too: echo only a bounded prefix. */
+function truncateId(id: string): string {
+  return id.length > 64 ? `${id.slice(0, 64)}…` : id;
+}

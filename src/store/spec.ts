@@ -1,0 +1,245 @@
+import type {
+  Conversation,
+  ConversationExport,
+  CreateConversationInput,
+  JsonObject,
+  Memory,
+  Message,
+  NewMemory,
+  NewMessage,
+  Page,
+  Scope,
+  Summary,
+  UpdateConversationInput,
+} from '../types.js';
+
+/**
+ * The store specification, version 1: a small structural interface every backend implements
+ * (in-memory, PostgreSQL/PGlite, Redis, tiered). Required methods cover conversations, atomic
+ * appends, paging, tail reads, summaries, export/import and erasure; optional capabilities are
+ * declared in {@link StoreCapabilities} when the store is created and never discovered mid-call.
+ *
+ * Rules every implementation follows (checked by `llm-context/testing`'s contract suite):
+ * - Every method takes a {@link Scope} and never reads or writes outside it. Ownership is exact
+ *   (`tenantId` and `userId ?? none` must both match); data outside the scope behaves as absent.
+ * - Expired conversations (`expiresAt <= now`) behave as absent for every read and write.
+ * - Writes are all-or-nothing; bad input throws a `ValidationError` and changes nothing.
+ * - Input validation uses the shared validators in `src/store/validate.ts`.
+ */
+export interface Store {
+  readonly specificationVersion: 'v1';
+  /** Short name used in error messages and reports, e.g. `memory`, `postgres`, `redis`. */
+  readonly name: string;
+  readonly capabilities: StoreCapabilities;
+
+  /**
+   * Creates a conversation. With `parentId`+`forkedFromSeq` use {@link Store.forkConversation} instead.
+   * @throws {ConversationExistsError} when the id exists in this scope and `ifExists` is `"error"` (the default).
+   *   With `ifExists: "return"` the existing conversation is returned unchanged.
+   *   An id taken in *another* scope also throws `ConversationExistsError` (ids are unique per tenant),
+   *   without revealing anything about the other conversation.
+   */
+  createConversation(scope: Scope, input: CreateConversationInput, options?: { ifExists?: 'error' | 'return' }): Promise<Conversation>;
+  getConversation(scope: Scope, conversationId: string): Promise<Conversation | null>;
+  /** Newest first by `updatedAt` (ties by id). Filters combine with AND. */
+  listConversations(scope: Scope, options?: ListConversationsOptions): Promise<Page<Conversation>>;
+  /** @throws {NotFoundError} */
+  updateConversation(scope: Scope, conversationId: string, patch: UpdateConversationInput): Promise<Conversation>;
+  /**
+   * Replaces `state` and increments `stateVersion`.
+   * @throws {StateConflictError} when `expectedVersion` is given and differs from the stored version.
+   * @throws {NotFoundError}
+   */
+  updateState(scope: Scope, conversationId: string, state: JsonObject, options?: { expectedVersion?: number }): Promise<Conversation>;
+  /** Deletes the conversation, its messages, summary and embeddings. Children (forks) are kept. Returns false when absent. */
+  deleteConversation(scope: Scope, conversationId: string): Promise<boolean>;
+  /**
+   * Creates a child conversation holding a copy of the parent's messages with `seq <= atSeq`
+   * (same ids and seqs), with `parentId` and `forkedFromSeq` set. Cost is O(copied messages), once.
+   * @throws {NotFoundError} when the parent is absent in this scope.
+   */
+  forkConversation(scope: Scope, parentId: string, options: { atSeq: number; input?: CreateConversationInput }): Promise<Conversation>;
+
+  /**
+   * Appends a batch atomically: assigns consecutive seqs after `lastSeq`, never interleaved with
+   * another batch. Idempotent by message id: a message whose id is already stored in the
+   * conversation is not written again and the stored version is returned in its place.
+   * With `dedupeByContentHash`, a batch whose roles and content hashes equal the newest stored
+   * messages (a retried write without ids) is not written again either.
+   * Refreshes a sliding TTL.
+   * @returns the stored messages in input order, and how many were newly written.
+   * @throws {NotFoundError} when the conversation is absent in this scope.
+   * @throws {ValidationError} for an empty batch or bad messages (nothing written).
+   */
+  appendMessages(scope: Scope, conversationId: string, messages: readonly NewMessage[], options?: AppendOptions): Promise<AppendResult>;
+  /** Pages through messages by seq. `order: "desc"` with `beforeSeq` walks back from the tail. */
+  listMessages(scope: Scope, conversationId: string, options: ListMessagesOptions): Promise<Message[]>;
+  /**
+   * Newest messages, in ascending seq order, until their `tokenCounts[encoding]` sum reaches
+   * `maxTokens` (the message that crosses the total is included, so the caller can see it and decide),
+   * or `maxMessages` are read. One round trip where the backend allows.
+   * Messages lacking a count for `encoding` count as 0 tokens here; the caller recounts them.
+   * @returns `reachedStart` true when no older message exists before the first returned one.
+   */
+  getTail(scope: Scope, conversationId: string, options: TailOptions): Promise<TailResult>;
+  /** Returns false when absent. Does not renumber: seqs are never reused. */
+  deleteMessage(scope: Scope, conversationId: string, messageId: string): Promise<boolean>;
+
+  getSummary(scope: Scope, conversationId: string): Promise<Summary | null>;
+  /**
+   * Compare-and-set on `coversThroughSeq`: writes only when the stored summary's `coversThroughSeq`
+   * equals `expectedCoversThroughSeq` (`null` = no summary stored yet).
+   * @returns `applied: false` and the current summary when another writer got there first.
+   */
+  putSummary(scope: Scope, conversationId: string, summary: Summary, options: { expectedCoversThroughSeq: number | null }): Promise<{ applied: boolean; current: Summary | null }>;
+
+  /** Lossless JSON of the conversation, its messages (ascending seq) and summary. */
+  exportConversation(scope: Scope, conversationId: string): Promise<ConversationExport>;
+  /**
+   * Recreates an exported conversation in `scope` (the export's own tenant/user are ignored), keeping ids, seqs,
+   * timestamps, token counts and hashes.
+   * @throws {ConversationExistsError} when the id is taken. @throws {ValidationError} for a malformed export.
+   */
+  importConversation(scope: Scope, data: ConversationExport): Promise<Conversation>;
+  /** Right to erasure: deletes every conversation, message, summary, memory and embedding of `scope.userId`. */
+  eraseUser(scope: Scope & { readonly userId: string }): Promise<ErasureResult>;
+
+  /** Lexical (full-text) search over message text, best first. Present when `capabilities.lexicalSearch`. */
+  searchMessages?(scope: Scope, options: MessageSearchOptions): Promise<MessageSearchHit[]>;
+  /** Embedding storage and nearest-neighbour search. Present when `capabilities.vectorSearch`. */
+  vectors?: VectorIndex;
+  /** Long-term memories. Present when `capabilities.memories`. */
+  memories?: MemoryStore;
+  /** Deletes up to `limit` expired conversations (with everything they own). Present when `capabilities.ttlSweep`. */
+  sweepExpired?(options?: { limit?: number }): Promise<number>;
+  /** Releases resources the store created itself (never a client the caller passed in). */
+  close?(): Promise<void>;
+}
+
+/** Capability flags; an absent capability carries the reason, naming what to install or pair with. */
+export interface StoreCapabilities {
+  readonly lexicalSearch: Capability;
+  readonly vectorSearch: Capability;
+  readonly memories: Capability;
+  readonly ttlSweep: Capability;
+}
+
+export type Capability = { readonly available: true } | { readonly available: false; readonly reason: string };
+
+export interface ListConversationsOptions {
+  readonly tag?: string;
+  readonly parentId?: string;
+  /** 1–1000, default 50. */
+  readonly limit?: number;
+  /** Opaque cursor from a previous page's `nextCursor`. */
+  readonly cursor?: string;
+}
+
+export interface AppendOptions {
+  readonly dedupeByContentHash?: boolean;
+}
+
+export interface AppendResult {
+  readonly messages: readonly Message[];
+  /** Messages newly written (the rest were already stored). */
+  readonly inserted: number;
+  readonly conversation: Conversation;
+}
+
+export interface ListMessagesOptions {
+  readonly order: 'asc' | 'desc';
+  /** Only messages with `seq > afterSeq`. */
+  readonly afterSeq?: number;
+  /** Only messages with `seq < beforeSeq`. */
+  readonly beforeSeq?: number;
+  /** 1–1000. */
+  readonly limit: number;
+}
+
+export interface TailOptions {
+  readonly maxTokens: number;
+  readonly encoding: string;
+  /** Only messages with `seq < beforeSeq` (to continue a tail read). */
+  readonly beforeSeq?: number;
+  /** Hard cap on messages read, default 1000. */
+  readonly maxMessages?: number;
+}
+
+export interface TailResult {
+  readonly messages: readonly Message[];
+  readonly reachedStart: boolean;
+}
+
+export interface ErasureResult {
+  readonly conversations: number;
+  readonly messages: number;
+  readonly memories: number;
+}
+
+export interface MessageSearchOptions {
+  readonly query: string;
+  /** Restrict to one conversation; otherwise every conversation in the scope. */
+  readonly conversationId?: string;
+  /** Only messages with `seq < beforeSeq` (with `conversationId`): skip what the window already holds. */
+  readonly beforeSeq?: number;
+  readonly tags?: readonly string[];
+  /** 1–100, default 10. */
+  readonly limit?: number;
+}
+
+export interface MessageSearchHit {
+  readonly message: Message;
+  /** Higher is better; comparable only within one result list. */
+  readonly score: number;
+}
+
+export interface EmbeddingRecord {
+  readonly kind: 'message' | 'memory';
+  /** Message id or memory id. */
+  readonly targetId: string;
+  /** Conversation of a message embedding. */
+  readonly conversationId?: string;
+  /** `seq` of a message embedding. */
+  readonly seq?: number;
+  /** Embedding model id; vectors of different models are never compared. */
+  readonly model: string;
+  readonly vector: readonly number[];
+  readonly contentHash: string;
+}
+
+export interface VectorSearchOptions {
+  readonly kind: 'message' | 'memory';
+  readonly model: string;
+  readonly vector: readonly number[];
+  readonly conversationId?: string;
+  readonly beforeSeq?: number;
+  readonly limit?: number;
+}
+
+export interface VectorHit {
+  readonly targetId: string;
+  readonly conversationId?: string;
+  readonly seq?: number;
+  /** Cosine similarity, -1..1. */
+  readonly score: number;
+}
+
+export interface VectorIndex {
+  upsert(scope: Scope, records: readonly EmbeddingRecord[]): Promise<void>;
+  search(scope: Scope, options: VectorSearchOptions): Promise<VectorHit[]>;
+  /** Which of these content hashes already have an embedding for `model` (the embedding cache). */
+  has(scope: Scope, options: { model: string; kind: 'message' | 'memory'; targetIds: readonly string[] }): Promise<Set<string>>;
+}
+
+export interface MemoryStore {
+  /** Inserts, or updates the memory with the same `key` in this scope (upsert). */
+  put(scope: Scope, memory: NewMemory): Promise<Memory>;
+  get(scope: Scope, id: string): Promise<Memory | null>;
+  /** Newest first by `updatedAt`. */
+  list(scope: Scope, options?: { tags?: readonly string[]; pinned?: boolean; limit?: number; cursor?: string }): Promise<Page<Memory>>;
+  /** @throws {NotFoundError} */
+  update(scope: Scope, id: string, patch: Partial<Pick<NewMemory, 'text' | 'tags' | 'pinned' | 'metadata' | 'tokenCounts' | 'contentHash'>>): Promise<Memory>;
+  delete(scope: Scope, id: string): Promise<boolean>;
+  /** Lexical search, best first. */
+  search(scope: Scope, options: { query: string; tags?: readonly string[]; limit?: number }): Promise<Array<{ memory: Memory; score: number }>>;
+}

@@ -1,0 +1,279 @@
+import { z } from 'zod';
+import { ValidationError } from '../errors.js';
+import type {
+  ConversationExport,
+  CreateConversationInput,
+  JsonObject,
+  NewMemory,
+  NewMessage,
+  Role,
+  Scope,
+  TtlPolicy,
+  UpdateConversationInput,
+} from '../types.js';
+
+/**
+ * Input validation shared by every store, run at the store boundary before anything is written,
+ * so a bad call throws a `ValidationError` (with the field path and the fix) and changes nothing.
+ *
+ * Strings must be well-formed UTF-16 without NUL characters: PostgreSQL `text`/`jsonb` cannot hold
+ * U+0000 and lone surrogates do not survive a UTF-8 round trip, so accepting them in one store
+ * and not another would break the "same behaviour on every backend" contract.
+ */
+
+/** Default per-message size limit: 1 MiB of UTF-8 JSON (content + metadata). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
+const MAX_ID_LENGTH = 256;
+const MAX_TAGS = 64;
+const MAX_TAG_LENGTH = 128;
+const MAX_JSON_DEPTH = 64;
+export const MAX_PAGE_LIMIT = 1000;
+
+const encoder = new TextEncoder();
+
+function fail(field: string, message: string): never {
+  throw new ValidationError({ field, message });
+}
+
+function checkString(field: string, value: unknown): string {
+  if (typeof value !== 'string') fail(field, 'must be a string');
+  if (value.includes('\u0000')) fail(field, 'must not contain NUL (U+0000) characters');
+  if (!value.isWellFormed()) fail(field, 'must be well-formed UTF-16 (no lone surrogates)');
+  return value;
+}
+
+/** Ids: 1–256 characters, no control characters. */
+export function validateId(field: string, value: unknown): string {
+  const id = checkString(field, value);
+  if (id.length === 0 || id.length > MAX_ID_LENGTH) fail(field, `must be 1–${MAX_ID_LENGTH} characters`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(id)) fail(field, 'must not contain control characters');
+  return id;
+}
+
+export function validateScope(scope: unknown): Scope {
+  if (typeof scope !== 'object' || scope === null) fail('scope', 'must be an object { tenantId, userId? }; use defaultScope() for a single-tenant app');
+  const { tenantId, userId } = scope as Record<string, unknown>;
+  validateId('scope.tenantId', tenantId);
+  if (userId !== undefined) validateId('scope.userId', userId);
+  return scope as Scope;
+}
+
+export function validateUserScope(scope: unknown): Scope & { userId: string } {
+  const checked = validateScope(scope);
+  if (checked.userId === undefined) fail('scope.userId', 'is required for this operation');
+  return checked as Scope & { userId: string };
+}
+
+export function validateConversationId(value: unknown): string {
+  return validateId('conversationId', value);
+}
+
+export function validateTags(field: string, value: unknown): readonly string[] {
+  if (!Array.isArray(value)) fail(field, 'must be an array of strings');
+  if (value.length > MAX_TAGS) fail(field, `must have at most ${MAX_TAGS} tags`);
+  value.forEach((tag, index) => {
+    const text = checkString(`${field}[${index}]`, tag);
+    if (text.length === 0 || text.length > MAX_TAG_LENGTH) fail(`${field}[${index}]`, `must be 1–${MAX_TAG_LENGTH} characters`);
+  });
+  return value as string[];
+}
+
+/** Checks that `value` is plain JSON: no `undefined`, functions, non-finite numbers, class instances, `__proto__` keys, or depth over 64. */
+export function validateJsonValue(field: string, value: unknown, depth = 0): void {
+  if (depth > MAX_JSON_DEPTH) fail(field, `must be nested at most ${MAX_JSON_DEPTH} levels deep`);
+  if (value === null || typeof value === 'boolean') return;
+  if (typeof value === 'string') {
+    checkString(field, value);
+    return;
+  }
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) fail(field, 'must be a finite number (NaN and Infinity are not JSON)');
+    return;
+  }
+  if (Array.isArray(value)) {
+    value.forEach((item, index) => validateJsonValue(`${field}[${index}]`, item, depth + 1));
+    return;
+  }
+  if (typeof value === 'object') {
+    const prototype = Object.getPrototypeOf(value);
+    if (prototype !== Object.prototype && prototype !== null) fail(field, 'must be a plain JSON object (not a class instance, Date, Map…)');
+    for (const key of Object.keys(value)) {
+      if (key === '__proto__') fail(field, 'must not have a "__proto__" key');
+      checkString(`${field} key`, key);
+      validateJsonValue(`${field}.${key}`, (value as Record<string, unknown>)[key], depth + 1);
+    }
+    return;
+  }
+  fail(field, `must be JSON (got ${typeof value})`);
+}
+
+export function validateJsonObject(field: string, value: unknown): JsonObject {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(field, 'must be a JSON object');
+  validateJsonValue(field, value);
+  return value as JsonObject;
+}
+
+export function validateTtl(field: string, value: unknown): TtlPolicy {
+  if (typeof value !== 'object' || value === null) fail(field, 'must be { seconds, mode: "sliding" | "fixed" }');
+  const { seconds, mode } = value as Record<string, unknown>;
+  if (typeof seconds !== 'number' || !Number.isSafeInteger(seconds) || seconds <= 0) fail(`${field}.seconds`, 'must be a positive integer (seconds)');
+  if (mode !== 'sliding' && mode !== 'fixed') fail(`${field}.mode`, 'must be "sliding" or "fixed"');
+  return value as TtlPolicy;
+}
+
+export function validateCreateConversation(input: unknown): CreateConversationInput {
+  if (typeof input !== 'object' || input === null) fail('input', 'must be an object');
+  const value = input as Record<string, unknown>;
+  if (value.id !== undefined) validateId('input.id', value.id);
+  if (value.title !== undefined) checkString('input.title', value.title);
+  if (value.tags !== undefined) validateTags('input.tags', value.tags);
+  if (value.state !== undefined) validateJsonObject('input.state', value.state);
+  if (value.metadata !== undefined) validateJsonObject('input.metadata', value.metadata);
+  if (value.ttl !== undefined) validateTtl('input.ttl', value.ttl);
+  return input as CreateConversationInput;
+}
+
+export function validateUpdateConversation(patch: unknown): UpdateConversationInput {
+  if (typeof patch !== 'object' || patch === null) fail('patch', 'must be an object');
+  const value = patch as Record<string, unknown>;
+  if (value.title !== undefined && value.title !== null) checkString('patch.title', value.title);
+  if (value.tags !== undefined) validateTags('patch.tags', value.tags);
+  if (value.metadata !== undefined) validateJsonObject('patch.metadata', value.metadata);
+  if (value.ttl !== undefined && value.ttl !== null) validateTtl('patch.ttl', value.ttl);
+  return patch as UpdateConversationInput;
+}
+
+const nonEmpty = z.string().min(1);
+const partSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('text'), text: z.string() }),
+  z.object({ type: z.literal('reasoning'), text: z.string() }),
+  z.object({ type: z.literal('file'), mediaType: nonEmpty, url: nonEmpty, filename: z.string().optional() }),
+  z.object({ type: z.literal('tool-call'), toolCallId: nonEmpty, toolName: nonEmpty, input: z.unknown() }),
+  z.object({ type: z.literal('tool-result'), toolCallId: nonEmpty, toolName: nonEmpty, output: z.unknown(), isError: z.boolean().optional() }),
+]);
+
+/** Which part types each role may carry (the AI SDK's `ModelMessage` rules). */
+const ALLOWED_PARTS: Record<Role, ReadonlySet<string>> = {
+  system: new Set(['text']),
+  user: new Set(['text', 'file']),
+  assistant: new Set(['text', 'file', 'reasoning', 'tool-call', 'tool-result']),
+  tool: new Set(['tool-result']),
+};
+
+function validateContent(field: string, role: Role, content: unknown): void {
+  if (typeof content === 'string') {
+    if (role === 'tool') fail(field, 'a tool message must be an array of tool-result parts (each with toolCallId and toolName)');
+    checkString(field, content);
+    return;
+  }
+  if (!Array.isArray(content)) fail(field, 'must be a string or an array of content parts');
+  if (role === 'tool' && content.length === 0) fail(field, 'a tool message needs at least one tool-result part');
+  content.forEach((part, index) => {
+    const partField = `${field}[${index}]`;
+    const parsed = partSchema.safeParse(part);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const path = issue && issue.path.length > 0 ? `.${issue.path.join('.')}` : '';
+      fail(`${partField}${path}`, `invalid content part (${issue?.message ?? 'unknown shape'}); parts are text, file, reasoning, tool-call {toolCallId, toolName, input}, tool-result {toolCallId, toolName, output}`);
+    }
+    const type = (part as { type: string }).type;
+    if (!ALLOWED_PARTS[role].has(type)) fail(partField, `a ${role} message cannot carry a ${type} part`);
+    validateJsonValue(partField, part);
+  });
+}
+
+export function validateRole(field: string, role: unknown): Role {
+  if (role !== 'system' && role !== 'user' && role !== 'assistant' && role !== 'tool') {
+    fail(field, 'must be one of system, user, assistant, tool');
+  }
+  return role;
+}
+
+/** Validates a batch about to be appended (non-empty, unique ids, every message well-formed and within the size limit). */
+export function validateNewMessages(messages: unknown, options: { maxMessageBytes?: number } = {}): readonly NewMessage[] {
+  const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  if (!Array.isArray(messages)) fail('messages', 'must be an array');
+  if (messages.length === 0) fail('messages', 'must not be empty (append at least one message)');
+  const ids = new Set<string>();
+  messages.forEach((message, index) => {
+    const field = `messages[${index}]`;
+    if (typeof message !== 'object' || message === null) fail(field, 'must be an object');
+    const value = message as Record<string, unknown>;
+    const id = validateId(`${field}.id`, value.id);
+    if (ids.has(id)) fail(`${field}.id`, 'is repeated within the batch');
+    ids.add(id);
+    const role = validateRole(`${field}.role`, value.role);
+    if (value.name !== undefined) validateId(`${field}.name`, value.name);
+    validateContent(`${field}.content`, role, value.content);
+    if (!(value.createdAt instanceof Date) || Number.isNaN(value.createdAt.getTime())) fail(`${field}.createdAt`, 'must be a valid Date');
+    validateJsonObject(`${field}.metadata`, value.metadata);
+    validateTags(`${field}.tags`, value.tags);
+    validateTokenCounts(`${field}.tokenCounts`, value.tokenCounts);
+    if (typeof value.contentHash !== 'string' || !/^[0-9a-f]{64}$/.test(value.contentHash)) fail(`${field}.contentHash`, 'must be a lowercase hex SHA-256');
+    const bytes = encoder.encode(JSON.stringify([value.content, value.metadata])).length;
+    if (bytes > maxBytes) fail(field, `is ${bytes} bytes; the limit is ${maxBytes} bytes (store large files by URL in a file part)`);
+  });
+  return messages as NewMessage[];
+}
+
+function validateTokenCounts(field: string, value: unknown): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(field, 'must be an object of encoding → count');
+  for (const [encoding, count] of Object.entries(value)) {
+    if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) fail(`${field}.${encoding}`, 'must be a non-negative integer');
+  }
+}
+
+export function validateNewMemory(memory: unknown): NewMemory {
+  if (typeof memory !== 'object' || memory === null) fail('memory', 'must be an object');
+  const value = memory as Record<string, unknown>;
+  validateId('memory.id', value.id);
+  if (value.key !== undefined) validateId('memory.key', value.key);
+  const text = checkString('memory.text', value.text);
+  if (text.trim().length === 0) fail('memory.text', 'must not be empty');
+  if (encoder.encode(text).length > DEFAULT_MAX_MESSAGE_BYTES) fail('memory.text', `must be at most ${DEFAULT_MAX_MESSAGE_BYTES} bytes`);
+  validateTags('memory.tags', value.tags);
+  if (typeof value.pinned !== 'boolean') fail('memory.pinned', 'must be a boolean');
+  if (value.source !== undefined) {
+    const source = value.source as Record<string, unknown>;
+    if (typeof source !== 'object' || source === null) fail('memory.source', 'must be { conversationId, messageIds }');
+    validateId('memory.source.conversationId', source.conversationId);
+    if (!Array.isArray(source.messageIds)) fail('memory.source.messageIds', 'must be an array of message ids');
+    source.messageIds.forEach((id, index) => validateId(`memory.source.messageIds[${index}]`, id));
+  }
+  validateJsonObject('memory.metadata', value.metadata);
+  validateTokenCounts('memory.tokenCounts', value.tokenCounts);
+  return memory as NewMemory;
+}
+
+/** A page size: an integer 1–1000. */
+export function validateLimit(field: string, value: unknown, fallback: number, max = MAX_PAGE_LIMIT): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > max) fail(field, `must be an integer from 1 to ${max}`);
+  return value;
+}
+
+/** A seq bound: a non-negative integer. */
+export function validateSeq(field: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) fail(field, 'must be a non-negative integer');
+  return value;
+}
+
+/** A search query: 1–4096 characters after trimming. */
+export function validateQuery(field: string, value: unknown): string {
+  const query = checkString(field, value);
+  if (query.trim().length === 0) fail(field, 'must not be empty');
+  if (query.length > 4096) fail(field, 'must be at most 4096 characters');
+  return query;
+}
+
+export function validateExport(data: unknown): ConversationExport {
+  if (typeof data !== 'object' || data === null) fail('data', 'must be an export object');
+  const value = data as Record<string, unknown>;
+  if (value.format !== 'llm-context.conversation/v1') fail('data.format', 'must be "llm-context.conversation/v1"');
+  validateJsonObject('data.conversation', value.conversation);
+  if (!Array.isArray(value.messages)) fail('data.messages', 'must be an array');
+  if (value.summary !== null) validateJsonObject('data.summary', value.summary);
+  return data as ConversationExport;
+}
