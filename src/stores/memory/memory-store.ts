@@ -447,7 +447,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
         lastSeq,
       };
       for (const field of ['title', 'parentId', 'forkedFromSeq', 'ttl', 'expiresAt'] as const) {
-        if (conversation[field] === undefined) delete (conversation as Record<string, unknown>)[field];
+        if (conversation[field] === undefined) delete (conversation as unknown as Record<string, unknown>)[field];
       }
       conversations.set(key(scope.tenantId, conversation.id), {
         conversation,

@@ -1,0 +1,67 @@
+import type { MessageUnit } from './tool-groups.js';
+import type { DroppedItem } from './report.js';
+
+export interface WindowSelection {
+  /** Kept units, ascending. */
+  readonly units: readonly MessageUnit[];
+  readonly tokens: number;
+  readonly dropped: readonly DroppedItem[];
+  /** True when selection stopped because it ran out of units (more history could still fit). */
+  readonly exhausted: boolean;
+}
+
+/**
+ * Picks the most recent units that fit `budget` tokens, newest first, whole units only.
+ *
+ * - Defective units (orphan tool result, unanswered tool call) are skipped: sending them makes
+ *   providers reject the request.
+ * - A unit larger than the whole window budget can never fit: it is dropped (`too-large`) and
+ *   older units are still considered. A unit that merely does not fit what is left ends the window.
+ * - The window then starts on a user turn where possible (older assistant/tool units before the
+ *   first kept user turn — or, with none, before the current user turn — are dropped,
+ *   `start-on-user`), as LangChain's `trimMessages({ startOn: "human" })` does.
+ */
+export function selectWindow(unitsAscending: readonly MessageUnit[], budget: number, options: { currentIsUser?: boolean } = {}): WindowSelection {
+  const kept: MessageUnit[] = [];
+  const dropped: DroppedItem[] = [];
+  let used = 0;
+  let exhausted = true;
+  for (let index = unitsAscending.length - 1; index >= 0; index -= 1) {
+    const unit = unitsAscending[index]!;
+    if (unit.defect) {
+      dropped.push(...unitDrops(unit, unit.defect));
+      continue;
+    }
+    if (unit.tokens > budget) {
+      dropped.push(...unitDrops(unit, 'too-large'));
+      continue;
+    }
+    if (used + unit.tokens > budget) {
+      exhausted = false;
+      break;
+    }
+    kept.push(unit);
+    used += unit.tokens;
+  }
+  kept.reverse();
+  let firstUser = kept.findIndex((unit) => unit.messages[0]!.role === 'user');
+  // No user turn among the older units: the current user turn is where the window starts.
+  if (firstUser === -1 && options.currentIsUser) firstUser = kept.length;
+  if (firstUser > 0) {
+    for (const unit of kept.splice(0, firstUser)) {
+      used -= unit.tokens;
+      dropped.push(...unitDrops(unit, 'start-on-user'));
+    }
+  }
+  return { units: kept, tokens: used, dropped, exhausted };
+}
+
+export function unitDrops(unit: MessageUnit, reason: DroppedItem['reason']): DroppedItem[] {
+  return unit.messages.map((message, index) => ({
+    section: 'recent' as const,
+    reason,
+    messageId: message.id,
+    seq: message.seq,
+    tokens: unit.messageTokens[index]!,
+  }));
+}

@@ -1,0 +1,56 @@
+import type { Store } from '../store/spec.js';
+import type { Tokenizer } from '../tokens/tokenizer.js';
+import type { Memory, Scope, Summary } from '../types.js';
+import type { RecallExcerpt } from './system-blocks.js';
+
+/**
+ * Where the optional sections of an assembled prompt come from. The manager calls each source
+ * with the section's cap; a source returns what it found (the planner still enforces the cap).
+ * A source that throws is reported and its section left empty: assembly never fails because a
+ * summarizer, embedder or search backend did.
+ */
+export interface SectionSources {
+  memories(args: MemorySourceArgs): Promise<{ pinned: readonly Memory[]; relevant: readonly Memory[]; note?: string }>;
+  summary(args: SummarySourceArgs): Promise<SummarySourceResult>;
+  recall(args: RecallSourceArgs): Promise<{ excerpts: readonly RecallExcerpt[]; note?: string }>;
+}
+
+export interface MemorySourceArgs {
+  readonly store: Store;
+  readonly scope: Scope;
+  readonly query: string;
+  readonly maxTokens: number;
+  readonly tokenizer: Tokenizer;
+  readonly signal?: AbortSignal;
+}
+
+export interface SummarySourceArgs {
+  readonly store: Store;
+  readonly scope: Scope;
+  readonly conversationId: string;
+  /** Oldest seq the window keeps verbatim: the summary should cover everything before it. */
+  readonly windowStartSeq: number;
+  readonly maxTokens: number;
+  readonly tokenizer: Tokenizer;
+  readonly signal?: AbortSignal;
+}
+
+export interface SummarySourceResult {
+  readonly summary: Summary | null;
+  readonly status: 'none' | 'used' | 'updated' | 'skipped' | 'failed' | 'timeout' | 'deferred';
+  readonly note?: string;
+}
+
+export interface RecallSourceArgs {
+  readonly store: Store;
+  readonly scope: Scope;
+  readonly conversationId: string;
+  readonly query: string;
+  /** Only messages older than this seq (the window holds the rest). */
+  readonly beforeSeq: number;
+  readonly maxTokens: number;
+  readonly tokenizer: Tokenizer;
+  readonly neighbours: { readonly before: number; readonly after: number };
+  readonly otherConversations: boolean;
+  readonly signal?: AbortSignal;
+}

@@ -1,0 +1,88 @@
+import type { Tokenizer } from '../tokens/tokenizer.js';
+import type { Memory, Message, Summary } from '../types.js';
+
+/** One block of the leading system message. */
+export interface SystemBlock {
+  readonly section: 'system' | 'memories' | 'summary' | 'recall';
+  readonly text: string;
+}
+
+const SEPARATOR = '\n\n';
+
+export function renderMemories(memories: readonly Memory[]): string {
+  return `Long-term memory (facts remembered about the user and earlier conversations):\n${memories.map((memory) => `- ${memory.text}`).join('\n')}`;
+}
+
+export function renderSummary(summary: Summary): string {
+  return `Summary of the earlier conversation (messages up to #${summary.coversThroughSeq}):\n${summary.text}`;
+}
+
+/** An excerpt: consecutive messages of one conversation, ascending. */
+export interface RecallExcerpt {
+  readonly conversationId: string;
+  readonly messages: readonly Message[];
+}
+
+/**
+ * Recalled excerpts, oldest first, one line per message with its date and speaker, the text
+ * verbatim — so the model can cite it and date relative expressions ("last Saturday").
+ */
+export function renderRecall(excerpts: readonly RecallExcerpt[], currentConversationId: string): string {
+  const lines = ['Relevant excerpts from earlier in the conversation (verbatim, oldest first):'];
+  excerpts.forEach((excerpt, index) => {
+    if (index > 0) lines.push('…');
+    if (excerpt.conversationId !== currentConversationId) lines.push(`(from another conversation: ${excerpt.conversationId})`);
+    for (const message of excerpt.messages) lines.push(renderRecallLine(message));
+  });
+  return lines.join('\n');
+}
+
+export function renderRecallLine(message: Message): string {
+  const when = message.createdAt.toISOString().slice(0, 16).replace('T', ' ');
+  return `[${when}] ${message.name ?? message.role}: ${messageText(message)}`;
+}
+
+/** The readable text of a message: text parts verbatim, tool calls and results in brackets. */
+export function messageText(message: Pick<Message, 'content'>): string {
+  if (typeof message.content === 'string') return message.content;
+  return message.content
+    .map((part) => {
+      switch (part.type) {
+        case 'text':
+          return part.text;
+        case 'reasoning':
+          return '';
+        case 'file':
+          return `[file ${part.filename ?? part.url}]`;
+        case 'tool-call':
+          return `[tool call ${part.toolName} ${JSON.stringify(part.input)}]`;
+        case 'tool-result':
+          return `[tool result ${part.toolName}: ${typeof part.output === 'string' ? part.output : JSON.stringify(part.output)}]`;
+      }
+    })
+    .filter((text) => text.length > 0)
+    .join(' ');
+}
+
+/** Cost of adding `text` as a block: its own tokens plus the separator and a boundary allowance of 2. */
+export function blockCost(tokenizer: Tokenizer, text: string): number {
+  return tokenizer.count(text) + tokenizer.count(SEPARATOR) + 2;
+}
+
+/**
+ * Joins blocks into the system message content and attributes its tokens to sections exactly:
+ * a block's tokens are count(content through this block) − count(content before it), so the
+ * section counts sum to the count of the whole content even where BPE merges across a boundary.
+ */
+export function composeSystemContent(tokenizer: Tokenizer, blocks: readonly SystemBlock[]): { content: string; tokens: Map<SystemBlock['section'], number> } {
+  const tokens = new Map<SystemBlock['section'], number>();
+  let content = '';
+  let previous = 0;
+  for (const block of blocks) {
+    content = content.length === 0 ? block.text : `${content}${SEPARATOR}${block.text}`;
+    const total = tokenizer.count(content);
+    tokens.set(block.section, (tokens.get(block.section) ?? 0) + total - previous);
+    previous = total;
+  }
+  return { content, tokens };
+}

@@ -1,0 +1,28 @@
+/**
+ * llm-context: store LLM conversations and assemble the prompt for the next call under a token
+ * budget. This entry imports no backend driver, framework, or `node:` module.
+ */
+export * from './types.js';
+export * from './errors.js';
+export {
+  ContextManager,
+  type ContextManagerOptions,
+  type ContextMessage,
+  type AppendOptions as ManagerAppendOptions,
+  type AssembleOptions,
+  type AssembleResult,
+  type SectionShares,
+  type RecallOptions,
+} from './context-manager.js';
+export type { AssemblyReport, SectionName, SectionReport, DroppedItem, DropReason } from './assemble/report.js';
+export type { BudgetOptions, ResolvedBudget } from './assemble/budget.js';
+export { resolveBudget } from './assemble/budget.js';
+export type { SectionSources, MemorySourceArgs, SummarySourceArgs, SummarySourceResult, RecallSourceArgs } from './assemble/sources.js';
+export { messageText, type RecallExcerpt } from './assemble/system-blocks.js';
+export { groupIntoUnits, type MessageUnit } from './assemble/tool-groups.js';
+export type * from './store/spec.js';
+export * as validate from './store/validate.js';
+export { createMemoryStore, type MemoryStoreOptions } from './stores/memory/index.js';
+export { prepareMessages, hashMessageContent } from './messages/prepare.js';
+export { canonicalJson, sha256Hex } from './messages/content-hash.js';
+export * from './tokens/index.js';
