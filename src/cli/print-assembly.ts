@@ -1,0 +1,40 @@
+import type { AssembleResult } from '../context-manager.js';
+import { messageText } from '../assemble/system-blocks.js';
+import { SECTION_ORDER } from '../assemble/report.js';
+
+/** The assembled prompt and its token report as readable text (the CLI's default output). */
+export function formatAssembly(result: AssembleResult, options: { maxCharsPerMessage?: number } = {}): string {
+  const limit = options.maxCharsPerMessage ?? 400;
+  const lines: string[] = [];
+  lines.push(`── prompt: ${result.messages.length} messages ──`);
+  for (const message of result.messages) {
+    const text = messageText(message);
+    const shown = text.length > limit ? `${text.slice(0, limit)}… (${text.length} chars)` : text;
+    lines.push(`[${message.role}${message.name ? `:${message.name}` : ''}] ${shown}`);
+  }
+  const { report } = result;
+  lines.push('', `── token report (${report.budget.encoding}${report.budget.exactTokenizer ? '' : ', approximate for this model'}) ──`);
+  const rows = SECTION_ORDER.map((name) => {
+    const section = report.sections[name];
+    return [name, String(section.tokens), String(section.items), section.cap === undefined ? '' : String(section.cap)];
+  });
+  rows.push(['total', String(report.totalTokens), '', ''], ['budget', String(report.budget.available), '', '']);
+  lines.push(table(['section', 'tokens', 'items', 'cap'], rows));
+  const reasons = new Map<string, number>();
+  for (const item of report.dropped) reasons.set(`${item.section}/${item.reason}`, (reasons.get(`${item.section}/${item.reason}`) ?? 0) + 1);
+  lines.push(
+    '',
+    `window: seq ${report.window.fromSeq ?? '-'}–${report.window.toSeq ?? '-'} (${report.window.messages} messages); ${report.window.olderMessages} older messages not read`,
+    `read: ${report.reads.messages} messages in ${report.reads.roundTrips} round trips`,
+    `summary: ${report.summary.status}${report.summary.note ? ` (${report.summary.note})` : ''}`,
+    `dropped: ${reasons.size === 0 ? 'nothing' : [...reasons].map(([reason, count]) => `${count} ${reason}`).join(', ')}`,
+  );
+  for (const note of report.notes) lines.push(`note: ${note}`);
+  return lines.join('\n');
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+  const render = (row: string[]) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
+  return [render(header), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(render)].join('\n');
+}

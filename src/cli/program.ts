@@ -1,0 +1,170 @@
+import { writeFile } from 'node:fs/promises';
+import { SingleBar, Presets } from 'cli-progress';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { ContextManager } from '../context-manager.js';
+import { createEmbeddedStore, DEFAULT_DATA_DIR, type EmbeddedStore } from '../embedded/index.js';
+import { LLMContextError } from '../errors.js';
+import type { Scope } from '../types.js';
+import { formatAssembly } from './print-assembly.js';
+import { readTranscript } from './read-transcript.js';
+
+/** Where the CLI writes; tests capture it. */
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** Whether to draw progress bars (a TTY). */
+  readonly interactive: boolean;
+}
+
+const defaultIo: CliIo = {
+  stdout: (text) => process.stdout.write(`${text}\n`),
+  stderr: (text) => process.stderr.write(`${text}\n`),
+  interactive: Boolean(process.stderr.isTTY),
+};
+
+const IMPORT_BATCH = 200;
+const PROGRESS_THRESHOLD = 300;
+
+function positiveInt(value: string): number {
+  const number = Number(value);
+  if (!Number.isSafeInteger(number) || number <= 0) throw new InvalidArgumentError('must be a positive integer');
+  return number;
+}
+
+interface GlobalOptions {
+  dataDir: string;
+  tenant: string;
+  user?: string;
+}
+
+/**
+ * Runs the `llm-context` CLI with `argv` (without the node and script paths).
+ * Every command opens the embedded store in `--data-dir` (default `./.llm-context/`), so separate
+ * invocations share data. @returns the exit code (0 ok, 1 error, 2 usage).
+ */
+export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
+  const program = new Command('llm-context')
+    .description('Store LLM conversations and assemble the next prompt under a token budget.')
+    .option('--data-dir <dir>', 'embedded store directory', DEFAULT_DATA_DIR)
+    .option('--tenant <id>', 'tenant id', 'default')
+    .option('--user <id>', 'user id')
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.stdout(text.trimEnd()), writeErr: (text) => io.stderr(text.trimEnd()) });
+
+  let store: EmbeddedStore | undefined;
+  const open = async () => {
+    const options = program.opts<GlobalOptions>();
+    store = await createEmbeddedStore({ dataDir: options.dataDir });
+    const scope: Scope = options.user ? { tenantId: options.tenant, userId: options.user } : { tenantId: options.tenant };
+    return { store, scope, manager: new ContextManager({ store }) };
+  };
+
+  program
+    .command('import <file>')
+    .description('import a transcript: JSONL, an OpenAI-style messages array, or LoCoMo JSON (one conversation per sample)')
+    .option('--conversation <id>', 'conversation id for single-conversation files (default: file name)')
+    .action(async (file: string, options: { conversation?: string }) => {
+      const conversations = await readTranscript(file, options.conversation);
+      const { manager, scope } = await open();
+      const total = conversations.reduce((sum, conversation) => sum + conversation.messages.length, 0);
+      const bar = io.interactive && total > PROGRESS_THRESHOLD ? new SingleBar({ format: 'importing [{bar}] {value}/{total} messages', stream: process.stderr }, Presets.shades_classic) : undefined;
+      bar?.start(total, 0);
+      let inserted = 0;
+      for (const conversation of conversations) {
+        for (let start = 0; start < conversation.messages.length; start += IMPORT_BATCH) {
+          const batch = conversation.messages.slice(start, start + IMPORT_BATCH);
+          inserted += (await manager.append(conversation.id, batch, { scope })).inserted;
+          bar?.increment(batch.length);
+        }
+      }
+      bar?.stop();
+      io.stdout(`imported ${inserted} new messages (${total - inserted} already stored) into ${conversations.length} conversation(s): ${conversations.map((conversation) => conversation.id).join(', ')}`);
+    });
+
+  program
+    .command('assemble <conversation>')
+    .description('print the prompt the next LLM call would get, and its token report')
+    .requiredOption('--budget <tokens>', 'token budget (context window)', positiveInt)
+    .option('--reserve-output <tokens>', 'tokens kept free for the reply', positiveInt)
+    .option('--query <text>', 'retrieve by this text instead of the last user turn')
+    .option('--system <text>', 'system prompt')
+    .option('--json', 'print one JSON object { messages, report }')
+    .action(async (conversation: string, options: { budget: number; reserveOutput?: number; query?: string; system?: string; json?: boolean }) => {
+      const { manager, scope } = await open();
+      const result = await manager.assemble(conversation, {
+        scope,
+        budget: { maxTokens: options.budget, ...(options.reserveOutput ? { reserveOutput: options.reserveOutput } : {}) },
+        ...(options.query ? { query: options.query } : {}),
+        ...(options.system ? { system: options.system } : {}),
+      });
+      io.stdout(options.json ? JSON.stringify(result, null, 2) : formatAssembly(result));
+    });
+
+  program
+    .command('list')
+    .description('list conversations, newest first')
+    .option('--limit <n>', 'how many', positiveInt, 50)
+    .option('--tag <tag>', 'only with this tag')
+    .action(async (options: { limit: number; tag?: string }) => {
+      const { manager, scope } = await open();
+      const page = await manager.listConversations({ scope, limit: options.limit, ...(options.tag ? { tag: options.tag } : {}) });
+      for (const conversation of page.items) {
+        io.stdout(`${conversation.id}\t${conversation.messageCount} messages\t${conversation.tokenCount} tokens\tupdated ${conversation.updatedAt.toISOString()}`);
+      }
+      if (page.items.length === 0) io.stdout('no conversations');
+    });
+
+  program
+    .command('export <conversation>')
+    .description('export a conversation as lossless JSON')
+    .option('--out <file>', 'write to a file instead of stdout')
+    .action(async (conversation: string, options: { out?: string }) => {
+      const { manager, scope } = await open();
+      const json = JSON.stringify(await manager.exportConversation(conversation, { scope }), null, 2);
+      if (options.out) await writeFile(options.out, json);
+      else io.stdout(json);
+    });
+
+  program
+    .command('erase')
+    .description('erase everything of one user (--user is required)')
+    .action(async () => {
+      const { manager, scope } = await open();
+      if (scope.userId === undefined) throw new InvalidArgumentError('erase needs --user <id>');
+      const result = await manager.eraseUser({ scope: { ...scope, userId: scope.userId } });
+      io.stdout(`erased ${result.conversations} conversations, ${result.messages} messages, ${result.memories} memories`);
+    });
+
+  program
+    .command('migrate')
+    .description('apply pending schema migrations')
+    .action(async () => {
+      const { store: opened } = await open();
+      const report = await opened.migrate();
+      io.stdout(`schema at version ${report.current.at(-1) ?? 0} (${report.applied.length} migrations applied now)`);
+    });
+
+  program
+    .command('sweep')
+    .description('delete expired conversations')
+    .option('--limit <n>', 'at most this many', positiveInt, 1000)
+    .action(async (options: { limit: number }) => {
+      const { store: opened } = await open();
+      io.stdout(`swept ${await opened.sweepExpired!({ limit: options.limit })} expired conversations`);
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof InvalidArgumentError) {
+      io.stderr(`error: ${error.message}`);
+      return 2;
+    }
+    io.stderr(LLMContextError.isInstance(error) ? `error [${error.code}]: ${error.message}` : `error: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  } finally {
+    await store?.close();
+  }
+}
