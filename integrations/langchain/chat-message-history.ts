@@ -1,0 +1,115 @@
+import { BaseListChatMessageHistory } from '@langchain/core/chat_history';
+import type { BaseMessage } from '@langchain/core/messages';
+import { LLMContextError, ValidationError } from '../../src/errors.js';
+import type { CreateConversationInput, Scope } from '../../src/types.js';
+import { defaultScope } from '../../src/types.js';
+import { fromLangChainMessages, toLangChainMessages } from './convert-messages.js';
+import type { AssembleBudget, ManagerLike } from './manager-like.js';
+import { readRange, withStoredMetadata } from './with-stored-metadata.js';
+
+export interface LLMContextChatMessageHistoryOptions {
+  /** A `ContextManager` (or anything with its `append`/`assemble`/`listMessages`/`deleteConversation`). */
+  manager: ManagerLike;
+  /** The conversation, e.g. `RunnableWithMessageHistory`'s `sessionId`. Created on the first write. */
+  conversationId: string;
+  /** Owner of the conversation. @default defaultScope() ({ tenantId: "default" }) */
+  scope?: Scope;
+  /**
+   * What `getMessages` returns:
+   * - `"history"`: every stored message, oldest first (paged reads of 1,000 messages);
+   * - `"context"`: the assembled prompt under `assemble.budget` — one leading system message
+   *   (system prompt, memories, summary) then the recent window, whole tool-call groups only.
+   * @default "history"
+   */
+  view?: 'history' | 'context';
+  /** Assembly options for `view: "context"`. The new turn is not stored yet when LangChain reads history, so leave room for it in `reserveOutput`. */
+  assemble?: { budget: AssembleBudget; system?: string; query?: string };
+  /** Title, tags, metadata or TTL of the conversation when the first write creates it. */
+  conversation?: Omit<CreateConversationInput, 'id'>;
+  /** Skip a retried batch whose messages equal the newest stored ones (for messages without ids). @default false */
+  dedupeByContentHash?: boolean;
+}
+
+/**
+ * A LangChain chat message history backed by llm-context, for `RunnableWithMessageHistory` and
+ * anything else that takes a `BaseListChatMessageHistory`.
+ *
+ * `addMessages` writes one atomic batch (`RunnableWithMessageHistory` saves each turn's input and
+ * output in one call); message ids are idempotency keys, so a retried batch is not stored twice.
+ * Conversion is lossless (see `toLangChainMessages`): `tool_calls`, `tool_call_id`, names, ids,
+ * content blocks, `additional_kwargs` and `response_metadata` come back as they went in.
+ *
+ * @example
+ * ```ts
+ * const manager = new ContextManager();
+ * const chain = new RunnableWithMessageHistory({
+ *   runnable: prompt.pipe(model),
+ *   getMessageHistory: (sessionId) => new LLMContextChatMessageHistory({ manager, conversationId: sessionId }),
+ *   inputMessagesKey: 'input',
+ *   historyMessagesKey: 'history',
+ * });
+ * ```
+ */
+export class LLMContextChatMessageHistory extends BaseListChatMessageHistory {
+  lc_namespace = ['llm_context', 'chat_history'];
+
+  readonly manager: ManagerLike;
+  readonly conversationId: string;
+  readonly scope: Scope;
+  readonly #options: LLMContextChatMessageHistoryOptions;
+
+  /** @throws {ValidationError} when `view` is `"context"` without `assemble.budget`. */
+  constructor(options: LLMContextChatMessageHistoryOptions) {
+    super();
+    if (options.view === 'context' && options.assemble?.budget === undefined) {
+      throw new ValidationError({ field: 'assemble.budget', message: 'is required with view "context" (e.g. { budget: { maxTokens: 8000 } })' });
+    }
+    this.manager = options.manager;
+    this.conversationId = options.conversationId;
+    this.scope = options.scope ?? defaultScope();
+    this.#options = options;
+  }
+
+  /**
+   * The stored history, or the assembled context with `view: "context"`. An absent conversation reads as empty.
+   * @throws {BudgetTooSmallError} (view "context") when the budget cannot hold the system prompt.
+   */
+  async getMessages(): Promise<BaseMessage[]> {
+    try {
+      if (this.#options.view === 'context') return await this.#assembled();
+      return toLangChainMessages(await readRange({ manager: this.manager, conversationId: this.conversationId, scope: this.scope }));
+    } catch (error) {
+      if (LLMContextError.isInstance(error) && error.code === 'not_found') return [];
+      throw error;
+    }
+  }
+
+  async addMessage(message: BaseMessage): Promise<void> {
+    await this.addMessages([message]);
+  }
+
+  /**
+   * Appends the messages as one atomic batch (all or nothing), creating the conversation on first use.
+   * @throws {ValidationError} for a message the store cannot hold (nothing is written).
+   */
+  override async addMessages(messages: BaseMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    const options = this.#options;
+    await this.manager.append(this.conversationId, fromLangChainMessages(messages), {
+      scope: this.scope,
+      ...(options.dedupeByContentHash === undefined ? {} : { dedupeByContentHash: options.dedupeByContentHash }),
+      ...(options.conversation === undefined ? {} : { conversation: options.conversation }),
+    });
+  }
+
+  /** Deletes the conversation with its messages and summary (the next write starts a new one). */
+  override async clear(): Promise<void> {
+    await this.manager.deleteConversation(this.conversationId, { scope: this.scope });
+  }
+
+  async #assembled(): Promise<BaseMessage[]> {
+    const { messages, report } = await this.manager.assemble(this.conversationId, { scope: this.scope, ...this.#options.assemble! });
+    const { manager, conversationId, scope } = this;
+    return toLangChainMessages(await withStoredMetadata({ manager, conversationId, scope, messages, window: report.window }));
+  }
+}
