@@ -1,0 +1,37 @@
+import type { Message, MessageContent, MessageInput, Role, Scope } from '../../src/types.js';
+import type { ToolDefinition } from '../../src/tokens/message-tokens.js';
+
+/** The token budget of one assembly, as `ContextManager.assemble` takes it. */
+export interface ChatBudget {
+  /** Prompt budget in tokens; defaults to the model's context window when `model` is known. */
+  readonly maxTokens?: number;
+  /** Model id, used to look up the context window and encoding. */
+  readonly model?: string;
+  /** Tokens kept free for the reply. */
+  readonly reserveOutput?: number;
+}
+
+/** One message of an assembled context (`id` is absent on the synthetic leading system message). */
+export interface ChatContextMessage {
+  readonly role: Role;
+  readonly content: MessageContent;
+  readonly name?: string;
+  readonly id?: string;
+  readonly metadata?: Message['metadata'];
+}
+
+/**
+ * The part of `ContextManager` the Next.js helpers use, typed structurally so the helpers depend on
+ * its shape, not its module (a `ContextManager` instance satisfies it).
+ */
+export interface ChatContextManager {
+  append(conversationId: string, messages: MessageInput[], options: { scope: Scope }): Promise<unknown>;
+  assemble(
+    conversationId: string,
+    options: { scope: Scope; budget: ChatBudget; system?: string; tools?: ToolDefinition[]; query?: string },
+  ): Promise<{ messages: readonly ChatContextMessage[]; report: { readonly totalTokens: number } }>;
+  listMessages(
+    conversationId: string,
+    options: { scope: Scope; order?: 'asc' | 'desc'; afterSeq?: number; beforeSeq?: number; limit?: number },
+  ): Promise<readonly Message[]>;
+}

@@ -1,0 +1,27 @@
+import { LLMContextError } from '../../src/errors.js';
+
+/** HTTP status per error code: the client's fault (4xx) or the server's (5xx). */
+const STATUS: Record<string, number> = {
+  invalid_input: 400,
+  invalid_budget: 400,
+  budget_too_small: 413,
+  not_found: 404,
+  conversation_exists: 409,
+  state_conflict: 409,
+  capability_absent: 501,
+  store_unavailable: 503,
+  store_error: 500,
+};
+
+/**
+ * A JSON error `Response` (`{ error: { code, message } }`) for an error thrown by the chat helpers.
+ * Our typed errors keep their code and message (which never contain user content); any other error
+ * becomes a bare 500, since its message may hold anything.
+ */
+export function errorResponse(options: { error: unknown }): Response {
+  const { error } = options;
+  if (LLMContextError.isInstance(error)) {
+    return Response.json({ error: { code: error.code, message: error.message } }, { status: STATUS[error.code] ?? 500 });
+  }
+  return Response.json({ error: { code: 'internal_error', message: 'The chat request failed.' } }, { status: 500 });
+}

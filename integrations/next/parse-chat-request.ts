@@ -1,0 +1,65 @@
+import { safeValidateUIMessages, type UIMessage } from 'ai';
+import { ValidationError } from '../../src/errors.js';
+import { validateConversationId, validateId } from '../../src/store/validate.js';
+
+/** Default request body limit: 1 MiB, the store's per-message limit. */
+const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+/** What the client sends with {@link prepareSendLastMessage}: the chat id and only the new message. */
+export interface ChatRequestBody {
+  readonly id: string;
+  readonly message: UIMessage;
+}
+
+/**
+ * Reads and validates the body of a chat request sent with {@link prepareSendLastMessage}
+ * (`{ id, message }`): the chat id must be a valid conversation id, and `message` a well-formed
+ * `UIMessage` (checked with the AI SDK's `validateUIMessages`, with your schemas when given) from
+ * the `user` role with a valid id. Nothing is written.
+ *
+ * @param options.maxBodyBytes body size limit in bytes (UTF-8); default 1 MiB.
+ * @param options.metadataSchema / dataSchemas / tools passed to `validateUIMessages`.
+ * @throws {ValidationError} naming the field (`body`, `id`, `message`, `message.role`, `message.id`).
+ *   Messages never echo the request's content.
+ */
+export async function parseChatRequest<UI_MESSAGE extends UIMessage = UIMessage>(options: {
+  request: Request;
+  maxBodyBytes?: number;
+  metadataSchema?: Parameters<typeof safeValidateUIMessages<UI_MESSAGE>>[0]['metadataSchema'];
+  dataSchemas?: Parameters<typeof safeValidateUIMessages<UI_MESSAGE>>[0]['dataSchemas'];
+  tools?: Parameters<typeof safeValidateUIMessages<UI_MESSAGE>>[0]['tools'];
+}): Promise<{ conversationId: string; message: UI_MESSAGE }> {
+  const maxBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const declared = Number(options.request.headers.get('content-length') ?? '0');
+  if (declared > maxBytes) throw new ValidationError({ field: 'body', message: `is ${declared} bytes; the limit is ${maxBytes} bytes` });
+  const text = await options.request.text();
+  const bytes = new TextEncoder().encode(text).length;
+  if (bytes > maxBytes) throw new ValidationError({ field: 'body', message: `is ${bytes} bytes; the limit is ${maxBytes} bytes` });
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new ValidationError({ field: 'body', message: 'must be JSON { id, message } (send it with prepareSendLastMessage)' });
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ValidationError({ field: 'body', message: 'must be a JSON object { id, message } (send it with prepareSendLastMessage)' });
+  }
+  const { id, message } = body as Record<string, unknown>;
+  const conversationId = validateConversationId(id);
+  if (typeof message !== 'object' || message === null) {
+    throw new ValidationError({ field: 'message', message: 'must be the new UIMessage (the client sends only the last message)' });
+  }
+  const validated = await safeValidateUIMessages<UI_MESSAGE>({
+    messages: [message],
+    ...(options.metadataSchema === undefined ? {} : { metadataSchema: options.metadataSchema }),
+    ...(options.dataSchemas === undefined ? {} : { dataSchemas: options.dataSchemas }),
+    ...(options.tools === undefined ? {} : { tools: options.tools }),
+  });
+  // The SDK's error text quotes the offending value, which is user data: report the field only.
+  if (!validated.success) throw new ValidationError({ field: 'message', message: 'is not a valid UIMessage { id, role, parts }' });
+  const [checked] = validated.data;
+  if (checked === undefined) throw new ValidationError({ field: 'message', message: 'is missing' });
+  if (checked.role !== 'user') throw new ValidationError({ field: 'message.role', message: 'must be "user": the client sends only the new user turn' });
+  validateId('message.id', checked.id);
+  return { conversationId, message: checked };
+}
