@@ -1,0 +1,410 @@
+import { defineScript } from './redis-client.js';
+
+/**
+ * The Lua scripts of the Redis store. Each runs atomically on the one cluster slot of its keys:
+ * conversation scripts take the five keys of one conversation (`meta msgs ids tok sum`, one hash
+ * tag), index scripts the keys of one scope (one hash tag). Times (`now`) come from the store's
+ * clock as an argument, never from the server's `TIME`, so an injected test clock governs expiry.
+ *
+ * Conversation scripts share the argument header `now, hasUser ('1'|'0'), userId`.
+ */
+
+const PRELUDE = `
+local function fmt(n) return string.format('%.0f', n) end
+-- absent | pending | expired | live, and whether the caller's scope owns it
+local function inspect(meta, hasUser, user, now)
+  local f = redis.call('HMGET', meta, 'tenantId', 'userId', 'expiresAt', 'pending')
+  if not f[1] then return 'absent', false end
+  if f[4] then return 'pending', false end
+  local owned
+  if hasUser == '1' then owned = (f[2] == user) else owned = (f[2] == false) end
+  if f[3] and tonumber(f[3]) <= now then return 'expired', owned end
+  return 'live', owned
+end
+local function visible()
+  local state, owned = inspect(KEYS[1], ARGV[2], ARGV[3], tonumber(ARGV[1]))
+  return state == 'live' and owned
+end
+-- every key of the conversation gets the meta key's remaining TTL, or none
+local function align()
+  local pttl = redis.call('PTTL', KEYS[1])
+  for i = 2, #KEYS do
+    if pttl > 0 then redis.call('PEXPIRE', KEYS[i], pttl) else redis.call('PERSIST', KEYS[i]) end
+  end
+end
+local function touch(now)
+  local old = tonumber(redis.call('HGET', KEYS[1], 'updatedAt'))
+  redis.call('HSET', KEYS[1], 'updatedAt', fmt(math.max(now, old)))
+end
+`;
+
+const conversationScript = (name: string, body: string) => defineScript(name, `${PRELUDE}\nlocal now = tonumber(ARGV[1])\n${body}`);
+
+/** ARGV 4 unused, 5 ttl ms ('0' = none), 6.. field/value pairs of the new meta hash. */
+export const CREATE = conversationScript(
+  'create',
+  `
+local state, owned = inspect(KEYS[1], ARGV[2], ARGV[3], now)
+if state == 'live' then
+  if owned then return {'exists', redis.call('HGETALL', KEYS[1])} end
+  return {'taken'}
+elseif state == 'pending' then return {'taken'} end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+redis.call('HSET', KEYS[1], unpack(ARGV, 6))
+local ttl = tonumber(ARGV[5])
+if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) end
+return {'created', redis.call('HGETALL', KEYS[1])}
+`,
+);
+
+/** ARGV 4 titleOp, 5 title, 6 tagsOp, 7 tags JSON, 8 metadataOp, 9 metadata JSON, 10 ttlOp (keep|set|del), 11 seconds, 12 mode. */
+export const UPDATE = conversationScript(
+  'update',
+  `
+if not visible() then return {'nf'} end
+local oldTags = redis.call('HGET', KEYS[1], 'tags')
+touch(now)
+if ARGV[4] == 'set' then redis.call('HSET', KEYS[1], 'title', ARGV[5]) elseif ARGV[4] == 'del' then redis.call('HDEL', KEYS[1], 'title') end
+if ARGV[6] == 'set' then redis.call('HSET', KEYS[1], 'tags', ARGV[7]) end
+if ARGV[8] == 'set' then redis.call('HSET', KEYS[1], 'metadata', ARGV[9]) end
+if ARGV[10] == 'set' then
+  local ms = tonumber(ARGV[11]) * 1000
+  redis.call('HSET', KEYS[1], 'ttlSeconds', ARGV[11], 'ttlMode', ARGV[12], 'expiresAt', fmt(now + ms))
+  redis.call('PEXPIRE', KEYS[1], ms)
+elseif ARGV[10] == 'del' then
+  redis.call('HDEL', KEYS[1], 'ttlSeconds', 'ttlMode', 'expiresAt')
+  redis.call('PERSIST', KEYS[1])
+end
+align()
+return {'ok', oldTags, redis.call('HGETALL', KEYS[1])}
+`,
+);
+
+/** ARGV 4 state JSON, 5 expected version ('' = unconditional). */
+export const UPDATE_STATE = conversationScript(
+  'update-state',
+  `
+if not visible() then return {'nf'} end
+local version = tonumber(redis.call('HGET', KEYS[1], 'stateVersion'))
+if ARGV[5] ~= '' and tonumber(ARGV[5]) ~= version then return {'conflict', fmt(version)} end
+touch(now)
+redis.call('HSET', KEYS[1], 'state', ARGV[4], 'stateVersion', fmt(version + 1))
+return {'ok', redis.call('HGETALL', KEYS[1])}
+`,
+);
+
+/** ARGV 4 'force' deletes an owned conversation even when expired (erasure). Returns tags JSON, parentId, messageCount. */
+export const DELETE = conversationScript(
+  'delete',
+  `
+local state, owned = inspect(KEYS[1], ARGV[2], ARGV[3], now)
+if state == 'expired' and not (owned and ARGV[4] == 'force') then
+  redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+  return {'nf'}
+end
+if state == 'absent' or state == 'pending' or not owned then return {'nf'} end
+local f = redis.call('HMGET', KEYS[1], 'tags', 'parentId', 'messageCount')
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+return {'deleted', f[1], f[2] or '', f[3]}
+`,
+);
+
+/**
+ * ARGV 4 dedupeByContentHash ('1'|'0'), 5 n, then per message:
+ * id, role, contentHash, primary token count, JSON body without its opening '{' (the script
+ * prepends '{"seq":N,' so it never parses or re-encodes a message).
+ * Returns 'ok', inserted, the meta hash, and the stored JSON of each input message in order.
+ */
+export const APPEND = conversationScript(
+  'append',
+  `
+if not visible() then return {'nf'} end
+local n = tonumber(ARGV[5])
+local recs = {}
+local p = 6
+for i = 1, n do
+  recs[i] = { id = ARGV[p], role = ARGV[p + 1], hash = ARGV[p + 2], primary = tonumber(ARGV[p + 3]), body = ARGV[p + 4] }
+  p = p + 5
+end
+if ARGV[4] == '1' then
+  local tail = redis.call('ZREVRANGE', KEYS[2], 0, n - 1)
+  if #tail == n then
+    local same = true
+    for i = 1, n do
+      local m = cjson.decode(tail[n - i + 1])
+      if m.role ~= recs[i].role or m.contentHash ~= recs[i].hash then same = false break end
+    end
+    if same then
+      local out = {}
+      for i = 1, n do out[i] = tail[n - i + 1] end
+      return {'ok', 0, redis.call('HGETALL', KEYS[1]), out}
+    end
+  end
+end
+local meta = redis.call('HMGET', KEYS[1], 'lastSeq', 'messageCount', 'tokenCount', 'ttlSeconds', 'ttlMode')
+local seq = tonumber(meta[1])
+local first = seq
+local tokens = 0
+local out = {}
+for i = 1, n do
+  local r = recs[i]
+  local existing = redis.call('HGET', KEYS[3], r.id)
+  if existing then
+    out[i] = redis.call('ZRANGEBYSCORE', KEYS[2], existing, existing)[1]
+  else
+    seq = seq + 1
+    local s = fmt(seq)
+    local json = '{"seq":' .. s .. ',' .. r.body
+    redis.call('ZADD', KEYS[2], s, json)
+    redis.call('HSET', KEYS[3], r.id, s)
+    redis.call('HSET', KEYS[4], s, fmt(r.primary))
+    tokens = tokens + r.primary
+    out[i] = json
+  end
+end
+local inserted = seq - first
+if inserted > 0 then
+  touch(now)
+  redis.call('HSET', KEYS[1], 'lastSeq', fmt(seq), 'messageCount', fmt(tonumber(meta[2]) + inserted), 'tokenCount', fmt(tonumber(meta[3]) + tokens))
+  if meta[5] == 'sliding' then
+    local ms = tonumber(meta[4]) * 1000
+    redis.call('HSET', KEYS[1], 'expiresAt', fmt(now + ms))
+    redis.call('PEXPIRE', KEYS[1], ms)
+  end
+  align()
+end
+return {'ok', inserted, redis.call('HGETALL', KEYS[1]), out}
+`,
+);
+
+/**
+ * The tail read, one round trip: walks back from ARGV 7 (a ZRANGEBYSCORE bound, '+inf' or '(N')
+ * in reads sized from the average message, summing each message's count for the encoding ARGV 4
+ * (percent-encoded) taken from the member's `tc` head, until ARGV 5 tokens are reached (the
+ * crossing message is included) or ARGV 6 messages are read. Returns 'ok', the JSON members
+ * newest first, and '1' when no older message exists.
+ */
+export const TAIL = conversationScript(
+  'tail',
+  `
+if not visible() then return {'nf'} end
+local needle = ';' .. ARGV[4] .. '='
+local maxTokens = tonumber(ARGV[5])
+local maxMessages = tonumber(ARGV[6])
+local upper = ARGV[7]
+local out = {}
+local total = 0
+-- Size each read from the average stored count, so the walk usually takes one or two reads
+-- and never copies many more messages into Lua than the budget holds.
+local stats = redis.call('HMGET', KEYS[1], 'messageCount', 'tokenCount')
+local average = math.max(1, (tonumber(stats[2]) or 0) / math.max(1, tonumber(stats[1]) or 1))
+while #out < maxMessages and total < maxTokens do
+  local chunk = math.max(8, math.min(1024, math.ceil((maxTokens - total) / average * 1.1) + 2))
+  local want = math.min(chunk, maxMessages - #out)
+  local page = redis.call('ZREVRANGEBYSCORE', KEYS[2], upper, '-inf', 'LIMIT', 0, want)
+  if #page == 0 then break end
+  -- Every member starts with '{"seq":N,"tc":";enc=count;…"' (see codec.ts): seq and count are
+  -- read from its head with anchored matches, never by parsing the message.
+  for i = 1, #page do
+    local seq, counts = string.match(page[i], '^{"seq":(%d+),"tc":"([^"]*)"')
+    local count = 0
+    local at = string.find(counts, needle, 1, true)
+    if at then count = tonumber(string.match(counts, '^%d+', at + #needle)) or 0 end
+    out[#out + 1] = page[i]
+    total = total + count
+    upper = '(' .. seq
+    if total >= maxTokens or #out >= maxMessages then break end
+  end
+  if #page < want then break end
+end
+local older = redis.call('ZREVRANGEBYSCORE', KEYS[2], upper, '-inf', 'LIMIT', 0, 1)
+return {'ok', out, #older == 0 and '1' or '0'}
+`,
+);
+
+/** ARGV 4 message id. */
+export const DELETE_MESSAGE = conversationScript(
+  'delete-message',
+  `
+if not visible() then return {'nf'} end
+local s = redis.call('HGET', KEYS[3], ARGV[4])
+if not s then return {'absent'} end
+local primary = tonumber(redis.call('HGET', KEYS[4], s) or '0')
+redis.call('HDEL', KEYS[4], s)
+redis.call('ZREMRANGEBYSCORE', KEYS[2], s, s)
+redis.call('HDEL', KEYS[3], ARGV[4])
+redis.call('HINCRBY', KEYS[1], 'messageCount', -1)
+redis.call('HINCRBY', KEYS[1], 'tokenCount', fmt(0 - primary))
+touch(now)
+return {'deleted'}
+`,
+);
+
+export const GET_SUMMARY = conversationScript(
+  'get-summary',
+  `
+if not visible() then return {'nf'} end
+return {'ok', redis.call('HGET', KEYS[5], 'j')}
+`,
+);
+
+/** ARGV 4 expected coversThroughSeq ('' = no summary yet), 5 new coversThroughSeq, 6 summary JSON. */
+export const PUT_SUMMARY = conversationScript(
+  'put-summary',
+  `
+if not visible() then return {'nf'} end
+local current = redis.call('HMGET', KEYS[5], 'c', 'j')
+if (current[1] or '') ~= ARGV[4] then return {'conflict', current[2]} end
+redis.call('HSET', KEYS[5], 'c', ARGV[5], 'j', ARGV[6])
+align()
+return {'applied'}
+`,
+);
+
+/**
+ * Fork and import fill a new conversation in several steps (its source may live in another slot):
+ * CLAIM takes the id with a 'pending' marker (invisible to reads, short TTL so a crashed fill
+ * vanishes), FILL writes message chunks, PUBLISH writes the meta fields and drops the marker.
+ * ARGV 4 nonce, 5 conversation id, 6 tenant id, 7 pending TTL ms.
+ */
+export const CLAIM = conversationScript(
+  'claim',
+  `
+local state, owned = inspect(KEYS[1], ARGV[2], ARGV[3], now)
+if state ~= 'absent' and state ~= 'expired' then return {'taken'} end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+redis.call('HSET', KEYS[1], 'id', ARGV[5], 'tenantId', ARGV[6], 'pending', ARGV[4])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[7]))
+return {'claimed'}
+`,
+);
+
+/** ARGV 4 nonce, 5 n, then per message: seq, id, primary count, full JSON. */
+export const FILL = conversationScript(
+  'fill',
+  `
+if redis.call('HGET', KEYS[1], 'pending') ~= ARGV[4] then return {'lost'} end
+local p = 6
+for i = 1, tonumber(ARGV[5]) do
+  local s = ARGV[p]
+  redis.call('ZADD', KEYS[2], s, ARGV[p + 3])
+  redis.call('HSET', KEYS[3], ARGV[p + 1], s)
+  redis.call('HSET', KEYS[4], s, ARGV[p + 2])
+  p = p + 4
+end
+align()
+return {'ok'}
+`,
+);
+
+/** ARGV 4 nonce, 5 ttl ms ('0' = none), 6 summary coversThroughSeq ('' = none), 7 summary JSON, 8.. meta field/value pairs. */
+export const PUBLISH = conversationScript(
+  'publish',
+  `
+if redis.call('HGET', KEYS[1], 'pending') ~= ARGV[4] then return {'lost'} end
+redis.call('HDEL', KEYS[1], 'pending')
+redis.call('HSET', KEYS[1], unpack(ARGV, 8))
+if ARGV[6] ~= '' then redis.call('HSET', KEYS[5], 'c', ARGV[6], 'j', ARGV[7]) end
+local ttl = tonumber(ARGV[5])
+if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) else redis.call('PERSIST', KEYS[1]) end
+align()
+return {'ok', redis.call('HGETALL', KEYS[1])}
+`,
+);
+
+/** ARGV 4 nonce. */
+export const ABORT = conversationScript(
+  'abort',
+  `
+if redis.call('HGET', KEYS[1], 'pending') == ARGV[4] then redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]) end
+return {'ok'}
+`,
+);
+
+/**
+ * The sweep of one conversation named by the expiry index. ARGV 1 now. Returns 'gone' (Redis
+ * already expired it), 'pending', 'live' with its current expiresAt ('' = no TTL), or 'swept'
+ * with its tags JSON and parentId so the caller can drop its index entries.
+ */
+export const SWEEP_ONE = defineScript(
+  'sweep-one',
+  `
+local f = redis.call('HMGET', KEYS[1], 'expiresAt', 'pending', 'tags', 'parentId', 'tenantId')
+if not f[5] then return {'gone'} end
+if f[2] then return {'pending'} end
+if not f[1] then return {'live', ''} end
+if tonumber(f[1]) > tonumber(ARGV[1]) then return {'live', f[1]} end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+return {'swept', f[3], f[4] or ''}
+`,
+);
+
+/**
+ * Index write on one scope's slot. KEYS 1 registry set, 2 the scope's 'all' index, 3.. nAdd index
+ * keys to add to, then nRemove index keys to remove from. ARGV 1 conversation id, 2 score
+ * (updatedAt ms), 3 ZADD mode ('NX' before a create, 'GT' after a write: scores only move forward),
+ * 4 nAdd, 5 nRemove.
+ */
+export const INDEX_WRITE = defineScript(
+  'index-write',
+  `
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2], ARGV[1])
+local nAdd = tonumber(ARGV[4])
+local nRemove = tonumber(ARGV[5])
+for i = 3, 2 + nAdd do
+  redis.call('ZADD', KEYS[i], ARGV[3], ARGV[2], ARGV[1])
+  redis.call('SADD', KEYS[1], KEYS[i])
+end
+for i = 3 + nAdd, 2 + nAdd + nRemove do redis.call('ZREM', KEYS[i], ARGV[1]) end
+return 1
+`,
+);
+
+/**
+ * Compare-and-set repair of one index entry, applied only if its score is still the one the reader
+ * saw (so a repair never undoes a concurrent writer's newer entry). ARGV 1 id, 2 observed score,
+ * 3 'rem' | 'set', 4 new score.
+ */
+export const INDEX_REPAIR = defineScript(
+  'index-repair',
+  `
+local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not s or tonumber(s) ~= tonumber(ARGV[2]) then return 0 end
+if ARGV[3] == 'rem' then redis.call('ZREM', KEYS[1], ARGV[1]) else redis.call('ZADD', KEYS[1], ARGV[4], ARGV[1]) end
+return 1
+`,
+);
+
+/**
+ * One page of an index, newest first (score desc, then id desc), strictly after the cursor
+ * (ARGV 1 score, '' for the first page; ARGV 2 id); ARGV 3 count. Returns member/score pairs.
+ * O(log n + count) while the cursor's entry is unchanged; otherwise it skips the cursor's score
+ * group by comparison.
+ */
+export const INDEX_PAGE = defineScript(
+  'index-page',
+  `
+local count = tonumber(ARGV[3])
+if ARGV[1] == '' then return redis.call('ZREVRANGE', KEYS[1], 0, count - 1, 'WITHSCORES') end
+local current = redis.call('ZSCORE', KEYS[1], ARGV[2])
+if current and tonumber(current) == tonumber(ARGV[1]) then
+  local rank = redis.call('ZREVRANK', KEYS[1], ARGV[2])
+  return redis.call('ZREVRANGE', KEYS[1], rank + 1, rank + count, 'WITHSCORES')
+end
+local out = {}
+local offset = 0
+while #out < count * 2 do
+  local page = redis.call('ZREVRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[1], 'WITHSCORES', 'LIMIT', offset, 256)
+  for i = 1, #page, 2 do
+    if page[i] < ARGV[2] and #out < count * 2 then out[#out + 1] = page[i]; out[#out + 1] = page[i + 1] end
+  end
+  if #page < 512 then break end
+  offset = offset + 256
+end
+if #out < count * 2 then
+  local rest = redis.call('ZREVRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '-inf', 'WITHSCORES', 'LIMIT', 0, count - #out / 2)
+  for i = 1, #rest do out[#out + 1] = rest[i] end
+end
+return out
+`,
+);

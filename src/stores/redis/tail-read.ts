@@ -1,0 +1,127 @@
+import type { Message, Scope } from '../../types.js';
+import { decodeMessage, MESSAGE_HEAD } from './codec.js';
+import type { ConversationKeys } from './keys.js';
+import type { RedisClientLike } from './redis-client.js';
+
+
+/** Per-conversation average tokens per message, learned from earlier tail reads (bounded). */
+export class TailEstimates {
+  private readonly averages = new Map<string, number>();
+  constructor(private readonly capacity = 10_000) {}
+
+  get(key: string): number | undefined {
+    return this.averages.get(key);
+  }
+
+  set(key: string, average: number): void {
+    this.averages.delete(key);
+    this.averages.set(key, average);
+    if (this.averages.size > this.capacity) this.averages.delete(this.averages.keys().next().value!);
+  }
+}
+
+export interface FastTailOptions {
+  readonly client: RedisClientLike;
+  readonly keys: ConversationKeys;
+  readonly scope: Scope;
+  readonly conversationId: string;
+  readonly now: number;
+  readonly encoding: string;
+  readonly maxTokens: number;
+  readonly maxMessages: number;
+  /** ZRANGEBYSCORE upper bound: '+inf' or '(N'. */
+  readonly upper: string;
+  /** Average tokens per message expected; sizes the speculative read. */
+  readonly average: number;
+}
+
+export type FastTailResult =
+  | { readonly kind: 'absent' }
+  | { readonly kind: 'done'; readonly messages: Message[]; readonly reachedStart: boolean; readonly average?: number }
+  /** The speculative read was too short: use the Lua tail script. */
+  | { readonly kind: 'short' };
+
+/**
+ * The tail read's fast path, one round trip without Lua: a `MULTI` reads the conversation's
+ * ownership fields and the newest `k + 1` messages with a native `ZREVRANGEBYSCORE`, where `k` is
+ * sized from the conversation's average tokens per message seen before. The budget walk then reads
+ * each message's count from its head (a regex on the first bytes, no JSON parse) and parses only
+ * the messages it keeps. Measured on Redis 7.0: each value a Lua script pulls in costs ≈ 1.3 µs,
+ * so a 100-message tail took ≈ 0.2 ms inside the script against ≈ 0.01 ms natively.
+ *
+ * When the read was too short to reach the budget, it says so and the caller runs the Lua script.
+ */
+export async function readTailFast(options: FastTailOptions): Promise<FastTailResult> {
+  const k = Math.max(8, Math.min(options.maxMessages, Math.ceil((options.maxTokens / Math.max(1, options.average)) * 1.15) + 4));
+  const replies = await options.client
+    .multi()
+    .hmget(options.keys.meta, 'tenantId', 'userId', 'expiresAt', 'pending')
+    .zrevrangebyscore(options.keys.msgs, options.upper, '-inf', 'LIMIT', 0, k + 1)
+    .exec();
+  if (!replies) return { kind: 'short' };
+  const [metaReply, rangeReply] = replies;
+  if (metaReply?.[0]) throw metaReply[0];
+  if (rangeReply?.[0]) throw rangeReply[0];
+  if (!ownedAndLive(metaReply![1] as Array<string | null>, options.scope, options.now)) return { kind: 'absent' };
+
+  const range = rangeReply![1] as string[];
+  const needle = `;${encodeURIComponent(options.encoding)}=`;
+  const kept: string[] = [];
+  let total = 0;
+  let stopped = options.maxTokens <= 0 || options.maxMessages <= 0;
+  for (const member of range) {
+    if (stopped) break;
+    const head = MESSAGE_HEAD.exec(member);
+    const counts = head?.[2] ?? '';
+    const at = counts.indexOf(needle);
+    const count = at < 0 ? 0 : Number.parseInt(counts.slice(at + needle.length), 10) || 0;
+    kept.push(member);
+    total += count;
+    if (total >= options.maxTokens || kept.length >= options.maxMessages) stopped = true;
+  }
+  const fetchedAll = range.length <= k;
+  let reachedStart: boolean;
+  if (kept.length < range.length) reachedStart = false;
+  else if (fetchedAll) reachedStart = true;
+  else return { kind: 'short' };
+  if (!stopped && !fetchedAll) return { kind: 'short' };
+
+  const messages: Message[] = [];
+  for (let index = kept.length - 1; index >= 0; index -= 1) messages.push(decodeMessage(kept[index]!, options.conversationId));
+  return { kind: 'done', messages, reachedStart, ...(kept.length > 0 && total > 0 ? { average: total / kept.length } : {}) };
+}
+
+/**
+ * A page of messages by seq in one `MULTI` round trip (ownership fields + a native range with
+ * `LIMIT`), so pages never pass through Lua (see {@link readTailFast} for why). Returns null when
+ * the conversation is not visible to `scope` at `now`.
+ */
+export async function readRange(options: {
+  readonly client: RedisClientLike;
+  readonly keys: ConversationKeys;
+  readonly scope: Scope;
+  readonly now: number;
+  readonly order: 'asc' | 'desc';
+  /** ZRANGEBYSCORE bounds, e.g. '(3' and '+inf'. */
+  readonly min: string;
+  readonly max: string;
+  readonly limit: number;
+}): Promise<string[] | null> {
+  const transaction = options.client.multi().hmget(options.keys.meta, 'tenantId', 'userId', 'expiresAt', 'pending');
+  if (options.order === 'asc') transaction.zrangebyscore(options.keys.msgs, options.min, options.max, 'LIMIT', 0, options.limit);
+  else transaction.zrevrangebyscore(options.keys.msgs, options.max, options.min, 'LIMIT', 0, options.limit);
+  const replies = await transaction.exec();
+  if (!replies) throw new Error('MULTI aborted');
+  const [metaReply, rangeReply] = replies;
+  if (metaReply?.[0]) throw metaReply[0];
+  if (rangeReply?.[0]) throw rangeReply[0];
+  if (!ownedAndLive(metaReply![1] as Array<string | null>, options.scope, options.now)) return null;
+  return rangeReply![1] as string[];
+}
+
+/** The visibility rule of every read, on `HMGET meta tenantId userId expiresAt pending`. */
+export function ownedAndLive([tenantId, userId, expiresAt, pending]: Array<string | null | undefined>, scope: Scope, now: number): boolean {
+  if (tenantId === null || tenantId === undefined || (pending !== null && pending !== undefined)) return false;
+  if (tenantId !== scope.tenantId || (userId ?? undefined) !== scope.userId) return false;
+  return expiresAt === null || expiresAt === undefined || Number(expiresAt) > now;
+}

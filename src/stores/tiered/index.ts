@@ -1,0 +1,1 @@
+export { createTieredStore, type TieredHealth, type TieredStore, type TieredStoreOptions } from './tiered-store.js';

@@ -1,0 +1,278 @@
+import { LLMContextError } from '../../errors.js';
+import { buildExport } from '../../store/export-format.js';
+import type { AppendOptions, AppendResult, ListMessagesOptions, Store, TailOptions, TailResult } from '../../store/spec.js';
+import type { NewMessage, Scope, Summary } from '../../types.js';
+
+/** Options of {@link createTieredStore}. */
+export interface TieredStoreOptions {
+  /** The fast store that serves recent windows, e.g. `createRedisStore(...)`. */
+  readonly hot: Store;
+  /** The store of record, e.g. `createPostgresStore(...)`. Every write is acknowledged only once it is here. */
+  readonly durable: Store;
+  /** After a hot-store failure, skip the hot store for this long before trying it again (ms). @default 5000 */
+  readonly hotRetryAfterMs?: number;
+  /** Clock for the retry delay (ms since epoch). @default Date.now */
+  readonly clock?: { now(): number };
+  /** Called with every hot-store failure (the tier keeps serving from the durable store). */
+  readonly onHotError?: (event: { operation: string; error: unknown }) => void;
+}
+
+/** What the tier has been doing, for dashboards and reports. */
+export interface TieredHealth {
+  /** `down` while hot-store failures make the tier serve everything from the durable store. */
+  readonly hot: 'up' | 'down';
+  /** Reads answered by the hot store. */
+  readonly hotHits: number;
+  /** Reads that fell through to the durable store. */
+  readonly hotMisses: number;
+  /** Conversations copied into the hot store after a miss. */
+  readonly repopulations: number;
+  /** Hot copies dropped because they disagreed with the durable store. */
+  readonly invalidations: number;
+  /** Hot-store calls that failed. */
+  readonly hotFailures: number;
+  /** Error code of the last hot failure, e.g. `store_unavailable`. */
+  readonly lastHotError?: string;
+  /** Conversations written while the hot store was failing; their hot copies are dropped before it is used again. */
+  readonly pendingInvalidations: number;
+}
+
+export interface TieredStore extends Store {
+  health(): TieredHealth;
+  /** Resolves when background repopulations have finished (for tests and graceful shutdown). */
+  settle(): Promise<void>;
+}
+
+/**
+ * A write-through hot tier (`llm-context/redis`): `createTieredStore({ hot: redisStore, durable: postgresStore })`.
+ *
+ * - **Writes** go to the durable store first; a write is acknowledged only when it is durable, so
+ *   if the durable store is down the write fails. Then the same change is mirrored to the hot copy
+ *   (appends, message deletes, summaries) or the hot copy is dropped (conversation and state
+ *   updates, forks). A mirrored append must get the same seqs as the durable store; if it does not
+ *   (a concurrent writer got there in another order) the hot copy is dropped. A hot failure never
+ *   fails the write: it is counted in {@link TieredStore.health}, and the conversation's hot copy is
+ *   dropped before the hot store is used again.
+ * - **Reads of recent windows** (`getTail`, `listMessages`, `getSummary`) come from the hot store.
+ *   A miss (the hot store has no copy) falls through to the durable store and repopulates the hot
+ *   copy in the background (export → import, once per miss, O(messages)); the copy is then checked
+ *   against the durable store (`lastSeq`, `messageCount`) and dropped if a write raced it.
+ * - **Everything else** (conversation reads and listings, search, memories, vectors, export,
+ *   import, erasure) is served by the durable store; `eraseUser` and `sweepExpired` run on both.
+ * - **Hot store down**: after a failure the tier serves from the durable store only, for
+ *   `hotRetryAfterMs`, then tries again; `health().hot` says `down` meanwhile. Configure the
+ *   `ioredis` client to fail fast (`maxRetriesPerRequest: 1`, `enableOfflineQueue: false`) so a
+ *   dead server costs one quick error, not a queue of retries.
+ *
+ * Limits: pending invalidations are kept in this process; another process that wrote during the
+ * same outage drops its own. Capabilities are the durable store's.
+ *
+ * @throws whatever the durable store throws (`StoreUnavailableError` when it is down, `NotFoundError`,
+ *   `ValidationError`, …); hot-store errors are never thrown, only counted in `health()`.
+ */
+export function createTieredStore(options: TieredStoreOptions): TieredStore {
+  const { hot, durable } = options;
+  const retryAfter = options.hotRetryAfterMs ?? 5000;
+  const clock = options.clock ?? { now: () => Date.now() };
+  const counters = { hotHits: 0, hotMisses: 0, repopulations: 0, invalidations: 0, hotFailures: 0 };
+  let lastHotError: string | undefined;
+  let downUntil = 0;
+  /** key → scope of conversations whose hot copy may be stale. */
+  const stale = new Map<string, { scope: Scope; conversationId: string }>();
+  const background = new Set<Promise<void>>();
+
+  const staleKey = (scope: Scope, conversationId: string) => JSON.stringify([scope.tenantId, scope.userId ?? null, conversationId]);
+
+  function recordFailure(operation: string, error: unknown): void {
+    counters.hotFailures += 1;
+    lastHotError = LLMContextError.isInstance(error) ? error.code : 'unknown';
+    downUntil = clock.now() + retryAfter;
+    options.onHotError?.({ operation, error });
+  }
+
+  /** True when the hot store may be used: not in its back-off, and pending invalidations flushed. */
+  async function hotUsable(): Promise<boolean> {
+    if (clock.now() < downUntil) return false;
+    for (const [key, { scope, conversationId }] of stale) {
+      try {
+        await hot.deleteConversation(scope, conversationId);
+        stale.delete(key);
+      } catch (error) {
+        recordFailure('deleteConversation', error);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Runs a hot-store call; on failure records it and marks the conversation stale. Returns undefined on failure. */
+  async function onHot<T>(operation: string, scope: Scope, conversationId: string | undefined, run: () => Promise<T>): Promise<T | undefined> {
+    if (!(await hotUsable())) {
+      if (conversationId !== undefined) stale.set(staleKey(scope, conversationId), { scope, conversationId });
+      return undefined;
+    }
+    try {
+      return await run();
+    } catch (error) {
+      if (LLMContextError.isInstance(error) && (error.code === 'not_found' || error.code === 'conversation_exists')) throw error;
+      recordFailure(operation, error);
+      if (conversationId !== undefined) stale.set(staleKey(scope, conversationId), { scope, conversationId });
+      return undefined;
+    }
+  }
+
+  async function invalidate(scope: Scope, conversationId: string): Promise<void> {
+    counters.invalidations += 1;
+    await onHot('deleteConversation', scope, conversationId, () => hot.deleteConversation(scope, conversationId));
+  }
+
+  /** Mirrors a write to the hot copy; a missing copy is fine (it is repopulated on the next miss). */
+  async function mirror(operation: string, scope: Scope, conversationId: string, run: () => Promise<boolean>): Promise<void> {
+    try {
+      const consistent = await onHot(operation, scope, conversationId, run);
+      if (consistent === false) await invalidate(scope, conversationId);
+    } catch (error) {
+      if (LLMContextError.isInstance(error) && error.code === 'not_found') return;
+      await invalidate(scope, conversationId);
+    }
+  }
+
+  function repopulate(scope: Scope, conversationId: string): void {
+    const task = (async () => {
+      try {
+        const exported = await durable.exportConversation(scope, conversationId);
+        const copied = await onHot('importConversation', scope, conversationId, () => hot.importConversation(scope, exported));
+        if (!copied) return;
+        counters.repopulations += 1;
+        const current = await durable.getConversation(scope, conversationId);
+        if (!current || current.lastSeq !== copied.lastSeq || current.messageCount !== copied.messageCount) await invalidate(scope, conversationId);
+      } catch {
+        // Absent in the durable store, or already copied by a concurrent reader: nothing to do.
+      }
+    })();
+    background.add(task);
+    void task.finally(() => background.delete(task));
+  }
+
+  /** Reads from the hot store; `isMiss` says when its answer cannot be trusted to be complete. */
+  async function readThrough<T>(operation: string, scope: Scope, conversationId: string, read: (store: Store) => Promise<T>, isMiss: (value: T) => boolean): Promise<T> {
+    const fromHot = await onHot(operation, scope, conversationId, () => read(hot)).catch(() => undefined);
+    if (fromHot !== undefined && !isMiss(fromHot)) {
+      counters.hotHits += 1;
+      return fromHot;
+    }
+    counters.hotMisses += 1;
+    const fromDurable = await read(durable);
+    if (fromHot !== undefined && !isMiss(fromDurable)) repopulate(scope, conversationId);
+    return fromDurable;
+  }
+
+  const store: TieredStore = {
+    specificationVersion: 'v1',
+    name: 'tiered',
+    capabilities: durable.capabilities,
+
+    async createConversation(scope, input, createOptions) {
+      const conversation = await durable.createConversation(scope, input, createOptions);
+      await mirror('importConversation', scope, conversation.id, async () => {
+        if (conversation.messageCount > 0) return true;
+        await hot.importConversation(scope, buildExport(conversation, [], null)).catch(async (error: unknown) => {
+          if (!(LLMContextError.isInstance(error) && error.code === 'conversation_exists')) throw error;
+          // A stale copy under the same id (deleted while the hot store was away): replace it.
+          await hot.deleteConversation(scope, conversation.id);
+          await hot.importConversation(scope, buildExport(conversation, [], null));
+        });
+        return true;
+      });
+      return conversation;
+    },
+    getConversation: (scope, conversationId) => durable.getConversation(scope, conversationId),
+    listConversations: (scope, listOptions) => durable.listConversations(scope, listOptions),
+
+    async updateConversation(scope, conversationId, patch) {
+      const conversation = await durable.updateConversation(scope, conversationId, patch);
+      await invalidate(scope, conversationId);
+      return conversation;
+    },
+    async updateState(scope, conversationId, state, stateOptions) {
+      const conversation = await durable.updateState(scope, conversationId, state, stateOptions);
+      await invalidate(scope, conversationId);
+      return conversation;
+    },
+    async deleteConversation(scope, conversationId) {
+      const deleted = await durable.deleteConversation(scope, conversationId);
+      await invalidate(scope, conversationId);
+      return deleted;
+    },
+    forkConversation: (scope, parentId, forkOptions) => durable.forkConversation(scope, parentId, forkOptions),
+
+    async appendMessages(scope, conversationId, batch: readonly NewMessage[], appendOptions?: AppendOptions): Promise<AppendResult> {
+      const result = await durable.appendMessages(scope, conversationId, batch, appendOptions);
+      if (result.inserted > 0) {
+        await mirror('appendMessages', scope, conversationId, async () => {
+          const copy = await hot.appendMessages(scope, conversationId, batch, appendOptions);
+          return copy.conversation.lastSeq === result.conversation.lastSeq && copy.messages.every((message, index) => message.seq === result.messages[index]?.seq);
+        });
+      }
+      return result;
+    },
+
+    listMessages: (scope, conversationId, listOptions: ListMessagesOptions) =>
+      readThrough('listMessages', scope, conversationId, (source) => source.listMessages(scope, conversationId, listOptions), (messages) => messages.length === 0),
+
+    getTail: (scope, conversationId, tailOptions: TailOptions): Promise<TailResult> =>
+      readThrough('getTail', scope, conversationId, (source) => source.getTail(scope, conversationId, tailOptions), (tail) => tail.messages.length === 0),
+
+    async deleteMessage(scope, conversationId, messageId) {
+      const deleted = await durable.deleteMessage(scope, conversationId, messageId);
+      if (deleted) await mirror('deleteMessage', scope, conversationId, () => hot.deleteMessage(scope, conversationId, messageId));
+      return deleted;
+    },
+
+    getSummary: (scope, conversationId) =>
+      readThrough('getSummary', scope, conversationId, (source) => source.getSummary(scope, conversationId), (summary) => summary === null),
+
+    async putSummary(scope, conversationId, summary: Summary, putOptions) {
+      const result = await durable.putSummary(scope, conversationId, summary, putOptions);
+      if (result.applied) await mirror('putSummary', scope, conversationId, async () => (await hot.putSummary(scope, conversationId, summary, putOptions)).applied);
+      return result;
+    },
+
+    exportConversation: (scope, conversationId) => durable.exportConversation(scope, conversationId),
+    importConversation: (scope, data) => durable.importConversation(scope, data),
+
+    async eraseUser(scope) {
+      const result = await durable.eraseUser(scope);
+      await onHot('eraseUser', scope, undefined, () => hot.eraseUser(scope));
+      return result;
+    },
+
+    ...(durable.searchMessages ? { searchMessages: durable.searchMessages.bind(durable) } : {}),
+    ...(durable.vectors ? { vectors: durable.vectors } : {}),
+    ...(durable.memories ? { memories: durable.memories } : {}),
+    ...(durable.sweepExpired
+      ? {
+          async sweepExpired(sweepOptions?: { limit?: number }) {
+            const swept = await durable.sweepExpired!(sweepOptions);
+            if (hot.sweepExpired) await onHot('sweepExpired', { tenantId: '-' }, undefined, () => hot.sweepExpired!(sweepOptions));
+            return swept;
+          },
+        }
+      : {}),
+
+    health() {
+      return {
+        hot: clock.now() < downUntil ? 'down' : 'up',
+        ...counters,
+        ...(lastHotError !== undefined ? { lastHotError } : {}),
+        pendingInvalidations: stale.size,
+      };
+    },
+    async settle() {
+      while (background.size > 0) await Promise.all([...background]);
+    },
+  };
+  return store;
+}
+
+

@@ -1,0 +1,129 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { conversationKeys, scopeKeys } from '../../src/stores/redis/keys.js';
+import { createRedisStore } from '../../src/stores/redis/index.js';
+import { newMessages, textTurns } from '../../src/testing/index.js';
+import type { Scope } from '../../src/types.js';
+import { asClient, REDIS_URL, skipWithoutRedis, uniquePrefix, unlinkPrefix } from './redis-test-env.js';
+
+const skip = await skipWithoutRedis();
+const scope: Scope = { tenantId: 'acme', userId: 'u1' };
+
+describe.skipIf(skip)('redis store key layout, index repair and command hygiene', () => {
+  const prefix = uniquePrefix('layout');
+  let client: Redis;
+  let counter = 0;
+  const newStore = () => {
+    counter += 1;
+    const keyPrefix = `${prefix}${counter}:`;
+    return { keyPrefix, store: createRedisStore({ client: asClient(client), keyPrefix }) };
+  };
+
+  beforeAll(() => {
+    client = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  });
+  afterAll(async () => {
+    await unlinkPrefix(client, prefix);
+    client.disconnect();
+  });
+
+  it('should keep every key of a conversation in one hash tag, even for ids with braces and colons', async () => {
+    const { keyPrefix, store } = newStore();
+    const odd: Scope = { tenantId: 't{1}:x', userId: 'u}:{' };
+    await store.createConversation(odd, { id: 'c:{2}' });
+    await store.appendMessages(odd, 'c:{2}', await newMessages(textTurns(2)));
+    const keys = Object.values(conversationKeys(keyPrefix, odd.tenantId, 'c:{2}'));
+    const slots = await Promise.all(keys.map((key) => client.cluster('KEYSLOT', key).catch(() => null)));
+    const tags = keys.map((key) => key.slice(key.indexOf('{'), key.indexOf('}') + 1));
+    expect(new Set(tags).size).toBe(1);
+    expect(tags[0]).toBe('{t:t%7B1%7D%3Ax:c:c%3A%7B2%7D}');
+    if (slots[0] !== null) expect(new Set(slots).size).toBe(1);
+    expect((await store.listMessages(odd, 'c:{2}', { order: 'asc', limit: 10 })).map((message) => message.id)).toEqual(['m-0', 'm-1']);
+    // A lookalike scope cannot reach it.
+    expect(await store.getConversation({ tenantId: 't{1}:x', userId: 'u}:' }, 'c:{2}')).toBeNull();
+  });
+
+  it('should give every key of a conversation the native TTL, refresh it on append and drop it with the TTL', async () => {
+    const { keyPrefix, store } = newStore();
+    await store.createConversation(scope, { id: 'ttl', ttl: { seconds: 60, mode: 'sliding' } });
+    await store.appendMessages(scope, 'ttl', await newMessages(textTurns(2)));
+    await store.putSummary(scope, 'ttl', { text: 's', coversThroughSeq: 1, tokenCount: 1, encoding: 'o200k_base', updatedAt: new Date() }, { expectedCoversThroughSeq: null });
+    const keys = Object.values(conversationKeys(keyPrefix, scope.tenantId, 'ttl'));
+    const ttls = await Promise.all(keys.map((key) => client.pttl(key)));
+    for (const ttl of ttls) expect(ttl).toBeGreaterThan(55_000);
+    for (const ttl of ttls) expect(ttl).toBeLessThanOrEqual(60_000);
+    await store.updateConversation(scope, 'ttl', { ttl: null });
+    expect(await Promise.all(keys.map((key) => client.pttl(key)))).toEqual([-1, -1, -1, -1, -1]);
+  });
+
+  it('should repair index entries left by a crash between the conversation write and the index write', async () => {
+    const { keyPrefix, store } = newStore();
+    for (const id of ['a', 'b', 'c']) await store.createConversation(scope, { id, tags: ['t'] });
+    const index = scopeKeys(keyPrefix, scope);
+    // A create that crashed after its index step, and an update whose index step never ran.
+    await client.zadd(index.all, 99_999_999_999_999, 'ghost');
+    await client.zadd(index.tag('t'), 1, 'c');
+    await client.zadd(index.tag('stale'), 5, 'a');
+    const listed = await store.listConversations(scope);
+    expect(listed.items.map((conversation) => conversation.id).sort()).toEqual(['a', 'b', 'c']);
+    expect(await client.zscore(index.all, 'ghost')).toBeNull();
+    const tagged = await store.listConversations(scope, { tag: 't' });
+    expect(tagged.items.map((conversation) => conversation.id).sort()).toEqual(['a', 'b', 'c']);
+    const cScore = Number(await client.zscore(index.tag('t'), 'c'));
+    expect(cScore).toBe((await store.getConversation(scope, 'c'))!.updatedAt.getTime());
+    expect((await store.listConversations(scope, { tag: 'stale' })).items).toEqual([]);
+    expect(await client.zscore(index.tag('stale'), 'a')).toBeNull();
+  });
+
+  it('should never send KEYS or an unbounded range on the read path', async () => {
+    const { store } = newStore();
+    await store.createConversation(scope, { id: 'c1', tags: ['x'] });
+    await store.appendMessages(scope, 'c1', await newMessages(textTurns(30)));
+    const monitor = await client.monitor();
+    const commands: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => commands.push(args.map((arg) => String(arg).toLowerCase()).join(' ')));
+    await store.getTail(scope, 'c1', { maxTokens: 200, encoding: 'o200k_base' });
+    await store.listMessages(scope, 'c1', { order: 'desc', limit: 5 });
+    await store.listConversations(scope, { tag: 'x' });
+    await store.getSummary(scope, 'c1');
+    await store.searchMessages!(scope, { query: 'message number', conversationId: 'c1' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    monitor.disconnect();
+    const ours = commands.filter((command) => !command.startsWith('monitor'));
+    expect(ours.some((command) => command.startsWith('zrevrangebyscore'))).toBe(true);
+    expect(ours.filter((command) => command.startsWith('keys '))).toEqual([]);
+    expect(ours.filter((command) => /^(lrange|zrange|zrevrange) \S+ 0 -1$/.test(command))).toEqual([]);
+    expect(ours.filter((command) => /^z(rev)?rangebyscore /.test(command) && !command.includes(' limit '))).toEqual([]);
+    // The tail read is one round trip: a single EVALSHA.
+    expect(ours.filter((command) => command.startsWith('evalsha')).length).toBeGreaterThan(0);
+  });
+
+  it('should search a bounded window of one conversation, with tags, best first', async () => {
+    const { store } = newStore();
+    await store.createConversation(scope, { id: 'c1' });
+    await store.appendMessages(
+      scope,
+      'c1',
+      await newMessages([
+        { id: 'x1', role: 'user', content: 'my cat is called Miso', tags: ['pets'] },
+        { id: 'x2', role: 'assistant', content: 'Miso is a lovely name for a cat, cat lovers agree' },
+        { id: 'x3', role: 'user', content: 'the weather is grey today' },
+      ]),
+    );
+    const hits = await store.searchMessages!(scope, { query: 'cat Miso', conversationId: 'c1' });
+    expect(hits.map((hit) => hit.message.id).sort()).toEqual(['x1', 'x2']);
+    expect(hits[0]!.score).toBeGreaterThanOrEqual(hits[1]!.score);
+    expect((await store.searchMessages!(scope, { query: 'cat', conversationId: 'c1', tags: ['pets'] })).map((hit) => hit.message.id)).toEqual(['x1']);
+    expect((await store.searchMessages!(scope, { query: 'cat', conversationId: 'c1', beforeSeq: 2 })).map((hit) => hit.message.id)).toEqual(['x1']);
+  });
+
+  it('should declare vector search and memories absent with a hint to pair Redis with Postgres', () => {
+    const { store } = newStore();
+    for (const capability of [store.capabilities.vectorSearch, store.capabilities.memories]) {
+      expect(capability.available).toBe(false);
+      expect(!capability.available && capability.reason).toMatch(/createTieredStore.*Postgres|Postgres.*createTieredStore/);
+    }
+    expect(store.vectors).toBeUndefined();
+    expect(store.memories).toBeUndefined();
+  });
+});
