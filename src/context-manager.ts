@@ -1,5 +1,13 @@
 import { resolveBudget, type BudgetOptions } from './assemble/budget.js';
 import { defaultSectionSources } from './assemble/default-sources.js';
+import { createMemories, type Memories } from './memory/memories.js';
+import { createMemorySource } from './memory/memory-source.js';
+import { createRecallSource } from './search/recall-source.js';
+import type { Embedder } from './search/embedder.js';
+import { indexEmbeddings, messageEmbeddingTarget } from './search/index-embeddings.js';
+import { compactConversation, type SummaryPolicyResult } from './summarize/policy.js';
+import { createSummarySource } from './summarize/summary-source.js';
+import type { Summarizer } from './summarize/summarizer.js';
 import { SECTION_ORDER, type AssemblyReport, type DroppedItem, type SectionName, type SectionReport } from './assemble/report.js';
 import { selectWindow } from './assemble/select-window.js';
 import type { SectionSources, SummarySourceResult } from './assemble/sources.js';
@@ -82,8 +90,33 @@ export interface ContextManagerOptions {
   readonly shares?: SectionShares;
   /** Default recall options for `assemble`. */
   readonly recall?: RecallOptions;
+  /**
+   * Folds turns that fall out of the window into a rolling summary (see `src/summarize/policy.ts`).
+   * Without one, a summary already stored (e.g. by `compact`) is still used.
+   */
+  readonly summarizer?: Summarizer;
+  /** How the summarizer runs. */
+  readonly summary?: {
+    /** `inline`: summarize before `assemble` returns (bounded by `timeoutMs`); `deferred`: `assemble` never waits, call `compact()` later. @default 'inline' */
+    readonly mode?: 'inline' | 'deferred';
+    /** Summarize only when at least this many uncovered tokens lie before the window. @default 1000 */
+    readonly thresholdTokens?: number;
+    /** Time limit of one summarizer call in ms. @default 10000 */
+    readonly timeoutMs?: number;
+  };
+  /**
+   * Enables vector (hybrid) recall and memory search. New messages are embedded after `append`
+   * returns, off the hot path (call `indexEmbeddings` yourself where background work can be cut short).
+   */
+  readonly embedder?: Embedder;
   /** Replaces how memories, the summary and recalled excerpts are gathered. */
   readonly sources?: Partial<SectionSources>;
+  /**
+   * Longest one section source (memories, summary, recall) may take, in ms, before assembly goes on
+   * without that section and says so in `report.notes` — a hung summarizer, embedder or search
+   * backend must not hang the call. @default 15000
+   */
+  readonly sourceTimeoutMs?: number;
 }
 
 export interface AppendOptions {
@@ -115,6 +148,7 @@ export interface AssembleResult {
 
 const DEFAULT_SHARES = { memories: 0.15, summary: 0.2, recall: 0.25 } as const;
 const MAX_TAIL_READS = 20;
+const DEFAULT_SOURCE_TIMEOUT_MS = 15_000;
 
 /**
  * The entry point: stores turns and assembles the prompt for the next call under a token budget.
@@ -129,6 +163,8 @@ const MAX_TAIL_READS = 20;
  */
 export class ContextManager {
   readonly store: Store;
+  /** Long-term memories of a scope: `put` (upsert by key), `get`, `list`, `update`, `delete`, `search`. */
+  readonly memories: Memories;
   private readonly options: ContextManagerOptions;
   private readonly sources: SectionSources;
   private tokenizerPromise: Promise<Tokenizer> | undefined;
@@ -136,7 +172,16 @@ export class ContextManager {
   constructor(options: ContextManagerOptions = {}) {
     this.options = options;
     this.store = options.store ?? createMemoryStore(options.clock ? { clock: options.clock } : {});
-    this.sources = { ...defaultSectionSources(), ...options.sources };
+    const embedder = options.embedder ? { embedder: options.embedder } : {};
+    const now = options.clock ? { now: () => options.clock!.now() } : {};
+    this.sources = {
+      ...defaultSectionSources(),
+      memories: createMemorySource(embedder),
+      recall: createRecallSource(embedder),
+      ...(options.summarizer ? { summary: createSummarySource({ summarizer: options.summarizer, ...options.summary, ...now }) } : {}),
+      ...options.sources,
+    };
+    this.memories = lazyMemories(async () => createMemories({ store: this.store, tokenizer: await this.getTokenizer(), ...embedder }));
   }
 
   /** The tokenizer every count uses (loaded on first use). */
@@ -179,13 +224,61 @@ export class ContextManager {
     const tokenizer = await this.getTokenizer();
     const prepared = await prepareMessages(messages, { tokenizer, ...(this.options.clock ? { now: () => this.options.clock!.now() } : {}) });
     const appendOptions = options.dedupeByContentHash ? { dedupeByContentHash: true } : {};
+    let result: AppendResult;
     try {
-      return await this.store.appendMessages(options.scope, conversationId, prepared, appendOptions);
+      result = await this.store.appendMessages(options.scope, conversationId, prepared, appendOptions);
     } catch (error) {
       if (!(LLMContextError.isInstance(error) && error.code === 'not_found')) throw error;
       await this.store.createConversation(options.scope, { ...options.conversation, id: conversationId }, { ifExists: 'return' });
-      return this.store.appendMessages(options.scope, conversationId, prepared, appendOptions);
+      result = await this.store.appendMessages(options.scope, conversationId, prepared, appendOptions);
     }
+    if (this.options.embedder && this.store.vectors && result.inserted > 0) {
+      // Off the hot path: an embedder failure never fails the append (recall stays lexical for these turns).
+      void this.indexEmbeddings(conversationId, { scope: options.scope, messages: result.messages }).catch(() => undefined);
+    }
+    return result;
+  }
+
+  /**
+   * Embeds messages that have no vector yet for the configured embedder (each once, in batches).
+   * @param options.messages the messages to index; default: the newest 1,000 of the conversation.
+   * @returns how many were embedded now.
+   * @throws {ValidationError} when no embedder is configured; {@link CapabilityError} when the store has no vector index.
+   */
+  async indexEmbeddings(conversationId: string, options: { scope: Scope; messages?: readonly Message[] }): Promise<{ embedded: number }> {
+    if (!this.options.embedder) throw new ValidationError({ field: 'embedder', message: 'is not configured; pass { embedder } to the ContextManager' });
+    const messages = options.messages ?? (await this.store.listMessages(options.scope, conversationId, { order: 'desc', limit: 1000 }));
+    const result = await indexEmbeddings({
+      store: this.store,
+      scope: options.scope,
+      embedder: this.options.embedder,
+      targets: messages.map(messageEmbeddingTarget).filter((target) => target.text.trim().length > 0),
+    });
+    return { embedded: result.embedded };
+  }
+
+  /**
+   * Deferred summarization: folds the turns older than the newest `keepRecentTokens` into the stored
+   * summary now (e.g. from Next.js `after()`), so later `assemble` calls find it ready.
+   * @throws {ValidationError} when no summarizer is configured.
+   */
+  async compact(conversationId: string, options: { scope: Scope; keepRecentTokens?: number; maxSummaryTokens?: number; signal?: AbortSignal }): Promise<SummaryPolicyResult> {
+    if (!this.options.summarizer) throw new ValidationError({ field: 'summarizer', message: 'is not configured; pass { summarizer } to the ContextManager' });
+    validateScope(options.scope);
+    validateConversationId(conversationId);
+    return compactConversation({
+      store: this.store,
+      scope: options.scope,
+      conversationId,
+      tokenizer: await this.getTokenizer(),
+      summarizer: this.options.summarizer,
+      thresholdTokens: this.options.summary?.thresholdTokens ?? 1000,
+      maxSummaryTokens: options.maxSummaryTokens ?? 800,
+      timeoutMs: this.options.summary?.timeoutMs ?? 10_000,
+      keepRecentTokens: options.keepRecentTokens ?? 2000,
+      ...(this.options.clock ? { now: () => this.options.clock!.now() } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
   }
 
   /** Pages through stored messages by seq. */
@@ -305,7 +398,7 @@ export class ContextManager {
     const memoriesIncluded: Memory[] = [];
     if (caps.memories > 0) {
       const found = await guard(notes, 'memories', () =>
-        this.sources.memories({ store: this.store, scope, query, maxTokens: caps.memories, tokenizer, ...signalOf(options) }));
+        this.sources.memories({ store: this.store, scope, query, maxTokens: caps.memories, tokenizer, ...signalOf(options) }), this.options.sourceTimeoutMs);
       if (found) {
         if (found.note) notes.push(found.note);
         let used = tokenizer.count(renderMemories([])) + 4;
@@ -329,7 +422,7 @@ export class ContextManager {
     let summaryResult: SummarySourceResult = { summary: null, status: 'none' };
     if (!wholeHistoryFits && caps.summary > 0) {
       const found = await guard(notes, 'summary', () =>
-        this.sources.summary({ store: this.store, scope, conversationId, windowStartSeq, maxTokens: caps.summary, tokenizer, ...signalOf(options) }));
+        this.sources.summary({ store: this.store, scope, conversationId, windowStartSeq, maxTokens: caps.summary, tokenizer, ...signalOf(options) }), this.options.sourceTimeoutMs);
       summaryResult = found ?? { summary: null, status: 'failed', note: notes.at(-1) };
       if (summaryResult.note && found) notes.push(summaryResult.note);
       const summary = summaryResult.summary;
@@ -362,7 +455,7 @@ export class ContextManager {
           neighbours: recallOptions.neighbours ?? { before: 1, after: 1 },
           otherConversations: recallOptions.otherConversations ?? false,
           ...signalOf(options),
-        }));
+        }), this.options.sourceTimeoutMs);
       if (found?.note) notes.push(found.note);
       excerpts = fitExcerpts(tokenizer, found?.excerpts ?? [], caps.recall, conversationId, dropped);
       if (excerpts.length > 0) optionalTokens += blockCost(tokenizer, renderRecall(excerpts, conversationId));
@@ -370,8 +463,11 @@ export class ContextManager {
 
     // The recent window gets everything the optional sections left unused.
     const windowBudget = rest - optionalTokens;
-    let window = selectWindow(olderUnits(units), windowBudget, windowOptions);
-    for (let reads_ = 0; window.exhausted && !reachedStart && reads_ < MAX_TAIL_READS; reads_ += 1) {
+    // The window grows into what the sections left, but never back over turns the summary covers.
+    const summaryFloor = blocks.some((block) => block.section === 'summary') ? (summaryResult.summary?.coversThroughSeq ?? 0) : 0;
+    const uncoveredUnits = (all: MessageUnit[]) => olderUnits(all).filter((unit) => unit.messages[0]!.seq > summaryFloor);
+    let window = selectWindow(uncoveredUnits(units), windowBudget, windowOptions);
+    for (let reads_ = 0; window.exhausted && !reachedStart && history[0]!.seq > summaryFloor + 1 && reads_ < MAX_TAIL_READS; reads_ += 1) {
       const more = await this.store.getTail(scope, conversationId, {
         maxTokens: Math.max(1, windowBudget - window.tokens),
         encoding,
@@ -382,7 +478,7 @@ export class ContextManager {
       reachedStart = more.reachedStart || more.messages.length === 0;
       history = [...more.messages, ...history];
       units = groupIntoUnits(history, countChecked);
-      window = selectWindow(olderUnits(units), windowBudget, windowOptions);
+      window = selectWindow(uncoveredUnits(units), windowBudget, windowOptions);
     }
     if (recounted > 0) notes.push(`${recounted} messages had no stored ${encoding} count and were counted on read`);
 
@@ -446,6 +542,20 @@ export class ContextManager {
   }
 }
 
+/** The memories API, created on first use (it needs the tokenizer, which loads lazily). */
+function lazyMemories(create: () => Promise<Memories>): Memories {
+  let memories: Promise<Memories> | undefined;
+  const get = () => (memories ??= create());
+  return {
+    put: async (options) => (await get()).put(options),
+    get: async (options) => (await get()).get(options),
+    list: async (options) => (await get()).list(options),
+    update: async (options) => (await get()).update(options),
+    delete: async (options) => (await get()).delete(options),
+    search: async (options) => (await get()).search(options),
+  };
+}
+
 function toContextMessage(message: Message): ContextMessage {
   return {
     role: message.role,
@@ -470,26 +580,43 @@ function signalOf(options: AssembleOptions): { signal?: AbortSignal } {
 }
 
 /** Runs a section source; a failure becomes a note and an empty section, never a failed call. */
-async function guard<T>(notes: string[], section: string, run: () => Promise<T>): Promise<T | undefined> {
+async function guard<T>(notes: string[], section: string, run: () => Promise<T>, timeoutMs = DEFAULT_SOURCE_TIMEOUT_MS): Promise<T | undefined> {
+  const timedOut = Symbol('timed out');
+  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    return await run();
+    // A source that never settles (a hung embedder or summarizer) is abandoned, not awaited forever.
+    const result = await Promise.race([run(), new Promise<typeof timedOut>((resolve) => (timer = setTimeout(() => resolve(timedOut), timeoutMs)))]);
+    if (result === timedOut) {
+      notes.push(`${section} source timed out after ${timeoutMs} ms; the section was left empty`);
+      return undefined;
+    }
+    return result;
   } catch (error) {
     const kind = error instanceof Error ? error.name : typeof error;
     notes.push(`${section} source failed (${kind}); the section was left empty`);
     return undefined;
+  } finally {
+    clearTimeout(timer);
   }
 }
 
-/** Keeps whole excerpts, best first as given, while the rendered block stays under `cap`. */
+/**
+ * Keeps whole excerpts, best first as given, while the rendered block stays under `cap`. Each
+ * excerpt is counted once (its lines plus a 2-token boundary allowance); the block is counted
+ * exactly when the system message is composed.
+ */
 function fitExcerpts(tokenizer: Tokenizer, excerpts: readonly RecallExcerpt[], cap: number, conversationId: string, dropped: DroppedItem[]): RecallExcerpt[] {
   const kept: RecallExcerpt[] = [];
+  const header = tokenizer.count(renderRecall([], conversationId));
+  let used = blockCost(tokenizer, renderRecall([], conversationId));
   for (const excerpt of excerpts) {
-    const candidate = [...kept, excerpt].sort(compareExcerpts);
-    if (blockCost(tokenizer, renderRecall(candidate, conversationId)) > cap) {
+    const cost = tokenizer.count(renderRecall([excerpt], conversationId)) - header + 2;
+    if (used + cost > cap) {
       for (const message of excerpt.messages) dropped.push({ section: 'recall', reason: 'cap', messageId: message.id, seq: message.seq, tokens: message.tokenCounts[tokenizer.encoding] ?? 0 });
       continue;
     }
     kept.push(excerpt);
+    used += cost;
   }
   return kept.sort(compareExcerpts);
 }

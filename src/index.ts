@@ -26,3 +26,50 @@ export { createMemoryStore, type MemoryStoreOptions } from './stores/memory/inde
 export { prepareMessages, hashMessageContent } from './messages/prepare.js';
 export { canonicalJson, sha256Hex } from './messages/content-hash.js';
 export * from './tokens/index.js';
+// Summaries, memories, search and recall: the section sources and their building blocks.
+export {
+  createSummarySource,
+  createExtractiveSummarizer,
+  prepareSummary,
+  compactConversation,
+  formatTranscript,
+  type Summarizer,
+  type SummaryPolicyOptions,
+  type SummaryPolicyResult,
+  type SummaryStatus,
+} from './summarize/index.js';
+export {
+  createMemorySource,
+  createMemories,
+  selectMemories,
+  extractMemories,
+  hashMemoryText,
+  type Memories,
+  type MemoryHit,
+  type SelectedMemories,
+  type MemoryExtractor,
+  type ExtractedMemory,
+  type ExtractMemoriesResult,
+} from './memory/index.js';
+export {
+  createRecallSource,
+  recallExcerpts,
+  searchMessages,
+  indexEmbeddings,
+  messageEmbeddingTarget,
+  memoryEmbeddingTarget,
+  createHashingEmbedder,
+  embedInBatches,
+  embedQuery,
+  cosineSimilarity,
+  reciprocalRankFusion,
+  analyzeText,
+  porterStem,
+  messageSearchText,
+  type Embedder,
+  type EmbeddingTarget,
+  type RecallResult,
+  type RecallOptions as RecallExcerptsOptions,
+  type SearchMessagesResult,
+} from './search/index.js';
+export { LexicalIndex, type LexicalHit, type LexicalIndexOptions } from './stores/memory/lexical-index.js';

@@ -5,3 +5,4 @@
 export { describeStoreContract, type StoreContractOptions } from './contract.js';
 export { createTestClock, type TestClock } from './test-clock.js';
 export { newMessages, textTurns, toolExchange } from './fixtures.js';
+export { describeMemoriesContract, newMemory } from './memories-contract.js';

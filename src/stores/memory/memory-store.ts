@@ -39,6 +39,8 @@ import type {
   Summary,
   UpdateConversationInput,
 } from '../../types.js';
+import { createInProcessMemoryTable } from '../../memory/in-process-memory-table.js';
+import { createInProcessMessageSearch } from '../../search/in-process-message-search.js';
 
 /** Options of {@link createMemoryStore}. */
 export interface MemoryStoreOptions {
@@ -68,6 +70,13 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   const clock = options.clock ?? { now: () => Date.now() };
   const conversations = new Map<string, ConversationRecord>();
   const embeddings = new Map<string, { tenantId: string; userId?: string; record: EmbeddingRecord }>();
+  // Lexical search (BM25) and memories live in their own modules; the store keeps them in step.
+  const messageSearch = createInProcessMessageSearch();
+  const memoryTable = createInProcessMemoryTable({ clock });
+  const ownerOf = (conversation: Conversation): Scope => ({ tenantId: conversation.tenantId, ...(conversation.userId !== undefined ? { userId: conversation.userId } : {}) });
+  const indexMessages = (record: ConversationRecord, messages: readonly Message[]) => {
+    for (const message of messages) messageSearch.add(ownerOf(record.conversation), message);
+  };
 
   const key = (tenantId: string, id: string) => `${tenantId}\u0000${id}`;
   const owns = (scope: Scope, conversation: Conversation) =>
@@ -118,6 +127,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   function deleteRecord(record: ConversationRecord): void {
     const { tenantId, id } = record.conversation;
     conversations.delete(key(tenantId, id));
+    for (const message of record.messages) messageSearch.remove(tenantId, id, message.id);
     for (const [embeddingKey, embedding] of embeddings) {
       if (embedding.tenantId === tenantId && embedding.record.conversationId === id) embeddings.delete(embeddingKey);
     }
@@ -188,9 +198,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     specificationVersion: 'v1',
     name: 'memory',
     capabilities: {
-      lexicalSearch: { available: false, reason: 'the in-memory store has no lexical index yet' },
+      lexicalSearch: { available: true },
       vectorSearch: { available: true },
-      memories: { available: false, reason: 'the in-memory store has no memory table yet' },
+      memories: { available: true },
       ttlSweep: { available: true },
     },
 
@@ -299,12 +309,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
         lastSeq: atSeq,
       });
       const messages = copied.map((message) => ({ ...copy(message), conversationId: conversation.id }));
-      conversations.set(key(scope.tenantId, conversation.id), {
-        conversation,
-        messages,
-        byId: new Map(messages.map((message) => [message.id, message])),
-        summary: null,
-      });
+      const forked = { conversation, messages, byId: new Map(messages.map((message) => [message.id, message])), summary: null };
+      conversations.set(key(scope.tenantId, conversation.id), forked);
+      indexMessages(forked, messages);
       return copy(conversation);
     },
 
@@ -334,6 +341,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
         result.push(message);
       }
       const inserted = seq - record.conversation.lastSeq;
+      indexMessages(record, result.filter((message) => message.seq > record.conversation.lastSeq));
       if (inserted > 0) {
         const ttl = record.conversation.ttl;
         touch(record, {
@@ -401,6 +409,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       if (!record || !message) return false;
       record.messages = record.messages.filter((candidate) => candidate.id !== messageId);
       record.byId.delete(messageId);
+      messageSearch.remove(record.conversation.tenantId, conversationId, messageId);
       touch(record, { messageCount: record.conversation.messageCount - 1, tokenCount: record.conversation.tokenCount - primaryTokens(message) });
       return true;
     },
@@ -449,12 +458,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       for (const field of ['title', 'parentId', 'forkedFromSeq', 'ttl', 'expiresAt'] as const) {
         if (conversation[field] === undefined) delete (conversation as unknown as Record<string, unknown>)[field];
       }
-      conversations.set(key(scope.tenantId, conversation.id), {
-        conversation,
-        messages,
-        byId: new Map(messages.map((message) => [message.id, message])),
-        summary: parsed.summary,
-      });
+      const imported = { conversation, messages, byId: new Map(messages.map((message) => [message.id, message])), summary: parsed.summary };
+      conversations.set(key(scope.tenantId, conversation.id), imported);
+      indexMessages(imported, messages);
       return copy(conversation);
     },
 
@@ -471,10 +477,25 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       for (const [embeddingKey, embedding] of embeddings) {
         if (embedding.tenantId === scope.tenantId && embedding.userId === scope.userId) embeddings.delete(embeddingKey);
       }
-      return { conversations: conversationCount, messages: messageCount, memories: 0 };
+      return { conversations: conversationCount, messages: messageCount, memories: memoryTable.eraseUser(scope) };
     },
 
     vectors,
+
+    async searchMessages(scope, searchOptions) {
+      validateScope(scope);
+      const hits = messageSearch.search(scope, searchOptions, (conversationId, messageId) => find(scope, conversationId)?.byId.get(messageId));
+      return hits.map((hit) => ({ message: copy(hit.message), score: hit.score }));
+    },
+
+    memories: {
+      put: memoryTable.put,
+      get: memoryTable.get,
+      list: memoryTable.list,
+      update: memoryTable.update,
+      delete: memoryTable.delete,
+      search: memoryTable.search,
+    },
 
     async sweepExpired(sweepOptions = {}) {
       const limit = validateLimit('limit', sweepOptions.limit, 1000, 100_000);

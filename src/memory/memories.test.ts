@@ -1,0 +1,57 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createMemoryStore } from '../stores/memory/memory-store.js';
+import type { Store } from '../store/spec.js';
+import { createHashingEmbedder } from '../search/hashing-embedder.js';
+import { getTokenizer } from '../tokens/get-tokenizer.js';
+import type { Scope } from '../types.js';
+import { createMemories, hashMemoryText, type Memories } from './memories.js';
+
+const alice: Scope = { tenantId: 't', userId: 'alice' };
+const bob: Scope = { tenantId: 't', userId: 'bob' };
+
+describe('createMemories', () => {
+  let store: Store;
+  let memories: Memories;
+  beforeEach(async () => {
+    store = createMemoryStore();
+    memories = createMemories({ store, tokenizer: await getTokenizer({ encoding: 'o200k_base' }) });
+  });
+
+  it('should derive id, token count and content hash once, at write', async () => {
+    const memory = await memories.put({ scope: alice, text: 'Allergic to peanuts', tags: ['health'], pinned: true });
+    expect(memory.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(memory.tokenCounts.o200k_base).toBe((await getTokenizer({ encoding: 'o200k_base' })).count('Allergic to peanuts'));
+    expect(memory.contentHash).toBe(await hashMemoryText('Allergic to peanuts'));
+    expect(await memories.get({ scope: alice, id: memory.id })).toEqual(memory);
+  });
+
+  it('should upsert by key and recompute derived fields on update', async () => {
+    const first = await memories.put({ scope: alice, key: 'diet', text: 'Vegetarian' });
+    const second = await memories.put({ scope: alice, key: 'diet', text: 'Vegan since 2024' });
+    expect(second.id).toBe(first.id);
+    const updated = await memories.update({ scope: alice, id: first.id, text: 'Pescatarian' });
+    expect(updated.contentHash).toBe(await hashMemoryText('Pescatarian'));
+    expect((await memories.list({ scope: alice })).items).toHaveLength(1);
+  });
+
+  it('should keep users apart', async () => {
+    await memories.put({ scope: alice, text: 'Alice likes jazz' });
+    expect((await memories.search({ scope: bob, query: 'jazz' }))).toEqual([]);
+    expect((await memories.search({ scope: alice, query: 'jazz' })).map((hit) => hit.memory.text)).toEqual(['Alice likes jazz']);
+  });
+
+  it('should reject bad input with a typed error and write nothing', async () => {
+    await expect(memories.put({ scope: alice, text: '' })).rejects.toMatchObject({ code: 'invalid_input' });
+    await expect(memories.put({ scope: alice, text: 'x', metadata: { bad: Number.NaN } })).rejects.toMatchObject({ code: 'invalid_input' });
+    await expect(memories.search({ scope: alice, query: 'x', limit: 0 })).rejects.toMatchObject({ code: 'invalid_input' });
+    expect((await memories.list({ scope: alice })).items).toEqual([]);
+  });
+
+  it('should find by meaning-ish overlap with an embedder (hybrid) as well as by words', async () => {
+    const hybrid = createMemories({ store, tokenizer: await getTokenizer({ encoding: 'o200k_base' }), embedder: createHashingEmbedder() });
+    await hybrid.put({ scope: alice, text: 'Works as a nurse in Leeds' });
+    await hybrid.put({ scope: alice, text: 'Has two cats' });
+    const hits = await hybrid.search({ scope: alice, query: 'nurse job' });
+    expect(hits[0]!.memory.text).toBe('Works as a nurse in Leeds');
+  });
+});

@@ -1,0 +1,170 @@
+import { CapabilityError, ValidationError } from '../errors.js';
+import { canonicalJson, sha256Hex } from '../messages/content-hash.js';
+import { validateId, validateJsonObject, validateScope, validateTags } from '../store/validate.js';
+import type { MemoryStore, Store } from '../store/spec.js';
+import { embedQuery, type Embedder } from '../search/embedder.js';
+import { indexEmbeddings, memoryEmbeddingTarget } from '../search/index-embeddings.js';
+import { reciprocalRankFusion } from '../search/rank-fusion.js';
+import type { Tokenizer } from '../tokens/tokenizer.js';
+import type { JsonObject, Memory, MemorySource, NewMemory, Page, Scope } from '../types.js';
+
+/** A memory search result, best first. */
+export interface MemoryHit {
+  readonly memory: Memory;
+  /** Higher is better; comparable only within one result list (BM25, or fused ranks when hybrid). */
+  readonly score: number;
+}
+
+/**
+ * Long-term memories of a scope (tenant, and user where given): facts that outlive one
+ * conversation. `manager.memories` is one of these.
+ *
+ * - A `key` makes `put` an upsert (structured key–value memory: `user.city`, `preference.units`).
+ * - `pinned` memories are always placed in the assembled context (working memory); the others are
+ *   retrieved by relevance to the current turn.
+ * - `source` keeps the conversation and message ids a memory came from (provenance), and the
+ *   assembly report lists them.
+ */
+export interface Memories {
+  /**
+   * Inserts a memory, or updates the one with the same `key` in this scope.
+   * @throws {ValidationError} for bad input (nothing written). @throws {CapabilityError} when the store keeps no memories.
+   */
+  put(options: { scope: Scope; key?: string; text: string; tags?: readonly string[]; pinned?: boolean; source?: MemorySource; metadata?: JsonObject }): Promise<Memory>;
+  get(options: { scope: Scope; id: string }): Promise<Memory | null>;
+  /** Newest first by `updatedAt`; filter by tags (all must match) and pinned. */
+  list(options: { scope: Scope; tags?: readonly string[]; pinned?: boolean; limit?: number; cursor?: string }): Promise<Page<Memory>>;
+  /** @throws {NotFoundError} when absent in this scope. */
+  update(options: { scope: Scope; id: string; text?: string; tags?: readonly string[]; pinned?: boolean; metadata?: JsonObject }): Promise<Memory>;
+  /** Returns false when absent. */
+  delete(options: { scope: Scope; id: string }): Promise<boolean>;
+  /**
+   * Best-first memories matching `query`: lexical (BM25 / full-text) and, when an embedder is
+   * configured and the store has a vector index, vector search fused by reciprocal rank fusion.
+   * @param options.limit 1–100. @default 10
+   */
+  search(options: { scope: Scope; query: string; limit?: number; tags?: readonly string[] }): Promise<MemoryHit[]>;
+}
+
+/**
+ * Creates the {@link Memories} API over a store's memory capability. Derived fields (id, token
+ * count, SHA-256 content hash) are computed here, once, before the store sees the memory.
+ * With an embedder, each written memory is embedded right after the write; an embedder failure
+ * never fails the write (the memory stays findable lexically).
+ *
+ * @param options.tokenizer counts `tokenCounts[tokenizer.encoding]` of the memory text (no framing).
+ * @param options.embedder enables hybrid search.
+ */
+export function createMemories(options: { store: Store; tokenizer: Tokenizer; embedder?: Embedder }): Memories {
+  const { store, tokenizer, embedder } = options;
+
+  const memoryStore = (): MemoryStore => {
+    if (!store.memories || !store.capabilities.memories.available) {
+      const reason = store.capabilities.memories.available ? 'the store has no memories API' : store.capabilities.memories.reason;
+      throw new CapabilityError({ store: store.name, capability: 'memories', hint: reason });
+    }
+    return store.memories;
+  };
+
+  const embed = async (scope: Scope, memory: Memory) => {
+    if (!embedder || !store.vectors) return;
+    try {
+      await indexEmbeddings({ store, scope, embedder, targets: [memoryEmbeddingTarget(memory)], force: true });
+    } catch {
+      // Lexical search still finds it; the next write or a re-index embeds it.
+    }
+  };
+
+  const derived = async (text: string) => ({
+    tokenCounts: { [tokenizer.encoding]: tokenizer.count(text) },
+    contentHash: await hashMemoryText(text),
+  });
+
+  return {
+    async put(input) {
+      validateScope(input.scope);
+      checkText(input.text);
+      if (input.key !== undefined) validateId('key', input.key);
+      if (input.tags !== undefined) validateTags('tags', input.tags);
+      if (input.metadata !== undefined) validateJsonObject('metadata', input.metadata);
+      if (input.pinned !== undefined && typeof input.pinned !== 'boolean') throw new ValidationError({ field: 'pinned', message: 'must be a boolean' });
+      const memory: NewMemory = {
+        id: crypto.randomUUID(),
+        ...(input.key !== undefined ? { key: input.key } : {}),
+        text: input.text,
+        tags: input.tags ?? [],
+        pinned: input.pinned ?? false,
+        ...(input.source !== undefined ? { source: input.source } : {}),
+        metadata: input.metadata ?? {},
+        ...(await derived(input.text)),
+      };
+      const stored = await memoryStore().put(input.scope, memory);
+      await embed(input.scope, stored);
+      return stored;
+    },
+    async get({ scope, id }) {
+      validateScope(scope);
+      validateId('id', id);
+      return memoryStore().get(scope, id);
+    },
+    async list({ scope, ...filters }) {
+      validateScope(scope);
+      return memoryStore().list(scope, filters);
+    },
+    async update({ scope, id, text, tags, pinned, metadata }) {
+      validateScope(scope);
+      validateId('id', id);
+      if (text !== undefined) checkText(text);
+      if (tags !== undefined) validateTags('tags', tags);
+      if (metadata !== undefined) validateJsonObject('metadata', metadata);
+      if (pinned !== undefined && typeof pinned !== 'boolean') throw new ValidationError({ field: 'pinned', message: 'must be a boolean' });
+      const updated = await memoryStore().update(scope, id, {
+        ...(text !== undefined ? { text, ...(await derived(text)) } : {}),
+        ...(tags !== undefined ? { tags } : {}),
+        ...(pinned !== undefined ? { pinned } : {}),
+        ...(metadata !== undefined ? { metadata } : {}),
+      });
+      if (text !== undefined) await embed(scope, updated);
+      return updated;
+    },
+    async delete({ scope, id }) {
+      validateScope(scope);
+      validateId('id', id);
+      return memoryStore().delete(scope, id);
+    },
+    async search({ scope, query, limit = 10, tags }) {
+      validateScope(scope);
+      if (typeof query !== 'string') throw new ValidationError({ field: 'query', message: 'must be a string' });
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new ValidationError({ field: 'limit', message: 'must be an integer 1–100' });
+      const lexical = await memoryStore().search(scope, { query, limit, ...(tags ? { tags } : {}) });
+      if (!embedder || !store.vectors || !store.capabilities.vectorSearch.available || query.trim().length === 0) return lexical;
+      let vectorIds: string[];
+      try {
+        const vector = await embedQuery({ embedder, text: query });
+        vectorIds = (await store.vectors.search(scope, { kind: 'memory', model: embedder.modelId, vector, limit })).map((hit) => hit.targetId);
+      } catch {
+        return lexical;
+      }
+      const known = new Map(lexical.map((hit) => [hit.memory.id, hit.memory]));
+      const fused = reciprocalRankFusion({ lists: [lexical.map((hit) => hit.memory.id), vectorIds] });
+      const hits: MemoryHit[] = [];
+      for (const { key, score } of fused) {
+        const memory = known.get(key) ?? (await memoryStore().get(scope, key));
+        if (!memory) continue;
+        if (tags && !tags.every((tag) => memory.tags.includes(tag))) continue;
+        hits.push({ memory, score });
+        if (hits.length >= limit) break;
+      }
+      return hits;
+    },
+  };
+}
+
+/** SHA-256 of the canonical JSON of `{ text }`: equal texts hash equally (the embedding cache key). */
+export function hashMemoryText(text: string): Promise<string> {
+  return sha256Hex(canonicalJson({ text }));
+}
+
+function checkText(text: unknown): void {
+  if (typeof text !== 'string' || text.trim().length === 0) throw new ValidationError({ field: 'text', message: 'must be a non-empty string' });
+}

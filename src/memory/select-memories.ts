@@ -1,0 +1,63 @@
+import type { Embedder } from '../search/embedder.js';
+import type { Store } from '../store/spec.js';
+import type { Memory, Scope } from '../types.js';
+import { createMemories } from './memories.js';
+import type { Tokenizer } from '../tokens/tokenizer.js';
+
+export interface SelectedMemories {
+  /** Every pinned memory of the scope (newest first, up to `maxPinned`), whatever the budget: the planner decides what fits. */
+  readonly pinned: readonly Memory[];
+  /** Unpinned memories relevant to the query, best first, whose token counts fit what the pinned ones leave of `maxTokens`. */
+  readonly relevant: readonly Memory[];
+  /** Why memories were limited or absent, for the report. */
+  readonly notes: readonly string[];
+}
+
+/**
+ * Gathers the memories section of an assembly: the pinned (working) memories, then the most
+ * relevant others for `query` (lexical, or hybrid with an embedder) until the stored
+ * cost (by default the stored `tokenCounts[encoding]`) of all selected memories would pass `maxTokens`.
+ * A store without the memories capability yields nothing (and a note), never an error.
+ *
+ * @param options.limit relevant memories searched. @default 20
+ * @param options.maxPinned pinned memories read. @default 100
+ */
+export async function selectMemories(options: {
+  store: Store;
+  scope: Scope;
+  query: string;
+  maxTokens: number;
+  tokenizer: Tokenizer;
+  embedder?: Embedder;
+  limit?: number;
+  maxPinned?: number;
+  /** Tokens a memory costs where it will be placed. @default its stored `tokenCounts[encoding]` (counted when absent) */
+  cost?: (memory: Memory) => number;
+}): Promise<SelectedMemories> {
+  const { store, scope, tokenizer } = options;
+  if (!store.memories || !store.capabilities.memories.available) return { pinned: [], relevant: [], notes: [`memories unavailable in the ${store.name} store`] };
+  const notes: string[] = [];
+  const maxPinned = options.maxPinned ?? 100;
+  const pinned: Memory[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.memories.list(scope, { pinned: true, limit: Math.min(100, maxPinned - pinned.length), ...(cursor ? { cursor } : {}) });
+    pinned.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor && pinned.length < maxPinned);
+  if (cursor) notes.push(`more than ${maxPinned} pinned memories; only the newest ${maxPinned} were read`);
+
+  const cost = options.cost ?? ((memory: Memory) => memory.tokenCounts[tokenizer.encoding] ?? tokenizer.count(memory.text));
+  let used = pinned.reduce((sum, memory) => sum + cost(memory), 0);
+  const relevant: Memory[] = [];
+  if (options.query.trim().length > 0 && used < options.maxTokens) {
+    const memories = createMemories({ store, tokenizer, ...(options.embedder ? { embedder: options.embedder } : {}) });
+    for (const { memory } of await memories.search({ scope, query: options.query, limit: options.limit ?? 20 })) {
+      if (memory.pinned) continue;
+      if (used + cost(memory) > options.maxTokens) continue;
+      relevant.push(memory);
+      used += cost(memory);
+    }
+  }
+  return { pinned, relevant, notes };
+}

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { analyzeText } from './analyze-text.js';
+import { ENGLISH_STOPWORDS } from './stopwords.js';
+
+describe('analyzeText', () => {
+  it('should lowercase, drop stop words and stem', () => {
+    expect(analyzeText('What did Caroline research about Adoption Agencies?')).toEqual(['carolin', 'research', 'adopt', 'agenc']);
+  });
+
+  it('should split possessives and contractions on apostrophes', () => {
+    expect(analyzeText("Caroline's dog")).toEqual(['carolin', 'dog']);
+    expect(analyzeText('I’m here')).toEqual([]);
+  });
+
+  it('should keep numbers and segment scripts without spaces', () => {
+    expect(analyzeText('Flight 2023')).toEqual(['flight', '2023']);
+    expect(analyzeText('東京に住んでいます').length).toBeGreaterThan(1);
+  });
+
+  it('should produce only non-empty, lowercase, non-stop-word terms', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 200 }), (text) => {
+        for (const term of analyzeText(text)) {
+          expect(term.length).toBeGreaterThan(0);
+          expect(term).toBe(term.toLowerCase());
+          expect(ENGLISH_STOPWORDS.has(term)).toBe(false);
+        }
+      }),
+    );
+  });
+});

@@ -1,0 +1,13 @@
+export { analyzeText } from './analyze-text.js';
+export { porterStem } from './porter-stemmer.js';
+export { ENGLISH_STOPWORDS } from './stopwords.js';
+export { messageSearchText, contentSearchText } from './message-text.js';
+export { reciprocalRankFusion } from './rank-fusion.js';
+export { termJaccard } from './text-similarity.js';
+export { cosineSimilarity, embedInBatches, embedQuery, type Embedder } from './embedder.js';
+export { createHashingEmbedder } from './hashing-embedder.js';
+export { indexEmbeddings, messageEmbeddingTarget, memoryEmbeddingTarget, type EmbeddingTarget } from './index-embeddings.js';
+export { recallExcerpts, type RecallExcerpt, type RecallOptions, type RecallResult } from './recall.js';
+export { searchMessages, type SearchMessagesResult } from './search-messages.js';
+export { createRecallSource } from './recall-source.js';
+export { createInProcessMessageSearch, type InProcessMessageSearch } from './in-process-message-search.js';
