@@ -1,0 +1,306 @@
+import { NotFoundError, ValidationError } from '../../errors.js';
+import type { AppendOptions, AppendResult, ListMessagesOptions, MessageSearchHit, MessageSearchOptions, TailOptions, TailResult } from '../../store/spec.js';
+import {
+  validateConversationId,
+  validateId,
+  validateLimit,
+  validateNewMessages,
+  validateQuery,
+  validateScope,
+  validateSeq,
+  validateTags,
+} from '../../store/validate.js';
+import type { Message, NewMessage, Scope } from '../../types.js';
+import { VISIBLE } from './conversations.js';
+import { conversationFromRow, CONVERSATION_COLUMNS, json, MESSAGE_COLUMNS, messageFromRow, primaryTokens, textArrayLiteral } from './rows.js';
+import type { SqlQueryable } from './sql-client.js';
+import { timestamp, userKey, type StoreContext } from './store-context.js';
+import { tsQuerySql } from './text-search.js';
+
+const NO_UPPER_BOUND = Number.MAX_SAFE_INTEGER;
+
+/** Message reads, appends and full-text search of the PostgreSQL store. */
+export function createMessageOperations(context: StoreContext, options: { maxMessageBytes?: number }) {
+  const { names } = context;
+
+  /**
+   * The append statement. Its `existing` step skips ids already stored; `reserved` reserves the seq
+   * range with one `UPDATE … RETURNING` on the conversation row (which takes the row lock, so
+   * concurrent appends to one conversation queue there and each sees the last_seq its predecessor
+   * committed — READ COMMITTED re-reads the locked row); `written` inserts the new rows. As a single
+   * statement it is atomic on its own (autocommit), so the common case costs one round trip.
+   *
+   * Its snapshot is taken before it waits for the lock, so a concurrent append of the *same* id can
+   * slip past `existing`: the unique (tenant, conversation, id) constraint then rejects the whole
+   * statement (SQLSTATE 23505, nothing written) and the caller retries on the locked path.
+   */
+  const appendSql = `WITH visible AS (
+         SELECT ${CONVERSATION_COLUMNS} FROM ${names.conversations} c WHERE c.id = $14 AND ${VISIBLE}
+       ),
+       input AS (
+         SELECT * FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::int[], $13::text[])
+           WITH ORDINALITY AS i(id, role, name, content, metadata, tags, token_counts, content_hash, primary_tokens, created_at, ord)
+       ),
+       existing AS (
+         SELECT ${MESSAGE_COLUMNS} FROM ${names.messages} m
+         WHERE m.tenant_id = $1 AND m.conversation_id = $14 AND m.id = ANY($4::text[]) AND EXISTS (SELECT 1 FROM visible)
+       ),
+       fresh AS (
+         SELECT i.*, row_number() OVER (ORDER BY i.ord) AS rank FROM input i WHERE i.id NOT IN (SELECT id FROM existing)
+       ),
+       totals AS (SELECT count(*) AS n, coalesce(sum(primary_tokens), 0) AS tokens FROM fresh),
+       reserved AS (
+         UPDATE ${names.conversations} c
+         SET last_seq = c.last_seq + totals.n,
+             message_count = c.message_count + totals.n,
+             token_count = c.token_count + totals.tokens,
+             updated_at = $3::timestamptz,
+             expires_at = CASE WHEN c.ttl_mode = 'sliding' THEN $3::timestamptz + make_interval(secs => c.ttl_seconds) ELSE c.expires_at END
+         FROM totals
+         WHERE c.id = $14 AND ${VISIBLE} AND totals.n > 0
+         RETURNING ${CONVERSATION_COLUMNS}
+       ),
+       written AS (
+         INSERT INTO ${names.messages} (tenant_id, conversation_id, seq, id, role, name, content, metadata, tags, token_counts, primary_tokens, content_hash, created_at)
+         SELECT $1, $14, reserved.last_seq - totals.n + fresh.rank, fresh.id, fresh.role, fresh.name, fresh.content::jsonb, fresh.metadata::jsonb,
+                fresh.tags::text[], fresh.token_counts::jsonb, fresh.primary_tokens, fresh.content_hash, fresh.created_at::timestamptz
+         FROM fresh, reserved, totals
+         RETURNING id, seq
+       )
+       SELECT (SELECT row_to_json(reserved) FROM reserved) AS conversation,
+              (SELECT row_to_json(visible) FROM visible) AS visible,
+              (SELECT json_agg(existing) FROM existing) AS existing,
+              (SELECT json_agg(json_build_array(id, seq)) FROM written) AS inserted`;
+
+  async function appendOnce(sql: SqlQueryable, scope: Scope, conversationId: string, batch: readonly NewMessage[]): Promise<AppendResult> {
+    const result = await sql.query<{
+      conversation: Record<string, unknown> | null;
+      visible: Record<string, unknown> | null;
+      existing: Record<string, unknown>[] | null;
+      inserted: Array<[string, number | string]> | null;
+    }>(appendSql, [
+      scope.tenantId,
+      userKey(scope),
+      timestamp(context.clock.now()),
+      batch.map((message) => message.id),
+      batch.map((message) => message.role),
+      batch.map((message) => message.name ?? null),
+      batch.map((message) => json(message.content)),
+      batch.map((message) => json(message.metadata)),
+      // a text[] literal per row, so one parameter carries every row's tag list
+      batch.map((message) => textArrayLiteral(message.tags)),
+      batch.map((message) => json(message.tokenCounts)),
+      batch.map((message) => message.contentHash),
+      batch.map((message) => primaryTokens(message.tokenCounts)),
+      batch.map((message) => message.createdAt.toISOString()),
+      conversationId,
+    ]);
+    const row = result.rows[0]!;
+    const conversationRow = row.conversation ?? row.visible;
+    if (!conversationRow) throw new NotFoundError({ kind: 'conversation', id: conversationId });
+    const existing = new Map((row.existing ?? []).map((stored) => [String(stored.id), messageFromRow(stored)]));
+    const insertedSeqs = new Map((row.inserted ?? []).map(([id, seq]) => [id, Number(seq)]));
+    // A message neither stored before nor written now: the conversation was deleted (or expired) while this statement waited for its row lock.
+    if (batch.some((message) => !existing.has(message.id) && !insertedSeqs.has(message.id))) throw new NotFoundError({ kind: 'conversation', id: conversationId });
+    const messages: Message[] = batch.map((message) => existing.get(message.id) ?? { ...message, conversationId, seq: insertedSeqs.get(message.id)! });
+    return { messages, inserted: insertedSeqs.size, conversation: conversationFromRow(conversationRow) };
+  }
+
+  /**
+   * The locked path, in one transaction: `SELECT … FOR UPDATE` on the conversation row first, so
+   * the append statement that follows starts after every earlier batch committed and sees all
+   * stored ids. Used for content-hash dedup (which compares against the newest stored messages)
+   * and to retry a fast append that raced with an append of the same id.
+   */
+  async function appendLocked(sql: SqlQueryable, scope: Scope, conversationId: string, batch: readonly NewMessage[], appendOptions: AppendOptions): Promise<AppendResult> {
+    const locked = await sql.query(`SELECT ${CONVERSATION_COLUMNS} FROM ${names.conversations} c WHERE c.id = $4 AND ${VISIBLE} FOR UPDATE`, [
+      scope.tenantId,
+      userKey(scope),
+      timestamp(context.clock.now()),
+      conversationId,
+    ]);
+    const lockedRow = locked.rows[0];
+    if (!lockedRow) throw new NotFoundError({ kind: 'conversation', id: conversationId });
+    if (appendOptions.dedupeByContentHash) {
+      const newest = await sql.query(`SELECT ${MESSAGE_COLUMNS} FROM ${names.messages} m WHERE m.tenant_id = $1 AND m.conversation_id = $2 ORDER BY m.seq DESC LIMIT $3`, [
+        scope.tenantId,
+        conversationId,
+        batch.length,
+      ]);
+      const stored = newest.rows.map(messageFromRow).reverse();
+      const retried = stored.length === batch.length && stored.every((message, index) => message.role === batch[index]!.role && message.contentHash === batch[index]!.contentHash);
+      if (retried) return { messages: stored, inserted: 0, conversation: conversationFromRow(lockedRow) };
+    }
+    return appendOnce(sql, scope, conversationId, batch);
+  }
+
+  return {
+    async appendMessages(scope: Scope, conversationId: string, batch: readonly NewMessage[], appendOptions: AppendOptions = {}): Promise<AppendResult> {
+      validateScope(scope);
+      validateConversationId(conversationId);
+      validateNewMessages(batch, { maxMessageBytes: options.maxMessageBytes });
+      if (!appendOptions.dedupeByContentHash) {
+        try {
+          return await context.run('appendMessages', scope, (sql) => appendOnce(sql, scope, conversationId, batch));
+        } catch (error) {
+          // 23505: a concurrent append stored one of these ids first; retry where the lock comes first.
+          if (!isUniqueViolation(error)) throw error;
+        }
+      }
+      return context.run('appendMessages', scope, (sql) => appendLocked(sql, scope, conversationId, batch, appendOptions), { transaction: true });
+    },
+
+    async listMessages(scope: Scope, conversationId: string, listOptions: ListMessagesOptions): Promise<Message[]> {
+      validateScope(scope);
+      validateConversationId(conversationId);
+      const limit = validateLimit('limit', listOptions.limit, 100);
+      const after = validateSeq('afterSeq', listOptions.afterSeq) ?? 0;
+      const before = validateSeq('beforeSeq', listOptions.beforeSeq) ?? NO_UPPER_BOUND;
+      const order = listOptions.order === 'desc' ? 'DESC' : 'ASC';
+      return context.run('listMessages', scope, async (sql) => {
+        const result = await sql.query(
+          `SELECT ${MESSAGE_COLUMNS} FROM ${names.messages} m
+           WHERE m.tenant_id = $1 AND m.conversation_id = $4 AND m.seq > $5 AND m.seq < $6
+             AND EXISTS (SELECT 1 FROM ${names.conversations} c WHERE c.id = $4 AND ${VISIBLE})
+           ORDER BY m.seq ${order} LIMIT $7`,
+          [scope.tenantId, userKey(scope), timestamp(context.clock.now()), conversationId, after, before, limit],
+        );
+        return result.rows.map(messageFromRow);
+      });
+    },
+
+    /**
+     * Usually one round trip reading about as many rows as it returns: one backward index-range
+     * scan on the primary key whose LIMIT is estimated in SQL from the conversation's average
+     * message size (`token_count / message_count`), +25% +8 rows, capped by `maxMessages`. The
+     * rows past the budget are dropped here; a further page is read only when the estimate fell
+     * short. Cost depends on the rows returned, not on the conversation's length.
+     */
+    async getTail(scope: Scope, conversationId: string, tailOptions: TailOptions): Promise<TailResult> {
+      validateScope(scope);
+      validateConversationId(conversationId);
+      const maxMessages = validateLimit('maxMessages', tailOptions.maxMessages, 1000, 10_000);
+      const before = validateSeq('beforeSeq', tailOptions.beforeSeq) ?? NO_UPPER_BOUND;
+      const maxTokens = tailOptions.maxTokens;
+      if (typeof maxTokens !== 'number' || Number.isNaN(maxTokens)) throw new ValidationError({ field: 'maxTokens', message: 'must be a number of tokens' });
+      validateId('encoding', tailOptions.encoding);
+      return context.run('getTail', scope, async (sql) => {
+        const collected: Message[] = [];
+        let total = 0;
+        let upper = before;
+        // First page: estimated from the average stored message size; later pages (rare): double the last.
+        let nextPageSize: number | undefined;
+        let pageLimit = `least($8::float8, ceil(greatest($7::float8, 0) / greatest(1.0, c.token_count::float8 / greatest(c.message_count, 1)) * 1.25) + 8)::bigint`;
+        for (;;) {
+          const page = await sql.query(
+            `WITH page AS (SELECT ${pageLimit} AS size FROM ${names.conversations} c WHERE c.id = $4 AND ${VISIBLE})
+             SELECT ${MESSAGE_COLUMNS}, coalesce((m.token_counts ->> $6)::bigint, 0) AS tokens, (SELECT size FROM page) AS page_size
+             FROM ${names.messages} m
+             WHERE m.tenant_id = $1 AND m.conversation_id = $4 AND m.seq < $5 AND EXISTS (SELECT 1 FROM page)
+             ORDER BY m.seq DESC
+             LIMIT (SELECT size FROM page)`,
+            [
+              scope.tenantId,
+              userKey(scope),
+              timestamp(context.clock.now()),
+              conversationId,
+              upper,
+              tailOptions.encoding,
+              // $7: the token budget for the first page's estimate, then the page size of later pages
+              nextPageSize ?? maxTokens,
+              maxMessages - collected.length,
+            ],
+          );
+          const rows = page.rows;
+          let index = 0;
+          while (index < rows.length && collected.length < maxMessages && total < maxTokens) {
+            collected.push(messageFromRow(rows[index]!));
+            total += Number(rows[index]!.tokens);
+            index += 1;
+          }
+          const result = () => collected.reverse();
+          // Stopped inside the page: older rows exist.
+          if (index < rows.length) return { messages: result(), reachedStart: false };
+          // The page came back short: the scan reached the first message (or the conversation is not visible).
+          if (rows.length === 0 || rows.length < Number(rows[0]!.page_size)) return { messages: result(), reachedStart: true };
+          if (collected.length >= maxMessages || total >= maxTokens) {
+            const older = await sql.query(`SELECT 1 FROM ${names.messages} m WHERE m.tenant_id = $1 AND m.conversation_id = $2 AND m.seq < $3 LIMIT 1`, [
+              scope.tenantId,
+              conversationId,
+              collected.at(-1)!.seq,
+            ]);
+            return { messages: result(), reachedStart: older.rows.length === 0 };
+          }
+          upper = collected.at(-1)!.seq;
+          // A parameter, not text: one prepared statement serves every later page.
+          pageLimit = `least($8::bigint, $7::bigint)`;
+          nextPageSize = rows.length * 2;
+        }
+      });
+    },
+
+    async deleteMessage(scope: Scope, conversationId: string, messageId: string): Promise<boolean> {
+      validateScope(scope);
+      validateConversationId(conversationId);
+      validateId('messageId', messageId);
+      return context.run(
+        'deleteMessage',
+        scope,
+        async (sql) => {
+          const deleted = await sql.query<{ primary_tokens: number }>(
+            `DELETE FROM ${names.messages} m
+             WHERE m.tenant_id = $1 AND m.conversation_id = $4 AND m.id = $5
+               AND EXISTS (SELECT 1 FROM ${names.conversations} c WHERE c.id = $4 AND ${VISIBLE})
+             RETURNING m.primary_tokens`,
+            [scope.tenantId, userKey(scope), timestamp(context.clock.now()), conversationId, messageId],
+          );
+          const row = deleted.rows[0];
+          if (!row) return false;
+          await sql.query(
+            `UPDATE ${names.conversations} SET message_count = message_count - 1, token_count = token_count - $3, updated_at = $4::timestamptz WHERE tenant_id = $1 AND id = $2`,
+            [scope.tenantId, conversationId, row.primary_tokens, timestamp(context.clock.now())],
+          );
+          if (context.vectorTable) {
+            await sql.query(`DELETE FROM ${names.embeddings} WHERE tenant_id = $1 AND kind = 'message' AND conversation_id = $2 AND target_id = $3`, [scope.tenantId, conversationId, messageId]);
+          }
+          return true;
+        },
+        { transaction: true },
+      );
+    },
+
+    /** Full-text search: `search_vector @@ tsquery` through the GIN index, ranked by `ts_rank_cd` (cover density). */
+    async searchMessages(scope: Scope, searchOptions: MessageSearchOptions): Promise<MessageSearchHit[]> {
+      validateScope(scope);
+      const query = validateQuery('query', searchOptions.query);
+      const limit = validateLimit('limit', searchOptions.limit, 10, 100);
+      if (searchOptions.conversationId !== undefined) validateConversationId(searchOptions.conversationId);
+      const before = validateSeq('beforeSeq', searchOptions.beforeSeq) ?? NO_UPPER_BOUND;
+      const tags = searchOptions.tags === undefined ? null : [...validateTags('tags', searchOptions.tags)];
+      return context.run('searchMessages', scope, async (sql) => {
+        const result = await sql.query(
+          `SELECT ${MESSAGE_COLUMNS}, ts_rank_cd(m.search_vector, q.query) AS score
+           FROM ${names.messages} m
+           JOIN ${names.conversations} c ON c.tenant_id = m.tenant_id AND c.id = m.conversation_id,
+                (SELECT ${tsQuerySql('$4', query)} AS query) q
+           WHERE m.tenant_id = $1 AND ${VISIBLE} AND m.search_vector @@ q.query
+             AND ($5::text IS NULL OR m.conversation_id = $5) AND m.seq < $6
+             AND ($7::text[] IS NULL OR m.tags @> $7::text[])
+           ORDER BY score DESC, m.conversation_id, m.seq DESC
+           LIMIT $8`,
+          [scope.tenantId, userKey(scope), timestamp(context.clock.now()), query, searchOptions.conversationId ?? null, before, tags, limit],
+        );
+        return result.rows.map((row) => ({ message: messageFromRow(row), score: Number(row.score) }));
+      });
+    },
+  };
+}
+
+/** SQLSTATE 23505 in the driver error kept as `cause`. */
+function isUniqueViolation(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause;
+  return cause?.code === '23505';
+}
+
+
+export type MessageOperations = ReturnType<typeof createMessageOperations>;

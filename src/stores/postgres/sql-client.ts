@@ -1,0 +1,58 @@
+/**
+ * The structural subset of the two PostgreSQL clients the store runs on, so the core never imports a
+ * driver: `pg.Pool` from node-postgres and a `PGlite` instance from `@electric-sql/pglite`.
+ * Pass the client in; the store never creates or closes it.
+ */
+
+/** One result of a parameterised query; both drivers return `rows` as plain objects. */
+export interface SqlResult<Row = Record<string, unknown>> {
+  readonly rows: Row[];
+}
+
+/** node-postgres query config; `name` makes it a prepared statement, parsed and planned once per connection. */
+export interface PgQueryConfig {
+  readonly text: string;
+  readonly values?: unknown[];
+  readonly name?: string;
+}
+
+/** A checked-out node-postgres connection (`pg.PoolClient`). */
+export interface PgPoolClientLike {
+  query(config: PgQueryConfig): Promise<{ rows: unknown[] }>;
+  /** Pass an error to destroy a connection left in an unknown state instead of reusing it. */
+  release(error?: Error | boolean): void;
+}
+
+/** The subset of `pg.Pool` used: `query` for single statements, `connect` for transactions. */
+export interface PgPoolLike {
+  query(config: PgQueryConfig): Promise<{ rows: unknown[] }>;
+  connect(): Promise<PgPoolClientLike>;
+}
+
+/** The subset of a PGlite transaction used. */
+export interface PGliteTransactionLike {
+  query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+}
+
+/** The subset of `PGlite` used: `query`, `exec` (multi-statement DDL) and `transaction`. */
+export interface PGliteLike {
+  query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+  exec(text: string): Promise<unknown>;
+  transaction<T>(callback: (tx: PGliteTransactionLike) => Promise<T>): Promise<T>;
+}
+
+/** Either supported client. */
+export type PostgresClient = PgPoolLike | PGliteLike;
+
+/** Runs queries; inside {@link SqlExecutor.transaction} every query goes to the same connection. */
+export interface SqlQueryable {
+  query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<SqlResult<Row>>;
+}
+
+/** The two things the SQL core needs from a driver: single queries and all-or-nothing transactions. */
+export interface SqlExecutor extends SqlQueryable {
+  /** `pg` or `pglite`, for reports. */
+  readonly driver: 'pg' | 'pglite';
+  /** Runs `work` in one transaction: COMMIT when it resolves, ROLLBACK when it throws (the error is rethrown). */
+  transaction<T>(work: (tx: SqlQueryable) => Promise<T>): Promise<T>;
+}

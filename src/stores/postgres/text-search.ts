@@ -1,0 +1,42 @@
+/**
+ * Full-text search configuration shared by the schema and the queries.
+ *
+ * `english` (Snowball stemmer + English stop words) rather than `simple`: it matches what the
+ * in-memory store's analyzer does (Porter stemming, English stop words), so "running" finds "run"
+ * on every backend, and stop words do not dominate `ts_rank_cd`. Words in other languages are
+ * still matched exactly when query and document spell them alike.
+ */
+export const TEXT_SEARCH_CONFIG = 'english';
+
+/**
+ * The indexed text of a message, as an immutable SQL expression over `name` and `content` for a
+ * generated `tsvector` column: text parts, tool names, tool-call inputs, tool-result outputs (their
+ * JSON string and number values) and file names, plus the participant name — the same fields as
+ * `messageSearchText` in `src/search/message-text.ts`. Reasoning parts and URLs are left out.
+ */
+export const MESSAGE_TSVECTOR_SQL = `(
+  jsonb_to_tsvector('${TEXT_SEARCH_CONFIG}'::regconfig,
+    CASE WHEN jsonb_typeof(content) = 'string' THEN content
+    ELSE jsonb_path_query_array(content, 'strict $[*] ? (@.type == "text").text')
+      || jsonb_path_query_array(content, 'strict $[*] ? (@.type == "tool-call" || @.type == "tool-result").toolName')
+      || jsonb_path_query_array(content, 'strict $[*] ? (@.type == "tool-call").input')
+      || jsonb_path_query_array(content, 'strict $[*] ? (@.type == "tool-result").output')
+      || jsonb_path_query_array(content, 'strict $[*] ? (@.type == "file").filename')
+    END,
+    '["string", "numeric"]')
+  || to_tsvector('${TEXT_SEARCH_CONFIG}'::regconfig, coalesce(name, ''))
+)`;
+
+/**
+ * The tsquery for a search string: natural-language queries match ANY of their terms (ranked by
+ * `ts_rank_cd`, as BM25 does in the in-memory store), because questions rarely contain every word
+ * of the answer. A query using web-search syntax (`"quoted phrase"`, `or`, `-excluded`) keeps
+ * `websearch_to_tsquery`'s exact semantics. The query is always a bound parameter ($n).
+ */
+export function tsQuerySql(parameter: string, query: string): string {
+  const usesOperators = /["]|(^|\s)-\S|\sor\s/i.test(query);
+  const websearch = `websearch_to_tsquery('${TEXT_SEARCH_CONFIG}'::regconfig, ${parameter})`;
+  // websearch_to_tsquery of plain words is `'a' & 'b'`; lexemes are quoted, so swapping the
+  // top-level operator text yields `'a' | 'b'` without touching any lexeme.
+  return usesOperators ? websearch : `replace(${websearch}::text, ' & ', ' | ')::tsquery`;
+}

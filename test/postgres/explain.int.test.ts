@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type pg from 'pg';
+import { createPostgresStore, type PgQueryConfig } from '../../src/stores/postgres/index.js';
+import { checkServer, createPool, dropSchema, uniqueSchema } from './server.js';
+
+const reachable = await checkServer();
+
+interface PlanNode {
+  'Node Type': string;
+  'Index Name'?: string;
+  'Relation Name'?: string;
+  Plans?: PlanNode[];
+}
+
+function nodes(plan: PlanNode): PlanNode[] {
+  return [plan, ...(plan.Plans ?? []).flatMap(nodes)];
+}
+
+/**
+ * The hot queries use the indexes they were designed for, on a few thousand rows after ANALYZE
+ * (so the planner is not choosing a sequential scan because the table is tiny).
+ */
+describe.skipIf(!reachable)('postgres store: query plans on a few thousand rows', () => {
+  const schema = uniqueSchema('explain');
+  let pool: pg.Pool;
+  const t = (name: string) => `"${schema}".llmctx_${name}`;
+
+  beforeAll(async () => {
+    pool = createPool(3);
+    const store = await createPostgresStore({ client: pool, schema });
+    await store.migrate();
+    // 2,000 conversations over 40 tenants, 3,000 of one busy user (30 with a rare tag), one conversation of 5,000 messages.
+    await pool.query(`INSERT INTO ${t('conversations')} (tenant_id, id, user_id, tags, tag_keys, state, metadata, created_at, updated_at, expires_at)
+      SELECT 'tenant-' || (g % 40), 'c' || g, 'user-' || (g % 7), ARRAY['tag-' || (g % 13)], ARRAY[format('["%s","%s","%s"]', 'tenant-' || (g % 40), 'user-' || (g % 7), 'tag-' || (g % 13))],
+             '{}', '{}', now(), now() - (g || ' seconds')::interval, CASE WHEN g % 5 = 0 THEN now() + (g || ' minutes')::interval END
+      FROM generate_series(1, 2000) g`);
+    await pool.query(`INSERT INTO ${t('conversations')} (tenant_id, id, user_id, tags, tag_keys, state, metadata, created_at, updated_at)
+      SELECT 'tenant-busy', 'b' || g, 'user-busy', ARRAY[CASE WHEN g % 100 = 0 THEN 'rare' ELSE 'common' END],
+             ARRAY[format('["tenant-busy","user-busy","%s"]', CASE WHEN g % 100 = 0 THEN 'rare' ELSE 'common' END)],
+             '{}', '{}', now(), now() - (g || ' seconds')::interval
+      FROM generate_series(1, 3000) g`);
+    await pool.query(`INSERT INTO ${t('conversations')} (tenant_id, id, user_id, tags, tag_keys, state, metadata, created_at, updated_at, last_seq)
+      VALUES ('tenant-x', 'long', 'user-x', '{}', '{}', '{}', '{}', now(), now(), 5000)`);
+    await pool.query(`INSERT INTO ${t('messages')} (tenant_id, conversation_id, seq, id, role, content, metadata, tags, token_counts, primary_tokens, content_hash, created_at)
+      SELECT 'tenant-x', 'long', g, 'm' || g, 'user', to_jsonb('message number ' || g || ' about topic ' || (g % 50)), '{}', '{}', '{"o200k_base": 12}', 12, md5(g::text), now()
+      FROM generate_series(1, 5000) g`);
+    // VACUUM also flushes the GIN pending list, as autovacuum would on a live table.
+    await pool.query(`VACUUM ANALYZE ${t('conversations')}`);
+    await pool.query(`VACUUM ANALYZE ${t('messages')}`);
+  });
+  afterAll(async () => {
+    await dropSchema(pool, schema);
+    await pool.end();
+  });
+
+  /** Plans `sql` with `params` as the store would run it (generic plan forced, as a prepared statement would get). */
+  async function plan(sql: string, params: unknown[]): Promise<PlanNode[]> {
+    const result = await pool.query(`EXPLAIN (FORMAT JSON) ${sql}`, params);
+    if (process.env.DEBUG_PLANS) console.log(JSON.stringify(result.rows[0]['QUERY PLAN']));
+    return nodes((result.rows[0]['QUERY PLAN'] as Array<{ Plan: PlanNode }>)[0]!.Plan);
+  }
+  const indexScans = (plan: PlanNode[]) => plan.filter((node) => /Index/.test(node['Node Type'])).map((node) => node['Index Name']);
+  const seqScans = (plan: PlanNode[]) => plan.filter((node) => node['Node Type'] === 'Seq Scan').map((node) => node['Relation Name']);
+
+  it('should read the tail by a backward index-range scan on the primary key, reading about the rows it returns', async () => {
+    await pool.query(`UPDATE ${t('conversations')} SET message_count = 5000, token_count = 60000 WHERE id = 'long'`);
+    const captured: Array<{ text: string; values?: unknown[] }> = [];
+    const store = await createPostgresStore({
+      client: { query: (config: PgQueryConfig) => (captured.push(config), pool.query(config)), connect: () => pool.connect() },
+      schema,
+    });
+    const tail = await store.getTail({ tenantId: 'tenant-x', userId: 'user-x' }, 'long', { maxTokens: 240, encoding: 'o200k_base' });
+    expect(tail.messages.map((message) => message.seq)).toEqual(Array.from({ length: 20 }, (_, index) => 4981 + index));
+    expect(tail.reachedStart).toBe(false);
+    const query = captured.find((config) => config.text.includes('llmctx_messages" m'))!;
+    const analyzed = await pool.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${query.text}`, query.values);
+    const steps = nodes((analyzed.rows[0]['QUERY PLAN'] as Array<{ Plan: PlanNode }>)[0]!.Plan) as Array<PlanNode & { 'Actual Rows'?: number; 'Scan Direction'?: string }>;
+    const scan = steps.find((node) => node['Relation Name'] === 'llmctx_messages')!;
+    expect(scan['Index Name']).toBe('llmctx_messages_pkey');
+    expect(scan['Scan Direction']).toBe('Backward');
+    // 20 rows returned; the estimated LIMIT (12 tokens each on average) reads ceil(240 / 12 · 1.25) + 8 = 33.
+    expect(scan['Actual Rows']).toBeLessThanOrEqual(33);
+    expect(seqScans(steps)).toEqual([]);
+  });
+
+  it('should list a user\'s conversations newest first from the owner index', async () => {
+    const steps = await plan(
+      `SELECT id FROM ${t('conversations')} c WHERE c.tenant_id = $1 AND c.user_id = $2 AND (c.expires_at IS NULL OR c.expires_at > now()) ORDER BY c.updated_at DESC, c.id DESC LIMIT 51`,
+      ['tenant-busy', 'user-busy'],
+    );
+    expect(indexScans(steps)).toContain('llmctx_conversations_owner_updated');
+    expect(seqScans(steps)).toEqual([]);
+    expect(steps.some((node) => node['Node Type'] === 'Sort')).toBe(false);
+  });
+
+  it('should filter by tag through the owner-qualified GIN index', async () => {
+    const steps = await plan(
+      `SELECT id FROM ${t('conversations')} c WHERE c.tenant_id = $1 AND c.user_id = $2 AND c.tag_keys @> ARRAY[$3]::text[] ORDER BY c.updated_at DESC, c.id DESC LIMIT 51`,
+      ['tenant-busy', 'user-busy', JSON.stringify(['tenant-busy', 'user-busy', 'rare'])],
+    );
+    expect(indexScans(steps)).toContain('llmctx_conversations_tags');
+    expect(seqScans(steps)).toEqual([]);
+  });
+
+  it('should find expired conversations for the sweep by an index range on expires_at', async () => {
+    const steps = await plan(`SELECT tenant_id, id FROM ${t('conversations')} WHERE expires_at <= $1::timestamptz ORDER BY expires_at LIMIT 100`, [new Date(Date.now() + 3_600_000).toISOString()]);
+    expect(indexScans(steps)).toContain('llmctx_conversations_expiry');
+    expect(seqScans(steps)).toEqual([]);
+  });
+
+  it('should search message text through the GIN full-text index', async () => {
+    const steps = await plan(
+      `SELECT m.seq FROM ${t('messages')} m WHERE m.tenant_id = $1 AND m.search_vector @@ websearch_to_tsquery('english', $2) ORDER BY ts_rank_cd(m.search_vector, websearch_to_tsquery('english', $2)) DESC LIMIT 10`,
+      ['tenant-x', '4242'],
+    );
+    expect(indexScans(steps)).toContain('llmctx_messages_search');
+  });
+});
