@@ -8,7 +8,7 @@ import { countMessageTokens, getTokenizer, REPLY_PRIMING_TOKENS } from '../../sr
 import type { MessageInput, Scope } from '../../src/types.js';
 import { createBm25Baseline, recentTurnsContext, type BaselineTurn } from './baselines.js';
 import { evidenceRecall, type EvidenceTurn, type RecallTally } from './evidence-recall.js';
-import type { LocomoSample } from './locomo-data.js';
+import { locomoToMessages, type LocomoSample } from '../../src/importers/locomo.js';
 
 /** What the harness tunes, passed to the manager as a user would. */
 export interface EvalSettings {
@@ -59,13 +59,8 @@ export async function evaluateSample(options: { sample: LocomoSample; budgets: r
   const scope: Scope = { tenantId: 'locomo-eval', userId: sample.sampleId };
   const conversationId = sample.sampleId;
 
-  const inputs: MessageInput[] = sample.turns.map((turn) => ({
-    id: turn.diaId,
-    role: turn.speaker === sample.speakerA ? 'user' : 'assistant',
-    name: turn.speaker,
-    content: turn.text,
-    createdAt: turn.createdAt,
-  }));
+  // The replay mapping the CLI importer uses too (speaker A as user, B as assistant, dia_id as id).
+  const inputs: MessageInput[] = locomoToMessages(sample);
   for (let start = 0; start < inputs.length; start += APPEND_BATCH) {
     await manager.append(conversationId, inputs.slice(start, start + APPEND_BATCH), { scope });
   }

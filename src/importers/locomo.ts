@@ -121,7 +121,7 @@ export function parseSessionDate(value: unknown): Date | null {
 export function locomoToMessages(sample: LocomoSample): Array<{ id: string; role: 'user' | 'assistant'; name: string; content: string; createdAt: Date }> {
   return sample.turns.map((turn) => ({
     id: turn.diaId,
-    role: turn.speaker === sample.speakerB ? 'assistant' : 'user',
+    role: turn.speaker === sample.speakerA ? 'user' : 'assistant',
     name: turn.speaker,
     content: turn.text,
     createdAt: turn.createdAt,
