@@ -1,0 +1,162 @@
+/**
+ * Assembly vs history length: `ContextManager.assemble` with a 4,000-token budget over
+ * conversations of 100 … 100,000 corpus messages (≈ 60 tokens each, tool-call groups every 10),
+ * on every reachable store, against baselines measured in the same run:
+ * - the raw driver floor: `pg` `SELECT … ORDER BY seq DESC LIMIT 100` over the store's own
+ *   messages table (PGlite/Postgres), `ioredis` `LRANGE -100 -1` of a plain list of the same messages;
+ * - the LangChain pattern: `PostgresChatMessageHistory` / `RedisChatMessageHistory`
+ *   `getMessages()` + `trimMessages({ strategy: "last", maxTokens: 4000, startOn: "human",
+ *   includeSystem: true, tokenCounter: js-tiktoken })`. It reads the whole history per call, so
+ *   it runs with few iterations (3 at 10,000) and not at 100,000.
+ */
+import { PostgresChatMessageHistory } from '@langchain/community/stores/message/postgres';
+import { AIMessage, HumanMessage, ToolMessage, trimMessages, type BaseMessage, mapChatMessagesToStoredMessages } from '@langchain/core/messages';
+import { RedisChatMessageHistory } from '@langchain/redis';
+import { getEncoding } from 'js-tiktoken';
+import { createClient } from 'redis';
+import { ContextManager } from '../src/context-manager.js';
+import type { MessageInput } from '../src/types.js';
+import { REDIS_URL, type Backend, type BackendName } from './lib/backends.js';
+import { corpusInputs } from './lib/dataset.js';
+import { conversationOf, scopeOf, seededBackend, TENANT } from './lib/seeded.js';
+import { compare, formatMs, formatRatio, summarize, timeRuns, type Summary } from './lib/stats.js';
+import { markdownTable, progress } from './lib/table.js';
+
+const BUDGET = 4000;
+
+export interface AssemblyOptions {
+  readonly quick: boolean;
+  readonly backends: readonly BackendName[];
+}
+
+/** LangChain messages for the corpus (tool calls as `AIMessage.tool_calls` + `ToolMessage`). */
+function toLangChain(input: MessageInput): BaseMessage {
+  if (typeof input.content === 'string') return input.role === 'user' ? new HumanMessage(input.content) : new AIMessage(input.content);
+  const part = input.content[0]!;
+  if (part.type === 'tool-call') return new AIMessage({ content: '', tool_calls: [{ id: part.toolCallId, name: part.toolName, args: part.input as Record<string, unknown> }] });
+  if (part.type === 'tool-result') return new ToolMessage({ content: JSON.stringify(part.output), tool_call_id: part.toolCallId });
+  throw new Error('unexpected corpus part');
+}
+
+/**
+ * LangChain's documented counter: js-tiktoken per message text, plus 3 tokens of framing,
+ * memoized per message object. `trimMessages` calls the counter on ever shorter prefixes (one
+ * call per dropped message), so without the memo it re-tokenizes the history O(n²) times (over
+ * 50 s per call at 1,000 messages here); with it each call tokenizes every message once.
+ */
+function createTokenCounter() {
+  const encoding = getEncoding('o200k_base');
+  const memo = new WeakMap<BaseMessage, number>();
+  const countOne = (message: BaseMessage) => {
+    let count = memo.get(message);
+    if (count === undefined) {
+      const text = typeof message.content === 'string' ? message.content : JSON.stringify(message.content);
+      const calls = 'tool_calls' in message && Array.isArray(message.tool_calls) && message.tool_calls.length > 0 ? JSON.stringify(message.tool_calls) : '';
+      count = encoding.encode(text + calls).length + 3;
+      memo.set(message, count);
+    }
+    return count;
+  };
+  return (messages: BaseMessage[]) => messages.reduce((sum, message) => sum + countOne(message), 0);
+}
+
+interface LangChainPattern {
+  run(): Promise<BaseMessage[]>;
+  cleanup(): Promise<void>;
+}
+
+async function langChainPattern(backend: Backend, size: number): Promise<LangChainPattern | undefined> {
+  const stored = mapChatMessagesToStoredMessages(corpusInputs(size).map(toLangChain));
+  const tokenCounter = createTokenCounter();
+  const trim = (messages: BaseMessage[]) => trimMessages(messages, { strategy: 'last', maxTokens: BUDGET, tokenCounter, startOn: 'human', includeSystem: true });
+  if (backend.name === 'postgres' && backend.pool) {
+    const table = `"${backend.schema}".langchain_chat_histories`;
+    const history = new PostgresChatMessageHistory({ pool: backend.pool, sessionId: `lc-${size}`, tableName: table });
+    await history.getMessages(); // creates the table
+    // Bulk seed in LangChain's row format ({ ...data, type }), 1,000 rows per INSERT.
+    for (let start = 0; start < size; start += 1000) {
+      const rows = stored.slice(start, start + 1000).map(({ type, data }) => JSON.stringify({ ...data, type }));
+      await backend.pool.query(`INSERT INTO ${table} (session_id, message) SELECT $1, m::jsonb FROM unnest($2::text[]) AS u(m)`, [`lc-${size}`, rows]);
+    }
+    return { run: async () => trim(await history.getMessages()), cleanup: () => history.clear() };
+  }
+  if (backend.name === 'redis') {
+    const client = createClient({ url: REDIS_URL });
+    await client.connect();
+    const sessionId = `${backend.keyPrefix}lc:${size}`;
+    // RedisChatMessageHistory LPUSHes (newest first) and reverses on read; seed the same way.
+    for (let start = 0; start < size; start += 1000) await client.lPush(sessionId, stored.slice(start, start + 1000).map((message) => JSON.stringify(message)));
+    const history = new RedisChatMessageHistory({ sessionId, client: client as never });
+    return {
+      run: async () => trim(await history.getMessages()),
+      cleanup: async () => {
+        await client.del(sessionId);
+        await client.quit();
+      },
+    };
+  }
+  return undefined;
+}
+
+export async function runAssemblyBench(options: AssemblyOptions): Promise<string> {
+  const sizes = options.quick ? [100, 1000] : [100, 1000, 10_000, 100_000];
+  const iterations = options.quick ? 20 : 100;
+  const langChainMax = 10_000;
+  const rows: string[][] = [];
+  const flatness: string[][] = [];
+  for (const name of options.backends) {
+    const perSize = new Map<number, Summary>();
+    for (const size of sizes) {
+      const backend = await seededBackend(name, size);
+      const manager = new ContextManager({ store: backend.store });
+      const scope = scopeOf(size);
+      const conversationId = conversationOf(size);
+      const assemble = () => manager.assemble(conversationId, { scope, budget: { maxTokens: BUDGET } });
+      const check = await assemble();
+      const contenders: Record<string, () => Promise<unknown>> = { ours: assemble };
+      if (backend.rawTail) contenders.floor = () => backend.rawTail!(TENANT, conversationId);
+      const results = await compare({ iterations, warmup: 10, contenders });
+      const ours = results.ours!;
+      perSize.set(size, ours);
+      let langChainCell = '—';
+      let speedup = '—';
+      if (size <= langChainMax && (name === 'postgres' || name === 'redis')) {
+        const pattern = await langChainPattern(backend, size);
+        if (pattern) {
+          const trimmed = await pattern.run();
+          const runs = size >= 10_000 ? 3 : 10;
+          const langChain = summarize(await timeRuns(runs, pattern.run));
+          langChainCell = `${formatMs(langChain.median)} / ${formatMs(langChain.p95)} (${runs} runs, ${trimmed.length} msgs)`;
+          speedup = formatRatio(langChain.median / ours.median);
+          await pattern.cleanup();
+        }
+      } else if (size > langChainMax && (name === 'postgres' || name === 'redis')) {
+        langChainCell = 'not run (reads all history per call)';
+      }
+      const floor = results.floor;
+      rows.push([
+        name,
+        size.toLocaleString('en-US'),
+        `${formatMs(ours.median)} / ${formatMs(ours.p95)}`,
+        `${check.messages.length} msgs, ${check.report.totalTokens} tok`,
+        floor ? `${formatMs(floor.median)} / ${formatMs(floor.p95)}` : '—',
+        floor ? formatRatio(ours.median / floor.median) : '—',
+        langChainCell,
+        speedup,
+      ]);
+      progress(`assembly ${name} ${size}: ${formatMs(ours.median)} ms median`);
+    }
+    const smallest = perSize.get(sizes[0]!)!;
+    const largest = perSize.get(sizes.at(-1)!)!;
+    flatness.push([name, `${formatMs(smallest.median)}`, `${formatMs(largest.median)}`, formatRatio(largest.median / smallest.median), largest.median / smallest.median <= 1.3 ? 'yes' : 'no']);
+  }
+  return [
+    `### Assembly vs history length (${BUDGET}-token budget, ${iterations} interleaved iterations after 10 warm-up; times in ms, median / p95)`,
+    '',
+    markdownTable(['store', 'messages', '`assemble`', 'assembled', 'raw floor (last 100)', 'ours ÷ floor', 'LangChain getMessages + trimMessages', 'LangChain ÷ ours'], rows),
+    '',
+    `Flatness (median at ${sizes.at(-1)!.toLocaleString('en-US')} ÷ median at ${sizes[0]}; target ≤ 1.3×):`,
+    '',
+    markdownTable(['store', `ms at ${sizes[0]}`, `ms at ${sizes.at(-1)!.toLocaleString('en-US')}`, 'ratio', '≤ 1.3×'], flatness),
+  ].join('\n');
+}
