@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { LexicalIndex } from './lexical-index.js';
+import { LexicalIndex, MAX_POSTINGS_SCANNED } from './lexical-index.js';
 
 const words = (text: string) => text.split(' ').filter((word) => word.length > 0);
 
@@ -100,5 +100,19 @@ describe('LexicalIndex', () => {
         for (let position = 1; position < hits.length; position++) expect(hits[position - 1]!.score).toBeGreaterThanOrEqual(hits[position]!.score);
       }),
     );
+  });
+});
+
+describe('LexicalIndex on a large history', () => {
+  it('should rank a rare term first while a near-stop-word term only re-scores its candidates', () => {
+    const index = new LexicalIndex();
+    for (let doc = 0; doc < MAX_POSTINGS_SCANNED * 2; doc += 1) index.add(`d${doc}`, `weather update number ${doc}`, 'p');
+    index.add('needle', 'weather update about the zeppelin', 'p');
+    const hits = index.search('zeppelin weather', { partitionKey: 'p', limit: 3 });
+    expect(hits[0]?.id).toBe('needle');
+    // Only documents reached through the rare term are scored: the common term added no new ones.
+    expect(hits).toHaveLength(1);
+    // A query of common terms alone still answers, from a bounded scan.
+    expect(index.search('weather update', { partitionKey: 'p', limit: 5 })).toHaveLength(5);
   });
 });

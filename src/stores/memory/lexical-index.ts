@@ -36,6 +36,14 @@ interface Partition {
  * tenant's scores. Ids are unique across the whole index: callers that index per-conversation
  * message ids should compose them with the conversation id.
  */
+/**
+ * Postings scanned per query term at most. A term in more documents than this (a near-stop-word in a
+ * large history) only re-scores documents found through rarer terms, which keeps a search's cost
+ * bounded however long the history grows; documents matching only such terms are then found among
+ * the first postings scanned.
+ */
+export const MAX_POSTINGS_SCANNED = 5000;
+
 export class LexicalIndex {
   private readonly k1: number;
   private readonly b: number;
@@ -117,19 +125,36 @@ export class LexicalIndex {
     const averageLength = partition.totalLength / documentCount || 1;
     const scores = new Map<string, number>();
     const rejected = new Set<string>();
-    for (const term of new Set(this.analyze(query))) {
-      const posting = partition.postings.get(term);
-      if (!posting) continue;
+    const terms = [...new Set(this.analyze(query))]
+      .map((term) => ({ term, posting: partition.postings.get(term) }))
+      .filter((entry): entry is { term: string; posting: Map<string, number> } => entry.posting !== undefined)
+      .sort((left, right) => left.posting.size - right.posting.size);
+    const score = (id: string, frequency: number, idf: number) => {
+      const length = partition.lengths.get(id)!;
+      const norm = frequency + this.k1 * (1 - this.b + (this.b * length) / averageLength);
+      scores.set(id, (scores.get(id) ?? 0) + (idf * frequency * (this.k1 + 1)) / norm);
+    };
+    for (const { posting } of terms) {
       const idf = Math.log(1 + (documentCount - posting.size + 0.5) / (posting.size + 0.5));
+      if (posting.size > MAX_POSTINGS_SCANNED && scores.size > 0) {
+        // A very common term (low IDF) only adds to documents a rarer term already found: the cost
+        // stays bounded by the rarer terms' postings instead of growing with the history.
+        for (const id of scores.keys()) {
+          const frequency = posting.get(id);
+          if (frequency !== undefined) score(id, frequency, idf);
+        }
+        continue;
+      }
+      let scanned = 0;
       for (const [id, frequency] of posting) {
+        if (scanned >= MAX_POSTINGS_SCANNED) break;
+        scanned += 1;
         if (rejected.has(id)) continue;
         if (options.filter && !scores.has(id) && !options.filter(id)) {
           rejected.add(id);
           continue;
         }
-        const length = partition.lengths.get(id)!;
-        const norm = frequency + this.k1 * (1 - this.b + (this.b * length) / averageLength);
-        scores.set(id, (scores.get(id) ?? 0) + (idf * frequency * (this.k1 + 1)) / norm);
+        score(id, frequency, idf);
       }
     }
     return [...scores]
