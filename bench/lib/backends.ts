@@ -8,7 +8,9 @@ import { createPostgresStore } from '../../src/stores/postgres/index.js';
 import { createRedisStore, type RedisClientLike } from '../../src/stores/redis/index.js';
 
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+import { REDIS_URL, redisReachable } from '../../test/redis/redis-test-env.js';
+
+export { REDIS_URL, redisReachable };
 
 export type BackendName = 'memory' | 'pglite' | 'postgres' | 'redis';
 
@@ -42,18 +44,6 @@ export async function postgresReachable(): Promise<boolean> {
   }
 }
 
-export async function redisReachable(): Promise<boolean> {
-  const probe = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
-  probe.on('error', () => undefined);
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
 
 /** Which backends this machine can run; the unreachable ones are named with the reason. */
 export async function availableBackends(): Promise<{ names: BackendName[]; skipped: string[] }> {
