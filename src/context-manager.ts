@@ -342,10 +342,6 @@ export class ContextManager {
     const notes: string[] = [];
     const dropped: DroppedItem[] = [];
 
-    const conversation = await this.store.getConversation(scope, conversationId);
-    if (!conversation) throw new NotFoundError({ kind: 'conversation', id: conversationId });
-    const reads = { messages: 0, roundTrips: 1 };
-
     const systemText = options.system && options.system.length > 0 ? options.system : undefined;
     const toolsTokens = options.tools ? countToolTokens(tokenizer, options.tools) : 0;
     const systemFraming = TOKENS_PER_MESSAGE + tokenizer.count('system');
@@ -362,9 +358,13 @@ export class ContextManager {
       if (message.tokenCounts[encoding] === undefined) recounted += 1;
       return tokensOf(message);
     };
-    const tail = await this.store.getTail(scope, conversationId, { maxTokens: windowMax, encoding });
-    reads.roundTrips += 1;
-    reads.messages += tail.messages.length;
+    // The conversation row and the tail are independent reads: one round trip's latency, not two.
+    const [conversation, tail] = await Promise.all([
+      this.store.getConversation(scope, conversationId),
+      this.store.getTail(scope, conversationId, { maxTokens: windowMax, encoding }),
+    ]);
+    if (!conversation) throw new NotFoundError({ kind: 'conversation', id: conversationId });
+    const reads = { messages: tail.messages.length, roundTrips: 2 };
     let history: Message[] = [...tail.messages];
     let reachedStart = tail.reachedStart;
 
@@ -396,9 +396,38 @@ export class ContextManager {
     const blocks: SystemBlock[] = systemText ? [{ section: 'system', text: systemText }] : [];
     let optionalTokens = 0;
     const memoriesIncluded: Memory[] = [];
+    // The three sources are independent: they run concurrently, and are placed in order below.
+    const sourceNotes = { memories: [] as string[], summary: [] as string[], recall: [] as string[] };
+    const wantSummary = !wholeHistoryFits && caps.summary > 0;
+    const wantRecall = !wholeHistoryFits && caps.recall > 0 && query.length > 0 && windowStartSeq > 1;
+    const [memoriesFound, summaryFound, recallFound] = await Promise.all([
+      caps.memories > 0
+        ? guard(sourceNotes.memories, 'memories', () =>
+            this.sources.memories({ store: this.store, scope, query, maxTokens: caps.memories, tokenizer, ...signalOf(options) }), this.options.sourceTimeoutMs)
+        : undefined,
+      wantSummary
+        ? guard(sourceNotes.summary, 'summary', () =>
+            this.sources.summary({ store: this.store, scope, conversationId, windowStartSeq, maxTokens: caps.summary, tokenizer, ...signalOf(options) }), this.options.sourceTimeoutMs)
+        : undefined,
+      wantRecall
+        ? guard(sourceNotes.recall, 'recall', () =>
+            this.sources.recall({
+              store: this.store,
+              scope,
+              conversationId,
+              query,
+              beforeSeq: windowStartSeq,
+              maxTokens: caps.recall,
+              tokenizer,
+              neighbours: recallOptions.neighbours ?? { before: 1, after: 1 },
+              otherConversations: recallOptions.otherConversations ?? false,
+              ...signalOf(options),
+            }), this.options.sourceTimeoutMs)
+        : undefined,
+    ]);
+    notes.push(...sourceNotes.memories);
     if (caps.memories > 0) {
-      const found = await guard(notes, 'memories', () =>
-        this.sources.memories({ store: this.store, scope, query, maxTokens: caps.memories, tokenizer, ...signalOf(options) }), this.options.sourceTimeoutMs);
+      const found = memoriesFound;
       if (found) {
         if (found.note) notes.push(found.note);
         let used = tokenizer.count(renderMemories([])) + 4;
@@ -420,9 +449,9 @@ export class ContextManager {
     }
 
     let summaryResult: SummarySourceResult = { summary: null, status: 'none' };
-    if (!wholeHistoryFits && caps.summary > 0) {
-      const found = await guard(notes, 'summary', () =>
-        this.sources.summary({ store: this.store, scope, conversationId, windowStartSeq, maxTokens: caps.summary, tokenizer, ...signalOf(options) }), this.options.sourceTimeoutMs);
+    notes.push(...sourceNotes.summary);
+    if (wantSummary) {
+      const found = summaryFound;
       summaryResult = found ?? { summary: null, status: 'failed', note: notes.at(-1) };
       if (summaryResult.note && found) notes.push(summaryResult.note);
       const summary = summaryResult.summary;
@@ -442,20 +471,9 @@ export class ContextManager {
     }
 
     let excerpts: RecallExcerpt[] = [];
-    if (!wholeHistoryFits && caps.recall > 0 && query.length > 0 && windowStartSeq > 1) {
-      const found = await guard(notes, 'recall', () =>
-        this.sources.recall({
-          store: this.store,
-          scope,
-          conversationId,
-          query,
-          beforeSeq: windowStartSeq,
-          maxTokens: caps.recall,
-          tokenizer,
-          neighbours: recallOptions.neighbours ?? { before: 1, after: 1 },
-          otherConversations: recallOptions.otherConversations ?? false,
-          ...signalOf(options),
-        }), this.options.sourceTimeoutMs);
+    notes.push(...sourceNotes.recall);
+    if (wantRecall) {
+      const found = recallFound;
       if (found?.note) notes.push(found.note);
       excerpts = fitExcerpts(tokenizer, found?.excerpts ?? [], caps.recall, conversationId, dropped);
       if (excerpts.length > 0) optionalTokens += blockCost(tokenizer, renderRecall(excerpts, conversationId));
