@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { createPostgresStore, type PgQueryConfig } from '../../src/stores/postgres/index.js';
+import { SEARCH_CANDIDATES, SEARCH_WINDOW } from '../../src/stores/postgres/messages.js';
 import { checkServer, createPool, dropSchema, uniqueSchema } from './server.js';
 
 const reachable = await checkServer();
@@ -108,11 +109,55 @@ describe.skipIf(!reachable)('postgres store: query plans on a few thousand rows'
     expect(seqScans(steps)).toEqual([]);
   });
 
-  it('should search message text through the GIN full-text index', async () => {
-    const steps = await plan(
-      `SELECT m.seq FROM ${t('messages')} m WHERE m.tenant_id = $1 AND m.search_vector @@ websearch_to_tsquery('english', $2) ORDER BY ts_rank_cd(m.search_vector, websearch_to_tsquery('english', $2)) DESC LIMIT 10`,
-      ['tenant-x', '4242'],
-    );
+  /** Sequential scans that ran: a branch gated off by a one-time filter is planned but never executed. */
+  const executedSeqScans = (steps: PlanNode[]) => steps.filter((node) => node['Node Type'] === 'Seq Scan' && (node as { 'Actual Loops'?: number })['Actual Loops'] !== 0).map((node) => node['Relation Name']);
+
+  /** Runs the store's own search statement (captured from the driver) under EXPLAIN ANALYZE. */
+  async function analyzedSearch(options: { query: string; conversationId?: string; beforeSeq?: number }) {
+    const captured: PgQueryConfig[] = [];
+    const store = await createPostgresStore({
+      client: { query: (config: PgQueryConfig) => (captured.push(config), pool.query(config)), connect: () => pool.connect() },
+      schema,
+    });
+    const hits = await store.searchMessages!({ tenantId: 'tenant-x', userId: 'user-x' }, { ...options, limit: 10 });
+    const statement = captured.find((config) => config.text.includes('ts_rank_cd'))!;
+    const analyzed = await pool.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${statement.text}`, statement.values);
+    const steps = nodes((analyzed.rows[0]['QUERY PLAN'] as Array<{ Plan: PlanNode }>)[0]!.Plan) as Array<PlanNode & { 'Actual Rows'?: number; 'Scan Direction'?: string }>;
+    return { hits, statement, steps, messageScans: steps.filter((node) => node['Relation Name'] === 'llmctx_messages') };
+  }
+
+  it('should plan search per call (unnamed statement) so the planner sees the query terms', async () => {
+    const { statement } = await analyzedSearch({ query: 'number 4242' });
+    expect(statement.name).toBeUndefined();
+  });
+
+  it('should find a rare term through the GIN full-text index without scanning the conversation', async () => {
+    const { hits, steps, messageScans } = await analyzedSearch({ query: '4242' });
+    expect(hits.map((hit) => hit.message.seq)).toEqual([4242]);
     expect(indexScans(steps)).toContain('llmctx_messages_search');
+    expect(executedSeqScans(steps)).toEqual([]);
+    // The newest-window read stops at SEARCH_WINDOW rows; the GIN branch returns the one match.
+    expect(Math.max(...messageScans.map((node) => node['Actual Rows'] ?? 0))).toBeLessThanOrEqual(SEARCH_WINDOW);
+    expect(messageScans.find((node) => node['Node Type'] === 'Bitmap Heap Scan')?.['Actual Rows']).toBe(1);
+  });
+
+  it(`should rank at most ${SEARCH_CANDIDATES} candidates of a common term, read newest first by primary key (recall path)`, async () => {
+    const { hits, steps, messageScans } = await analyzedSearch({ query: 'message topic', conversationId: 'long', beforeSeq: 4900 });
+    expect(hits).toHaveLength(10);
+    expect(hits.every((hit) => hit.message.seq < 4900)).toBe(true);
+    expect(executedSeqScans(steps)).toEqual([]);
+    const scan = messageScans.find((node) => node['Index Name'] === 'llmctx_messages_pkey')!;
+    expect(scan['Scan Direction']).toBe('Backward');
+    // Every row matches "message", so the scan stops at the window instead of reading all 4,899.
+    expect(scan['Actual Rows']).toBeLessThanOrEqual(SEARCH_WINDOW);
+    // Enough matches in the window: the GIN branch never runs.
+    expect(messageScans.some((node) => node['Node Type'] === 'Bitmap Heap Scan' && (node as { 'Actual Loops'?: number })['Actual Loops'] !== 0)).toBe(false);
+  });
+
+  it('should bound a common-term search across the user\'s conversations the same way (no conversationId)', async () => {
+    const { hits, steps, messageScans } = await analyzedSearch({ query: 'message topic' });
+    expect(hits).toHaveLength(10);
+    expect(executedSeqScans(steps)).toEqual([]);
+    expect(Math.max(...messageScans.map((node) => node['Actual Rows'] ?? 0))).toBeLessThanOrEqual(SEARCH_WINDOW);
   });
 });

@@ -41,12 +41,9 @@ describe.skipIf(!servers.postgres)('Postgres connection killed mid-transaction',
     const wrapped = {
       query: (config: pg.QueryConfig) => pool.query(config),
       connect: async () => {
+        // No 'error' listener here on purpose: the store's executor must attach its own while it holds
+        // the connection, or the killed backend's unhandled 'error' event crashes the process.
         const client = await pool.connect();
-        // Known bug (reported): the store's pg executor does not listen for 'error' on a connection
-        // it holds, so a backend killed between two statements of a transaction emits an unhandled
-        // 'error' event that crashes the process. Until src/stores/postgres/executor.ts listens,
-        // this listener stands in for it; RELIABILITY_KNOWN_BUGS=1 runs without it to show the crash.
-        if (process.env.RELIABILITY_KNOWN_BUGS !== '1') client.on('error', () => undefined);
         return {
           query: async (config: pg.QueryConfig) => {
             if (armed && armed.test(config.text)) {

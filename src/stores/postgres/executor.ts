@@ -1,4 +1,4 @@
-import type { PGliteLike, PgPoolLike, PostgresClient, SqlExecutor, SqlQueryable, SqlResult } from './sql-client.js';
+import type { PGliteLike, PgPoolLike, PostgresClient, SqlExecutor, SqlQueryable, SqlQueryOptions, SqlResult } from './sql-client.js';
 
 /**
  * Builds the tiny per-driver executor: node-postgres transactions check out one pooled connection
@@ -41,36 +41,73 @@ function statementName(text: string): string {
   return name;
 }
 
-/** Statements worth preparing: parameterised DML. Session and DDL statements run unnamed. */
-function config(text: string, params: readonly unknown[]): { text: string; values: unknown[]; name?: string } {
-  return params.length > 0 && /^\s*(WITH|SELECT|INSERT|UPDATE|DELETE)\b/i.test(text) ? { text, values: [...params], name: statementName(text) } : { text, values: [...params] };
+/**
+ * Statements worth preparing: parameterised DML, unless the caller asked for a plan per call.
+ * Session and DDL statements run unnamed.
+ */
+function config(text: string, params: readonly unknown[], options: SqlQueryOptions = {}): { text: string; values: unknown[]; name?: string } {
+  return options.prepare !== false && params.length > 0 && /^\s*(WITH|SELECT|INSERT|UPDATE|DELETE)\b/i.test(text)
+    ? { text, values: [...params], name: statementName(text) }
+    : { text, values: [...params] };
+}
+
+/**
+ * Thrown by a transaction whose connection died while the store held it. It carries SQLSTATE 08006
+ * (connection_failure, PostgreSQL Appendix A) so `toStoreError` maps it to the retryable
+ * `StoreUnavailableError`; the driver's own error stays in `cause`.
+ */
+class ConnectionLostError extends Error {
+  readonly code = '08006';
+  constructor(cause: Error) {
+    super('the connection to the server was lost during the transaction', { cause });
+    this.name = 'ConnectionLostError';
+  }
 }
 
 function pgPoolExecutor(pool: PgPoolLike): SqlExecutor {
   return {
     driver: 'pg',
-    query: async <Row>(text: string, params: readonly unknown[] = []) => (await pool.query(config(text, params))) as SqlResult<Row>,
+    query: async <Row>(text: string, params: readonly unknown[] = [], options?: SqlQueryOptions) => (await pool.query(config(text, params, options))) as SqlResult<Row>,
     async transaction<T>(work: (tx: SqlQueryable) => Promise<T>): Promise<T> {
       const connection = await pool.connect();
+      // The pool stops listening for 'error' on a connection it hands out; if its backend dies between
+      // two of our statements (pg_terminate_backend, server restart, network drop) pg emits 'error' and,
+      // unheard, Node would crash the process. Remember it instead and fail the transaction.
+      let lost: Error | undefined;
+      const onError = (error: Error) => {
+        lost ??= error;
+      };
+      connection.on?.('error', onError);
       let broken: Error | undefined;
       try {
         await connection.query({ text: 'BEGIN' });
         const tx: SqlQueryable = {
-          query: async <Row>(text: string, params: readonly unknown[] = []) => (await connection.query(config(text, params))) as SqlResult<Row>,
+          query: async <Row>(text: string, params: readonly unknown[] = [], options?: SqlQueryOptions) => {
+            if (lost) throw new ConnectionLostError(lost);
+            return (await connection.query(config(text, params, options))) as SqlResult<Row>;
+          },
         };
         const result = await work(tx);
         await connection.query({ text: 'COMMIT' });
         return result;
       } catch (error) {
+        if (lost) {
+          // The server rolled the transaction back when the backend went; ROLLBACK could only fail.
+          broken = lost;
+          throw new ConnectionLostError(lost);
+        }
         try {
           await connection.query({ text: 'ROLLBACK' });
         } catch (rollbackError) {
           // The connection is unusable (e.g. the server went away): destroy it rather than pool it.
           broken = rollbackError instanceof Error ? rollbackError : new Error('rollback failed');
         }
-        throw error;
+        throw lost ? new ConnectionLostError(lost) : error;
       } finally {
         connection.release(broken);
+        // A discarded connection keeps the listener: its teardown may still emit 'error'. A pooled one
+        // is handed back to the pool's own idle listener.
+        if (!broken) connection.off?.('error', onError);
       }
     },
   };

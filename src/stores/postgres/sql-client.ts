@@ -21,6 +21,14 @@ export interface PgPoolClientLike {
   query(config: PgQueryConfig): Promise<{ rows: unknown[] }>;
   /** Pass an error to destroy a connection left in an unknown state instead of reusing it. */
   release(error?: Error | boolean): void;
+  /**
+   * `pg.Client` is an EventEmitter that emits `'error'` when its backend dies while no query is
+   * running (e.g. between two statements of a transaction); with no listener Node throws it and the
+   * process exits. The store listens while it holds the connection. Optional only so hand-written
+   * test doubles need not implement it; `pg.PoolClient` always has both.
+   */
+  on?(event: 'error', listener: (error: Error) => void): unknown;
+  off?(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 /** The subset of `pg.Pool` used: `query` for single statements, `connect` for transactions. */
@@ -44,9 +52,20 @@ export interface PGliteLike {
 /** Either supported client. */
 export type PostgresClient = PgPoolLike | PGliteLike;
 
+/** Per-statement options of {@link SqlQueryable.query}. */
+export interface SqlQueryOptions {
+  /**
+   * `false`: plan this statement for every call's parameter values instead of preparing it once
+   * (node-postgres: an unnamed statement; PGlite never prepares). For statements whose best plan
+   * depends on the values, e.g. full-text search, where a rare term wants the GIN index and a
+   * common one the newest rows by primary key. Default `true`.
+   */
+  readonly prepare?: boolean;
+}
+
 /** Runs queries; inside {@link SqlExecutor.transaction} every query goes to the same connection. */
 export interface SqlQueryable {
-  query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<SqlResult<Row>>;
+  query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: SqlQueryOptions): Promise<SqlResult<Row>>;
 }
 
 /** The two things the SQL core needs from a driver: single queries and all-or-nothing transactions. */
