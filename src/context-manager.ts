@@ -1,5 +1,5 @@
 import { resolveBudget, type BudgetOptions } from './assemble/budget.js';
-import { defaultSectionSources } from './assemble/default-sources.js';
+import { storedSummarySource } from './assemble/stored-summary-source.js';
 import { createMemories, type Memories } from './memory/memories.js';
 import { createMemorySource } from './memory/memory-source.js';
 import { createRecallSource } from './search/recall-source.js';
@@ -175,10 +175,9 @@ export class ContextManager {
     const embedder = options.embedder ? { embedder: options.embedder } : {};
     const now = options.clock ? { now: () => options.clock!.now() } : {};
     this.sources = {
-      ...defaultSectionSources(),
       memories: createMemorySource(embedder),
       recall: createRecallSource(embedder),
-      ...(options.summarizer ? { summary: createSummarySource({ summarizer: options.summarizer, ...options.summary, ...now }) } : {}),
+      summary: options.summarizer ? createSummarySource({ summarizer: options.summarizer, ...options.summary, ...now }) : storedSummarySource,
       ...options.sources,
     };
     this.memories = lazyMemories(async () => createMemories({ store: this.store, tokenizer: await this.getTokenizer(), ...embedder }));

@@ -30,3 +30,9 @@ describe('analyzeText', () => {
     );
   });
 });
+
+describe('analyzeText stems', () => {
+  it('should drop a word whose stem is a stop word', () => {
+    expect(analyzeText('dos hims')).toEqual([]);
+  });
+});

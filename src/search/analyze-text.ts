@@ -15,7 +15,9 @@ export function analyzeText(text: string): string[] {
     if (!segment.isWordLike) continue;
     for (const piece of segment.segment.split(/['’‘]/u)) {
       if (piece.length === 0 || ENGLISH_STOPWORDS.has(piece)) continue;
-      terms.push(latinWord.test(piece) ? porterStem(piece) : piece);
+      // A stem can land on a stop word ("dos" → "do"): it carries no more meaning than the stop word.
+      const term = latinWord.test(piece) ? porterStem(piece) : piece;
+      if (!ENGLISH_STOPWORDS.has(term)) terms.push(term);
     }
   }
   return terms;

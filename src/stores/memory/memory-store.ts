@@ -41,6 +41,7 @@ import type {
 } from '../../types.js';
 import { createInProcessMemoryTable } from '../../memory/in-process-memory-table.js';
 import { createInProcessMessageSearch } from '../../search/in-process-message-search.js';
+import { cosineSimilarity } from '../../search/embedder.js';
 
 /** Options of {@link createMemoryStore}. */
 export interface MemoryStoreOptions {
@@ -172,11 +173,12 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
         if (search.conversationId !== undefined && record.conversationId !== search.conversationId) continue;
         if (search.beforeSeq !== undefined && (record.seq ?? 0) >= search.beforeSeq) continue;
         if (record.conversationId !== undefined && !find(scope, record.conversationId)) continue;
+        if (record.vector.length !== search.vector.length) continue;
         hits.push({
           targetId: record.targetId,
           ...(record.conversationId !== undefined ? { conversationId: record.conversationId } : {}),
           ...(record.seq !== undefined ? { seq: record.seq } : {}),
-          score: cosine(search.vector, record.vector),
+          score: cosineSimilarity(search.vector, record.vector),
         });
       }
       return hits.sort((a, b) => b.score - a.score).slice(0, limit);
@@ -535,17 +537,4 @@ function validateSummary(summary: Summary): void {
   validateJsonObject('summary', { text: summary.text, encoding: summary.encoding });
   validateSeq('summary.coversThroughSeq', summary.coversThroughSeq);
   validateSeq('summary.tokenCount', summary.tokenCount);
-}
-
-function cosine(a: readonly number[], b: readonly number[]): number {
-  if (a.length !== b.length) return -1;
-  let dot = 0;
-  let normA = 0;
-  let normB = 0;
-  for (let index = 0; index < a.length; index += 1) {
-    dot += a[index]! * b[index]!;
-    normA += a[index]! * a[index]!;
-    normB += b[index]! * b[index]!;
-  }
-  return normA === 0 || normB === 0 ? 0 : dot / Math.sqrt(normA * normB);
 }

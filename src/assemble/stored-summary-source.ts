@@ -1,0 +1,10 @@
+import type { SectionSources } from './sources.js';
+
+/**
+ * The summary source when no summarizer is configured: the summary already stored (e.g. written
+ * by `compact()` in another process) is used as it is; nothing is summarized on this call.
+ */
+export const storedSummarySource: SectionSources['summary'] = async ({ store, scope, conversationId }) => {
+  const summary = await store.getSummary(scope, conversationId);
+  return summary ? { summary, status: 'used' } : { summary: null, status: 'none' };
+};
