@@ -4,6 +4,7 @@
  * on every reachable store, against baselines measured in the same run:
  * - the raw driver floor: `pg` `SELECT … ORDER BY seq DESC LIMIT 100` over the store's own
  *   messages table (PGlite/Postgres), `ioredis` `LRANGE -100 -1` of a plain list of the same messages;
+ *   for Redis also the floor plus `JSON.parse` of each item (the pg driver already parses `jsonb`);
  * - the LangChain pattern: `PostgresChatMessageHistory` / `RedisChatMessageHistory`
  *   `getMessages()` + `trimMessages({ strategy: "last", maxTokens: 4000, startOn: "human",
  *   includeSystem: true, tokenCounter: js-tiktoken })`. It reads the whole history per call, so
@@ -115,6 +116,7 @@ export async function runAssemblyBench(options: AssemblyOptions): Promise<string
       const check = await assemble();
       const contenders: Record<string, () => Promise<unknown>> = { ours: assemble };
       if (backend.rawTail) contenders.floor = () => backend.rawTail!(TENANT, conversationId);
+      if (backend.rawTailDecoded) contenders.floorDecoded = () => backend.rawTailDecoded!(TENANT, conversationId);
       const results = await compare({ iterations, warmup: 10, contenders });
       const ours = results.ours!;
       perSize.set(size, ours);
@@ -134,13 +136,15 @@ export async function runAssemblyBench(options: AssemblyOptions): Promise<string
         langChainCell = 'not run (reads all history per call)';
       }
       const floor = results.floor;
+      const decoded = results.floorDecoded;
       rows.push([
         name,
         size.toLocaleString('en-US'),
         `${formatMs(ours.median)} / ${formatMs(ours.p95)}`,
-        `${check.messages.length} msgs, ${check.report.totalTokens} tok`,
+        `${check.messages.length} msgs, ${check.report.totalTokens} tok, ${check.report.reads.roundTrips} round trip${check.report.reads.roundTrips === 1 ? '' : 's'}`,
         floor ? `${formatMs(floor.median)} / ${formatMs(floor.p95)}` : '—',
         floor ? formatRatio(ours.median / floor.median) : '—',
+        decoded ? `${formatMs(decoded.median)} (${formatRatio(ours.median / decoded.median)})` : '—',
         langChainCell,
         speedup,
       ]);
@@ -153,7 +157,7 @@ export async function runAssemblyBench(options: AssemblyOptions): Promise<string
   return [
     `### Assembly vs history length (${BUDGET}-token budget, ${iterations} interleaved iterations after 10 warm-up; times in ms, median / p95)`,
     '',
-    markdownTable(['store', 'messages', '`assemble`', 'assembled', 'raw floor (last 100)', 'ours ÷ floor', 'LangChain getMessages + trimMessages', 'LangChain ÷ ours'], rows),
+    markdownTable(['store', 'messages', '`assemble`', 'assembled', 'raw floor (last 100)', 'ours ÷ floor', 'floor + JSON.parse (ours ÷ it)', 'LangChain getMessages + trimMessages', 'LangChain ÷ ours'], rows),
     '',
     `Flatness (median at ${sizes.at(-1)!.toLocaleString('en-US')} ÷ median at ${sizes[0]}; target ≤ 1.3×):`,
     '',

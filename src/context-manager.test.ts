@@ -27,6 +27,43 @@ function countingStore(inner: Store): Store & { messagesRead: number } {
   return proxy;
 }
 
+/**
+ * A store with `readContext` (composed from the inner store's reads) that logs every method the
+ * manager calls, so a test can see which reads one assembly made.
+ */
+function readContextStore(inner: Store): Store & { calls: string[] } {
+  const calls: string[] = [];
+  const proxy = Object.create(inner) as Store & { calls: string[] };
+  proxy.calls = calls;
+  for (const name of ['getConversation', 'getTail', 'getSummary', 'listMessages', 'searchMessages'] as const) {
+    const method = (inner[name] as (...args: unknown[]) => Promise<unknown>).bind(inner);
+    (proxy as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+      calls.push(name);
+      return method(...args);
+    };
+  }
+  const memories = inner.memories!;
+  proxy.memories = {
+    ...memories,
+    list: (...args) => (calls.push('memories.list'), memories.list(...args)),
+    search: (...args) => (calls.push('memories.search'), memories.search(...args)),
+  };
+  proxy.readContext = async (readScope, conversationId, options) => {
+    calls.push('readContext');
+    const [conversation, tail, summary] = await Promise.all([
+      inner.getConversation(readScope, conversationId),
+      inner.getTail(readScope, conversationId, options),
+      inner.getSummary(readScope, conversationId),
+    ]);
+    if (!conversation) return { conversation: null, tail: { messages: [], reachedStart: true }, summary: null };
+    if (!options.pinnedMemories) return { conversation, tail, summary };
+    const pinned = await memories.list(readScope, { pinned: true, limit: options.pinnedMemories });
+    const unpinned = await memories.list(readScope, { pinned: false, limit: 1 });
+    return { conversation, tail, summary, memories: { pinned: pinned.items, morePinned: pinned.nextCursor !== undefined, unpinned: unpinned.items.length > 0 } };
+  };
+  return proxy;
+}
+
 type Turn = { kind: 'user' | 'assistant'; words: number } | { kind: 'tools'; calls: number; words: number };
 
 function turnsToMessages(turns: readonly Turn[]): MessageInput[] {
@@ -169,6 +206,42 @@ describe('ContextManager.assemble', () => {
     }
     expect(reads[1]).toBe(reads[0]);
     expect(reads[1]).toBeLessThan(200);
+  });
+
+  it('should make one store read when the store has readContext, using its summary and pinned memories', async () => {
+    const store = readContextStore(createMemoryStore());
+    const manager = new ContextManager({ store });
+    // Tool exchanges all along, so the tail read's oldest unit is often a cut tool group.
+    const turns = turnsToMessages(Array.from({ length: 120 }, (_, index): Turn => (index % 3 === 2 ? { kind: 'tools', calls: 1, words: 40 } : { kind: index % 3 === 0 ? 'user' : 'assistant', words: 25 })));
+    await manager.append('c', turns, { scope });
+    for (let maxTokens = 300; maxTokens <= 3000; maxTokens += 13) {
+      store.calls.length = 0;
+      const { report } = await manager.assemble('c', { scope, budget: { maxTokens } });
+      expect(store.calls, `budget ${maxTokens}`).toEqual(['readContext']);
+      expect(report.reads.roundTrips).toBe(1);
+    }
+    await manager.memories.put({ scope, text: 'The user prefers metric units.', pinned: true });
+    await store.putSummary(scope, 'c', { text: 'Earlier they planned a trip.', coversThroughSeq: 10, tokenCount: 7, encoding: 'o200k_base', updatedAt: new Date() }, { expectedCoversThroughSeq: null });
+    for (const maxTokens of [600, 900, 1500, 2500]) {
+      store.calls.length = 0;
+      const { messages, report } = await manager.assemble('c', { scope, budget: { maxTokens } });
+      expect(store.calls, `budget ${maxTokens}`).toEqual(['readContext']);
+      expect(report.reads.roundTrips).toBe(1);
+      expect(report.summary.status).toBe('used');
+      expect(String(messages[0]!.content)).toContain('metric units');
+      expect(String(messages[0]!.content)).toContain('planned a trip');
+      assertToolIntegrity(messages);
+    }
+    // A user turn to answer: no unpinned memory exists, so memories are not searched.
+    await manager.append('c', [{ role: 'user', content: 'Which units do I prefer?' }], { scope });
+    store.calls.length = 0;
+    await manager.assemble('c', { scope, budget: { maxTokens: 900 } });
+    expect(store.calls).not.toContain('memories.search');
+    expect(store.calls).not.toContain('memories.list');
+    await manager.memories.put({ scope, text: 'The user lives in Lisbon.', pinned: false });
+    store.calls.length = 0;
+    await manager.assemble('c', { scope, budget: { maxTokens: 900 } });
+    expect(store.calls).toContain('memories.search');
   });
 
   it('should put memories, summary and recall in one leading system message with exact section counts', async () => {

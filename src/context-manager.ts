@@ -2,6 +2,7 @@ import { resolveBudget, type BudgetOptions } from './assemble/budget.js';
 import { storedSummarySource } from './assemble/stored-summary-source.js';
 import { createMemories, type Memories } from './memory/memories.js';
 import { createMemorySource } from './memory/memory-source.js';
+import { DEFAULT_MAX_PINNED } from './memory/select-memories.js';
 import { createRecallSource } from './search/recall-source.js';
 import type { Embedder } from './search/embedder.js';
 import { indexEmbeddings, messageEmbeddingTarget } from './search/index-embeddings.js';
@@ -24,7 +25,7 @@ import {
 import { groupIntoUnits, type MessageUnit } from './assemble/tool-groups.js';
 import { BudgetTooSmallError, CapabilityError, LLMContextError, NotFoundError, ValidationError } from './errors.js';
 import { prepareMessages } from './messages/prepare.js';
-import type { AppendResult, ErasureResult, ListConversationsOptions, MessageSearchHit, Store } from './store/spec.js';
+import type { AppendResult, ContextRead, ErasureResult, ListConversationsOptions, MessageSearchHit, Store } from './store/spec.js';
 import { validateConversationId, validateQuery, validateScope } from './store/validate.js';
 import { createMemoryStore } from './stores/memory/memory-store.js';
 import { getTokenizer } from './tokens/get-tokenizer.js';
@@ -40,6 +41,7 @@ import type {
   Conversation,
   ConversationExport,
   CreateConversationInput,
+  JsonObject,
   Memory,
   Message,
   MessageContent,
@@ -56,6 +58,8 @@ export interface ContextMessage {
   readonly name?: string;
   /** The stored message's id; absent on the synthetic leading system message. */
   readonly id?: string;
+  /** The stored message's metadata, when it has any keys (adapters restore framework-only fields from it). */
+  readonly metadata?: JsonObject;
 }
 
 /** Share of the budget (after fixed costs and the current turn) a section may use, 0–1. */
@@ -357,13 +361,17 @@ export class ContextManager {
       if (message.tokenCounts[encoding] === undefined) recounted += 1;
       return tokensOf(message);
     };
-    // The conversation row and the tail are independent reads: one round trip's latency, not two.
-    const [conversation, tail] = await Promise.all([
-      this.store.getConversation(scope, conversationId),
-      this.store.getTail(scope, conversationId, { maxTokens: windowMax, encoding }),
-    ]);
+    // The first read: the conversation, the tail, and — where the store can read them in the same
+    // round trip — the stored summary and pinned memories the sources would ask for.
+    const tailRead = { maxTokens: windowMax, encoding };
+    const wantPinned = shares.memories > 0 && this.store.capabilities.memories.available;
+    const first: ContextRead = this.store.readContext
+      ? await this.store.readContext(scope, conversationId, { ...tailRead, ...(wantPinned ? { pinnedMemories: DEFAULT_MAX_PINNED } : {}) })
+      : await Promise.all([this.store.getConversation(scope, conversationId), this.store.getTail(scope, conversationId, tailRead)]).then(([conversation, tail]) => ({ conversation, tail, summary: null }));
+    const { conversation, tail } = first;
     if (!conversation) throw new NotFoundError({ kind: 'conversation', id: conversationId });
-    const reads = { messages: tail.messages.length, roundTrips: 2 };
+    const prefetched = this.store.readContext ? { storedSummary: first.summary, memories: first.memories } : undefined;
+    const reads = { messages: tail.messages.length, roundTrips: this.store.readContext ? 1 : 2 };
     let history: Message[] = [...tail.messages];
     let reachedStart = tail.reachedStart;
 
@@ -385,8 +393,9 @@ export class ContextManager {
       summary: Math.floor(rest * shares.summary),
       recall: Math.floor(rest * shares.recall),
     };
-    const windowOptions = { currentIsUser: current !== undefined };
-    const minimal = selectWindow(olderUnits(units), rest - caps.memories - caps.summary - caps.recall, windowOptions);
+    // A read that stopped mid-history may have cut a tool group at its start.
+    const windowOptions = () => ({ currentIsUser: current !== undefined, cutAtStart: !reachedStart });
+    const minimal = selectWindow(olderUnits(units), rest - caps.memories - caps.summary - caps.recall, windowOptions());
     const windowStartSeq = minimal.units[0]?.messages[0]!.seq ?? currentSeq ?? conversation.lastSeq + 1;
     const query = options.query ?? (current ? messageText(current.messages[0]!) : '');
     const wholeHistoryFits = reachedStart && minimal.dropped.length === 0 && minimal.exhausted;
@@ -402,11 +411,11 @@ export class ContextManager {
     const [memoriesFound, summaryFound, recallFound] = await Promise.all([
       caps.memories > 0
         ? guard(sourceNotes.memories, 'memories', () =>
-            this.sources.memories({ store: this.store, scope, query, maxTokens: caps.memories, tokenizer, ...signalOf(options) }), this.options.sourceTimeoutMs)
+            this.sources.memories({ store: this.store, scope, query, maxTokens: caps.memories, tokenizer, ...(prefetched?.memories ? { prefetched: prefetched.memories } : {}), ...signalOf(options) }), this.options.sourceTimeoutMs)
         : undefined,
       wantSummary
         ? guard(sourceNotes.summary, 'summary', () =>
-            this.sources.summary({ store: this.store, scope, conversationId, windowStartSeq, maxTokens: caps.summary, tokenizer, ...signalOf(options) }), this.options.sourceTimeoutMs)
+            this.sources.summary({ store: this.store, scope, conversationId, windowStartSeq, maxTokens: caps.summary, tokenizer, ...(prefetched ? { storedSummary: prefetched.storedSummary } : {}), ...signalOf(options) }), this.options.sourceTimeoutMs)
         : undefined,
       wantRecall
         ? guard(sourceNotes.recall, 'recall', () =>
@@ -483,7 +492,7 @@ export class ContextManager {
     // The window grows into what the sections left, but never back over turns the summary covers.
     const summaryFloor = blocks.some((block) => block.section === 'summary') ? (summaryResult.summary?.coversThroughSeq ?? 0) : 0;
     const uncoveredUnits = (all: MessageUnit[]) => olderUnits(all).filter((unit) => unit.messages[0]!.seq > summaryFloor);
-    let window = selectWindow(uncoveredUnits(units), windowBudget, windowOptions);
+    let window = selectWindow(uncoveredUnits(units), windowBudget, windowOptions());
     for (let reads_ = 0; window.exhausted && !reachedStart && history[0]!.seq > summaryFloor + 1 && reads_ < MAX_TAIL_READS; reads_ += 1) {
       const more = await this.store.getTail(scope, conversationId, {
         maxTokens: Math.max(1, windowBudget - window.tokens),
@@ -495,7 +504,7 @@ export class ContextManager {
       reachedStart = more.reachedStart || more.messages.length === 0;
       history = [...more.messages, ...history];
       units = groupIntoUnits(history, countChecked);
-      window = selectWindow(uncoveredUnits(units), windowBudget, windowOptions);
+      window = selectWindow(uncoveredUnits(units), windowBudget, windowOptions());
     }
     if (recounted > 0) notes.push(`${recounted} messages had no stored ${encoding} count and were counted on read`);
 
@@ -579,7 +588,13 @@ function toContextMessage(message: Message): ContextMessage {
     content: message.content,
     ...(message.name !== undefined ? { name: message.name } : {}),
     id: message.id,
+    ...(hasKeys(message.metadata) ? { metadata: message.metadata } : {}),
   };
+}
+
+function hasKeys(object: object): boolean {
+  for (const key in object) if (Object.hasOwn(object, key)) return true;
+  return false;
 }
 
 function resolveShares(shares: Required<SectionShares>): Required<SectionShares> {

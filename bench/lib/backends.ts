@@ -20,6 +20,8 @@ export interface Backend {
   readonly store: Store;
   /** The raw driver floor for one conversation, or undefined when the backend has no driver under it. */
   readonly rawTail?: (tenantId: string, conversationId: string) => Promise<unknown>;
+  /** The floor plus decoding each item into an object, where the floor returns undecoded strings (Redis). */
+  readonly rawTailDecoded?: (tenantId: string, conversationId: string) => Promise<unknown>;
   /** Writes the same messages where `rawTail` reads them, when that is not the store's own table. */
   readonly seedRaw?: (conversationId: string, jsonItems: readonly string[]) => Promise<void>;
   readonly pool?: pg.Pool;
@@ -107,6 +109,7 @@ export async function openBackend(name: BackendName, label: string): Promise<Bac
     // The floor: a plain list holding the same messages as JSON, LRANGE of the last 100 items,
     // nothing parsed, no scope check, no token budget.
     rawTail: (_tenantId, conversationId) => redis.lrange(`${keyPrefix}raw:${conversationId}`, -100, -1),
+    rawTailDecoded: async (_tenantId, conversationId) => (await redis.lrange(`${keyPrefix}raw:${conversationId}`, -100, -1)).map((item) => JSON.parse(item) as unknown),
     seedRaw: async (conversationId, jsonItems) => {
       for (let start = 0; start < jsonItems.length; start += 1000) await redis.rpush(`${keyPrefix}raw:${conversationId}`, ...jsonItems.slice(start, start + 1000));
     },

@@ -5,7 +5,7 @@ import type { CreateConversationInput, Scope } from '../../src/types.js';
 import { defaultScope } from '../../src/types.js';
 import { fromLangChainMessages, toLangChainMessages } from './convert-messages.js';
 import type { AssembleBudget, ManagerLike } from './manager-like.js';
-import { readRange, withStoredMetadata } from './with-stored-metadata.js';
+import { readRange } from './read-range.js';
 
 export interface LLMContextChatMessageHistoryOptions {
   /** A `ContextManager` (or anything with its `append`/`assemble`/`listMessages`/`deleteConversation`). */
@@ -108,8 +108,8 @@ export class LLMContextChatMessageHistory extends BaseListChatMessageHistory {
   }
 
   async #assembled(): Promise<BaseMessage[]> {
-    const { messages, report } = await this.manager.assemble(this.conversationId, { scope: this.scope, ...this.#options.assemble! });
-    const { manager, conversationId, scope } = this;
-    return toLangChainMessages(await withStoredMetadata({ manager, conversationId, scope, messages, window: report.window }));
+    // Assembled messages carry their stored metadata, where LangChain-only fields are kept.
+    const { messages } = await this.manager.assemble(this.conversationId, { scope: this.scope, ...this.#options.assemble! });
+    return toLangChainMessages(messages);
   }
 }

@@ -9,7 +9,6 @@ import { jsonEqual } from './langchain-fields.js';
 import type { AssemblyReport } from '../../src/assemble/report.js';
 import type { AssembleBudget, AssembledMessage, ManagerLike } from './manager-like.js';
 import { toolDefinitionsOf } from './tool-definitions.js';
-import { withStoredMetadata } from './with-stored-metadata.js';
 
 /** What the middleware reads from the agent runtime to find the conversation. */
 export interface ContextMiddlewareRuntime {
@@ -144,7 +143,7 @@ export function contextMiddleware(options: ContextMiddlewareOptions): AgentMiddl
       return handler({
         ...request,
         systemMessage: leadingSystem === undefined ? request.systemMessage : new SystemMessage(textOf(leadingSystem)),
-        messages: await fromState({ manager, window, stateMessages: request.messages, report, conversationId, scope }),
+        messages: fromState({ window, stateMessages: request.messages }),
       });
     },
     afterAgent: async (state, runtime) => {
@@ -156,17 +155,10 @@ export function contextMiddleware(options: ContextMiddlewareOptions): AgentMiddl
 
 /**
  * Assembled messages as LangChain messages, each taken from the agent state when it is there
- * unchanged (exact, provider fields intact); turns only the store holds are converted from it,
- * with their stored metadata re-read.
+ * unchanged (exact, provider fields intact); turns only the store holds are converted from the
+ * assembled message, whose stored metadata keeps the LangChain-only fields.
  */
-async function fromState(options: {
-  manager: ManagerLike;
-  window: readonly AssembledMessage[];
-  stateMessages: readonly BaseMessage[];
-  report: AssemblyReport;
-  conversationId: string;
-  scope: Scope;
-}): Promise<BaseMessage[]> {
+function fromState(options: { window: readonly AssembledMessage[]; stateMessages: readonly BaseMessage[] }): BaseMessage[] {
   const byId = new Map<string, BaseMessage>();
   for (const message of options.stateMessages) if (message.id !== undefined) byId.set(message.id, message);
   const fromStateOrUndefined = options.window.map((message) => {
@@ -174,8 +166,8 @@ async function fromState(options: {
     return original !== undefined && jsonEqual(fromLangChainMessage(original).content, message.content) ? original : undefined;
   });
   if (fromStateOrUndefined.every((message) => message !== undefined)) return fromStateOrUndefined;
-  const convertible = await withStoredMetadata({ manager: options.manager, conversationId: options.conversationId, scope: options.scope, messages: options.window, window: options.report.window });
-  return convertible.flatMap((message, index) => {
+  // Assembled messages carry their stored metadata, where LangChain-only fields are kept.
+  return options.window.flatMap((message, index) => {
     const original = fromStateOrUndefined[index];
     return original === undefined ? toLangChainMessageList(message) : [original];
   });

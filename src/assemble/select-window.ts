@@ -17,11 +17,13 @@ export interface WindowSelection {
  *   providers reject the request.
  * - A unit larger than the whole window budget can never fit: it is dropped (`too-large`) and
  *   older units are still considered. A unit that merely does not fit what is left ends the window.
+ * - With `cutAtStart` (more history precedes the units), an orphan tool result at the very start
+ *   may be a group cut by the read; it only counts as "ran out of units" if its part fits.
  * - The window then starts on a user turn where possible (older assistant/tool units before the
  *   first kept user turn — or, with none, before the current user turn — are dropped,
  *   `start-on-user`), as LangChain's `trimMessages({ startOn: "human" })` does.
  */
-export function selectWindow(unitsAscending: readonly MessageUnit[], budget: number, options: { currentIsUser?: boolean } = {}): WindowSelection {
+export function selectWindow(unitsAscending: readonly MessageUnit[], budget: number, options: { currentIsUser?: boolean; cutAtStart?: boolean } = {}): WindowSelection {
   const kept: MessageUnit[] = [];
   const dropped: DroppedItem[] = [];
   let used = 0;
@@ -30,6 +32,9 @@ export function selectWindow(unitsAscending: readonly MessageUnit[], budget: num
     const unit = unitsAscending[index]!;
     if (unit.defect) {
       dropped.push(...unitDrops(unit, unit.defect));
+      // The oldest unit of a read that stopped mid-history may be a tool group cut at the read's
+      // edge: when even its known part does not fit, reading further cannot add anything.
+      if (index === 0 && options.cutAtStart && used + unit.tokens > budget) exhausted = false;
       continue;
     }
     if (unit.tokens > budget) {

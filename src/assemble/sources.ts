@@ -1,4 +1,4 @@
-import type { Store } from '../store/spec.js';
+import type { PrefetchedMemories, Store } from '../store/spec.js';
 import type { Tokenizer } from '../tokens/tokenizer.js';
 import type { Memory, Scope, Summary } from '../types.js';
 import type { RecallExcerpt } from './system-blocks.js';
@@ -21,6 +21,8 @@ export interface MemorySourceArgs {
   readonly query: string;
   readonly maxTokens: number;
   readonly tokenizer: Tokenizer;
+  /** The scope's pinned memories and whether unpinned ones exist, when the store read them with the conversation (`Store.readContext`). */
+  readonly prefetched?: PrefetchedMemories;
   readonly signal?: AbortSignal;
 }
 
@@ -32,6 +34,8 @@ export interface SummarySourceArgs {
   readonly windowStartSeq: number;
   readonly maxTokens: number;
   readonly tokenizer: Tokenizer;
+  /** The stored summary (null: none), when the store read it with the conversation (`Store.readContext`); absent: not read yet. */
+  readonly storedSummary?: Summary | null;
   readonly signal?: AbortSignal;
 }
 

@@ -23,6 +23,7 @@ export function createMemorySource(options: { embedder?: Embedder; limit?: numbe
       maxTokens: args.maxTokens - header,
       tokenizer,
       cost: (memory) => tokenizer.count(`- ${memory.text}`) + 1,
+      ...(args.prefetched ? { prefetched: args.prefetched } : {}),
       ...(options.embedder ? { embedder: options.embedder } : {}),
       ...(options.limit !== undefined ? { limit: options.limit } : {}),
     });

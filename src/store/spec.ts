@@ -82,6 +82,16 @@ export interface Store {
    * @returns `reachedStart` true when no older message exists before the first returned one.
    */
   getTail(scope: Scope, conversationId: string, options: TailOptions): Promise<TailResult>;
+  /**
+   * Optional: the reads `ContextManager.assemble` starts with, in one round trip — the
+   * conversation, its tail (exactly as {@link Store.getTail} would return it), its stored summary
+   * and, when `pinnedMemories > 0` and the store has memories, the scope's pinned memories and
+   * whether it holds any unpinned ones. Stores without it are read with `getConversation` and
+   * `getTail` concurrently, then `getSummary` and the memory reads. The manager uses it only when
+   * present; results must equal the separate reads' (the contract suite checks).
+   * When the conversation is not visible in `scope`, `conversation` is null and the rest empty.
+   */
+  readContext?(scope: Scope, conversationId: string, options: ContextReadOptions): Promise<ContextRead>;
   /** Returns false when absent. Does not renumber: seqs are never reused. */
   deleteMessage(scope: Scope, conversationId: string, messageId: string): Promise<boolean>;
 
@@ -168,6 +178,29 @@ export interface TailOptions {
 export interface TailResult {
   readonly messages: readonly Message[];
   readonly reachedStart: boolean;
+}
+
+export interface ContextReadOptions extends TailOptions {
+  /** Pinned memories to read at most, newest first (`0` or absent: memories are not read). */
+  readonly pinnedMemories?: number;
+}
+
+export interface ContextRead {
+  readonly conversation: Conversation | null;
+  readonly tail: TailResult;
+  readonly summary: Summary | null;
+  /** Present when memories were read (`pinnedMemories > 0` and the store has memories). */
+  readonly memories?: PrefetchedMemories;
+}
+
+/** The memory reads an assembly needs before it searches, prefetched with the conversation. */
+export interface PrefetchedMemories {
+  /** Pinned memories of the scope, newest `updatedAt` first, at most the number asked for. */
+  readonly pinned: readonly Memory[];
+  /** True when the scope holds more pinned memories than were read. */
+  readonly morePinned: boolean;
+  /** True when the scope holds at least one unpinned memory (a relevance search can find something). */
+  readonly unpinned: boolean;
 }
 
 export interface ErasureResult {

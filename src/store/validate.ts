@@ -211,10 +211,21 @@ export function validateNewMessages(messages: unknown, options: { maxMessageByte
     validateTags(`${field}.tags`, value.tags);
     validateTokenCounts(`${field}.tokenCounts`, value.tokenCounts);
     if (typeof value.contentHash !== 'string' || !/^[0-9a-f]{64}$/.test(value.contentHash)) fail(`${field}.contentHash`, 'must be a lowercase hex SHA-256');
-    const bytes = encoder.encode(JSON.stringify([value.content, value.metadata])).length;
-    if (bytes > maxBytes) fail(field, `is ${bytes} bytes; the limit is ${maxBytes} bytes (store large files by URL in a file part)`);
+    const bytes = utf8LengthOver(JSON.stringify([value.content, value.metadata]), maxBytes);
+    if (bytes !== undefined) fail(field, `is ${bytes} bytes; the limit is ${maxBytes} bytes (store large files by URL in a file part)`);
   });
   return messages as NewMessage[];
+}
+
+/**
+ * The UTF-8 length of `text` in bytes when it exceeds `limit`, else undefined. A UTF-16 code unit
+ * is at most 3 UTF-8 bytes, so text of at most `limit / 3` units is not encoded at all: encoding
+ * every message cost about a third of the batch validation.
+ */
+function utf8LengthOver(text: string, limit: number): number | undefined {
+  if (text.length * 3 <= limit) return undefined;
+  const bytes = encoder.encode(text).length;
+  return bytes > limit ? bytes : undefined;
 }
 
 function validateTokenCounts(field: string, value: unknown): void {

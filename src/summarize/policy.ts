@@ -41,6 +41,8 @@ export interface SummaryPolicyOptions {
   readonly maxInputTokens?: number;
   /** Clock for `updatedAt`, in ms since epoch. @default Date.now */
   readonly now?: () => number;
+  /** The stored summary (null: none) when the caller already read it; absent: read from the store. */
+  readonly storedSummary?: Summary | null;
   readonly signal?: AbortSignal;
 }
 
@@ -67,7 +69,7 @@ export interface SummaryPolicyResult {
  * before the window) with status `failed`/`timeout` and a note, so assembly falls back to trimming.
  */
 export async function prepareSummary(options: SummaryPolicyOptions): Promise<SummaryPolicyResult> {
-  const stored = await options.store.getSummary(options.scope, options.conversationId);
+  const stored = options.storedSummary !== undefined ? options.storedSummary : await options.store.getSummary(options.scope, options.conversationId);
   const usable = usableSummary(stored, options);
   const covered = stored?.coversThroughSeq ?? 0;
   if (covered + 1 >= options.windowStartSeq) return result(usable, usable ? 'used' : 'none');
@@ -107,7 +109,7 @@ export async function prepareSummary(options: SummaryPolicyOptions): Promise<Sum
  * @returns the final result and how many summarizer calls were made.
  */
 export async function compactConversation(
-  options: Omit<SummaryPolicyOptions, 'mode' | 'windowStartSeq'> & { windowStartSeq?: number; keepRecentTokens?: number; maxSteps?: number },
+  options: Omit<SummaryPolicyOptions, 'mode' | 'windowStartSeq' | 'storedSummary'> & { windowStartSeq?: number; keepRecentTokens?: number; maxSteps?: number },
 ): Promise<SummaryPolicyResult & { steps: number }> {
   let windowStartSeq = options.windowStartSeq;
   if (windowStartSeq === undefined) {

@@ -39,6 +39,7 @@ export function createSummarySource(options: {
       timeoutMs: options.timeoutMs ?? 10_000,
       ...(options.maxInputTokens !== undefined ? { maxInputTokens: options.maxInputTokens } : {}),
       ...(options.now ? { now: options.now } : {}),
+      ...(args.storedSummary !== undefined ? { storedSummary: args.storedSummary } : {}),
       ...(args.signal ? { signal: args.signal } : {}),
     });
   };

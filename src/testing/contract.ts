@@ -270,6 +270,64 @@ export function describeStoreContract(options: StoreContractOptions): void {
         expect(capped.messages.map((message) => message.seq)).toEqual([16, 17, 18, 19, 20]);
       });
 
+      it('should read the conversation, tail and summary with readContext exactly as the separate reads do', async (context) => {
+        if (!store.readContext) return context.skip();
+        await store.createConversation(A, { id: 'c1' });
+        // Many short turns, then long ones and a tool exchange: the newest messages are far above the
+        // average, so a tail read sized from the average must continue past its first page.
+        await append(A, 'c1', textTurns(60, 'short', (index) => `hi ${index}`));
+        await append(A, 'c1', [...textTurns(12, 'long', (index) => `${'a long turn with many words '.repeat(40)}${index}`), ...toolExchange('t1')]);
+        await store.putSummary(A, 'c1', { text: 'earlier turns', coversThroughSeq: 10, tokenCount: 2, encoding: ENCODING, updatedAt: new Date(clock.now()) }, { expectedCoversThroughSeq: null });
+        const conversation = await store.getConversation(A, 'c1');
+        const summary = await store.getSummary(A, 'c1');
+        const cases = [
+          { maxTokens: 1, encoding: ENCODING },
+          { maxTokens: 500, encoding: ENCODING },
+          { maxTokens: 3000, encoding: ENCODING },
+          { maxTokens: 1_000_000, encoding: ENCODING },
+          { maxTokens: 1_000_000, encoding: ENCODING, maxMessages: 7 },
+          { maxTokens: 2000, encoding: ENCODING, beforeSeq: 70 },
+          { maxTokens: 0, encoding: ENCODING },
+          { maxTokens: 100, encoding: 'cl100k_base' },
+        ];
+        for (const tailOptions of cases) {
+          const read = await store.readContext(A, 'c1', tailOptions);
+          expect(read.conversation, JSON.stringify(tailOptions)).toEqual(conversation);
+          expect(read.tail, JSON.stringify(tailOptions)).toEqual(await store.getTail(A, 'c1', tailOptions));
+          expect(read.summary).toEqual(summary);
+        }
+        // Only tiny messages: a read sized for typical chat turns falls short of the budget.
+        await store.createConversation(A, { id: 'tiny' });
+        await append(A, 'tiny', textTurns(150, 'tiny', () => 'ok'));
+        for (const maxTokens of [300, 10]) {
+          const read = await store.readContext(A, 'tiny', { maxTokens, encoding: ENCODING });
+          expect(read.tail).toEqual(await store.getTail(A, 'tiny', { maxTokens, encoding: ENCODING }));
+        }
+        const empty = await store.createConversation(A, { id: 'empty' });
+        expect(await store.readContext(A, 'empty', { maxTokens: 100, encoding: ENCODING })).toEqual({ conversation: empty, tail: { messages: [], reachedStart: true }, summary: null });
+        expect(await store.readContext(A, 'absent', { maxTokens: 100, encoding: ENCODING })).toEqual({ conversation: null, tail: { messages: [], reachedStart: true }, summary: null });
+        await expectCode(store.readContext(A, 'c1', { maxTokens: Number.NaN, encoding: ENCODING }), 'invalid_input');
+      });
+
+      it('should prefetch pinned memories with readContext when asked', async (context) => {
+        if (!store.readContext || !store.memories) return context.skip();
+        await store.createConversation(A, { id: 'c1' });
+        const memory = (id: string, pinned: boolean) => ({ id, text: `memory ${id}`, tags: [], pinned, metadata: {}, tokenCounts: { [ENCODING]: 3 }, contentHash: id.padEnd(64, '0') });
+        const ask = { maxTokens: 100, encoding: ENCODING, pinnedMemories: 2 };
+        expect((await store.readContext(A, 'c1', ask)).memories).toEqual({ pinned: [], morePinned: false, unpinned: false });
+        for (const id of ['p1', 'p2', 'p3']) {
+          await store.memories.put(A, memory(id, true));
+          clock.advance(1000);
+        }
+        await store.memories.put(B, memory('other-tenant', false));
+        const pinned = (await store.memories.list(A, { pinned: true, limit: 2 })).items;
+        expect(pinned.map((item) => item.id)).toEqual(['p3', 'p2']);
+        expect((await store.readContext(A, 'c1', ask)).memories).toEqual({ pinned, morePinned: true, unpinned: false });
+        await store.memories.put(A, memory('u1', false));
+        expect((await store.readContext(A, 'c1', { ...ask, pinnedMemories: 10 })).memories).toMatchObject({ morePinned: false, unpinned: true });
+        expect((await store.readContext(A, 'c1', { maxTokens: 100, encoding: ENCODING })).memories).toBeUndefined();
+      });
+
       it('should delete a message without reusing its seq', async () => {
         await store.createConversation(A, { id: 'c1' });
         await append(A, 'c1', textTurns(3));
@@ -329,6 +387,7 @@ export function describeStoreContract(options: StoreContractOptions): void {
         expect(await store.getConversation(A, 'ttl')).toBeNull();
         expect(await allMessages(A, 'ttl')).toEqual([]);
         expect((await store.getTail(A, 'ttl', { maxTokens: 1000, encoding: ENCODING })).messages).toEqual([]);
+        if (store.readContext) expect((await store.readContext(A, 'ttl', { maxTokens: 1000, encoding: ENCODING })).conversation).toBeNull();
         expect((await store.listConversations(A)).items.map((conversation) => conversation.id)).toEqual(['keep']);
         await expectCode(append(A, 'ttl', textTurns(1, 'late')), 'not_found');
         if (store.sweepExpired) {
@@ -427,6 +486,10 @@ export function describeStoreContract(options: StoreContractOptions): void {
         expect(await store.listMessages(stranger, 'secret', { order: 'asc', limit: 10 })).toEqual([]);
         expect((await store.getTail(stranger, 'secret', { maxTokens: 1000, encoding: ENCODING })).messages).toEqual([]);
         expect(await store.getSummary(stranger, 'secret')).toBeNull();
+        if (store.readContext) {
+          const read = await store.readContext(stranger, 'secret', { maxTokens: 1000, encoding: ENCODING, pinnedMemories: 10 });
+          expect({ ...read, memories: undefined }).toEqual({ conversation: null, tail: { messages: [], reachedStart: true }, summary: null, memories: undefined });
+        }
         await expectCode(store.updateConversation(stranger, 'secret', { title: 'pwned' }), 'not_found');
         await expectCode(store.updateState(stranger, 'secret', { pwned: true }), 'not_found');
         await expectCode(append(stranger, 'secret', [{ role: 'user', content: 'injected' }]), 'not_found');

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { createPostgresStore, type PgQueryConfig } from '../../src/stores/postgres/index.js';
 import { SEARCH_CANDIDATES, SEARCH_WINDOW } from '../../src/stores/postgres/messages.js';
+import { NEWEST_FIRST } from '../../src/stores/postgres/recency.js';
 import { checkServer, createPool, dropSchema, uniqueSchema } from './server.js';
 
 const reachable = await checkServer();
@@ -84,19 +85,34 @@ describe.skipIf(!reachable)('postgres store: query plans on a few thousand rows'
     expect(seqScans(steps)).toEqual([]);
   });
 
-  it('should list a user\'s conversations newest first from the owner index', async () => {
-    const steps = await plan(
-      `SELECT id FROM ${t('conversations')} c WHERE c.tenant_id = $1 AND c.user_id = $2 AND (c.expires_at IS NULL OR c.expires_at > now()) ORDER BY c.updated_at DESC, c.id DESC LIMIT 51`,
-      ['tenant-busy', 'user-busy'],
-    );
-    expect(indexScans(steps)).toContain('llmctx_conversations_owner_updated');
-    expect(seqScans(steps)).toEqual([]);
-    expect(steps.some((node) => node['Node Type'] === 'Sort')).toBe(false);
+  it('should list a user\'s conversations newest first from the owner recency index, pages included, without sorting them all', async () => {
+    const captured: PgQueryConfig[] = [];
+    const store = await createPostgresStore({
+      client: { query: (config: PgQueryConfig) => (captured.push(config), pool.query(config)), connect: () => pool.connect() },
+      schema,
+    });
+    const scope = { tenantId: 'tenant-busy', userId: 'user-busy' };
+    const first = await store.listConversations(scope, { limit: 50 });
+    const second = await store.listConversations(scope, { limit: 50, cursor: first.nextCursor! });
+    const expected = await pool.query(`SELECT id FROM ${t('conversations')} WHERE tenant_id = $1 AND user_id = $2 ORDER BY updated_at DESC, id DESC LIMIT 100`, [
+      scope.tenantId,
+      scope.userId,
+    ]);
+    expect([...first.items, ...second.items].map((conversation) => conversation.id)).toEqual(expected.rows.map((row) => row.id));
+    const listings = captured.filter((config) => config.text.includes('llmctx_conversations" c'));
+    expect(listings).toHaveLength(2);
+    for (const query of listings) {
+      const steps = await plan(query.text, query.values ?? []);
+      expect(indexScans(steps)).toContain('llmctx_conversations_owner_recency');
+      expect(seqScans(steps)).toEqual([]);
+      // At most an incremental sort of each second's conversations, never a sort of them all.
+      expect(steps.some((node) => node['Node Type'] === 'Sort')).toBe(false);
+    }
   });
 
   it('should filter by tag through the owner-qualified GIN index', async () => {
     const steps = await plan(
-      `SELECT id FROM ${t('conversations')} c WHERE c.tenant_id = $1 AND c.user_id = $2 AND c.tag_keys @> ARRAY[$3]::text[] ORDER BY c.updated_at DESC, c.id DESC LIMIT 51`,
+      `SELECT id FROM ${t('conversations')} c WHERE c.tenant_id = $1 AND c.user_id = $2 AND c.tag_keys @> ARRAY[$3]::text[] ORDER BY ${NEWEST_FIRST} LIMIT 51`,
       ['tenant-busy', 'user-busy', JSON.stringify(['tenant-busy', 'user-busy', 'rare'])],
     );
     expect(indexScans(steps)).toContain('llmctx_conversations_tags');

@@ -14,6 +14,7 @@ import {
 import type { Conversation, CreateConversationInput, JsonObject, Page, Scope, UpdateConversationInput } from '../../types.js';
 import { conversationFromRow, CONVERSATION_COLUMNS, json, tagKeys } from './rows.js';
 import { claimExpiredId, deleteLockedConversations, type ConversationKey } from './delete-conversations.js';
+import { NEWEST_FIRST, recencySql } from './recency.js';
 import type { SqlQueryable } from './sql-client.js';
 import { timestamp, userKey, type StoreContext } from './store-context.js';
 
@@ -108,7 +109,11 @@ export function createConversationOperations(context: StoreContext) {
       return context.run('getConversation', scope, (sql) => findVisible(sql, scope, conversationId));
     },
 
-    /** Keyset pagination on the (tenant, user, updated_at DESC, id DESC) index; a tag filter uses the GIN index on owner-qualified tags. */
+    /**
+     * Newest first by (updated_at, id), keyset-paginated, read in order from the (tenant, user,
+     * recency DESC, id DESC) index (see recency.ts); a tag filter uses the GIN index on
+     * owner-qualified tags.
+     */
     async listConversations(scope: Scope, listOptions: ListConversationsOptions = {}): Promise<Page<Conversation>> {
       validateScope(scope);
       const limit = validateLimit('limit', listOptions.limit, 50);
@@ -120,9 +125,13 @@ export function createConversationOperations(context: StoreContext) {
       const bind = (value: unknown) => `$${parameters.push(value)}`;
       if (listOptions.tag !== undefined) conditions.push(`c.tag_keys @> ARRAY[${bind(tagKeys(scope.tenantId, userKey(scope), [listOptions.tag])[0])}]::text[]`);
       if (listOptions.parentId !== undefined) conditions.push(`c.parent_id = ${bind(listOptions.parentId)}`);
-      if (cursor) conditions.push(`(c.updated_at, c.id) < (${bind(timestamp(cursor.updatedAt))}::timestamptz, ${bind(cursor.id)}::text)`);
+      if (cursor) {
+        const after = `${bind(timestamp(cursor.updatedAt))}::timestamptz`;
+        // The recency bound is implied by the row comparison; stated, it bounds the index range.
+        conditions.push(`(c.updated_at, c.id) < (${after}, ${bind(cursor.id)}::text) AND c.recency <= ${recencySql(after)}`);
+      }
       const sqlText = `SELECT ${CONVERSATION_COLUMNS} FROM ${names.conversations} c WHERE ${conditions.join(' AND ')}
-        ORDER BY c.updated_at DESC, c.id DESC LIMIT ${bind(limit + 1)}`;
+        ORDER BY ${NEWEST_FIRST} LIMIT ${bind(limit + 1)}`;
       return context.run('listConversations', scope, async (sql) => {
         const rows = (await sql.query(sqlText, parameters)).rows.map(conversationFromRow);
         const items = rows.slice(0, limit);

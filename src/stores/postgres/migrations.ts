@@ -1,3 +1,4 @@
+import { recencySql } from './recency.js';
 import type { SqlNames } from './sql-names.js';
 import { MESSAGE_TSVECTOR_SQL, TEXT_SEARCH_CONFIG } from './text-search.js';
 
@@ -145,6 +146,19 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
       `CREATE INDEX ${n.index('embeddings_owner')} ON ${n.embeddings} (tenant_id, user_id, kind, model, dimensions)`,
       `CREATE INDEX ${n.index('embeddings_conversation')} ON ${n.embeddings} (tenant_id, conversation_id) WHERE kind = 'message'`,
+    ],
+  },
+  {
+    version: 4,
+    name: 'conversation listing indexes on recency (HOT appends)',
+    // See recency.ts: the listing indexes stop holding updated_at, so an append no longer updates
+    // an indexed column (except once per second per conversation).
+    sql: (n) => [
+      `ALTER TABLE ${n.conversations} ADD COLUMN recency bigint GENERATED ALWAYS AS (${recencySql('updated_at')}) STORED`,
+      `CREATE INDEX ${n.index('conversations_owner_recency')} ON ${n.conversations} (tenant_id, user_id, recency DESC, id DESC)`,
+      `CREATE INDEX ${n.index('conversations_parent_recency')} ON ${n.conversations} (tenant_id, user_id, parent_id, recency DESC, id DESC) WHERE parent_id IS NOT NULL`,
+      `DROP INDEX "${n.schema}".${n.index('conversations_owner_updated')}`,
+      `DROP INDEX "${n.schema}".${n.index('conversations_parent')}`,
     ],
   },
 ];

@@ -3,6 +3,7 @@ import { buildExport, parseExport } from '../../store/export-format.js';
 import type { ErasureResult, Store, StoreCapabilities } from '../../store/spec.js';
 import { validateConversationId, validateId, validateLimit, validateScope, validateSeq, validateUserScope } from '../../store/validate.js';
 import type { ConversationExport, Scope, Summary } from '../../types.js';
+import { createContextRead } from './context-read.js';
 import { createConversationOperations, VISIBLE } from './conversations.js';
 import { claimExpiredId, deleteLockedConversations, type ConversationKey } from './delete-conversations.js';
 import { toStoreError } from './driver-errors.js';
@@ -56,6 +57,7 @@ export interface PostgresStore extends Store {
   schemaVersions(): Promise<number[] | null>;
   sweepExpired(options?: { limit?: number }): Promise<number>;
   searchMessages: NonNullable<Store['searchMessages']>;
+  readContext: NonNullable<Store['readContext']>;
   readonly memories: NonNullable<Store['memories']>;
   /** The SQL driver in use. */
   readonly driver: 'pg' | 'pglite';
@@ -135,6 +137,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     appendMessages: messages.appendMessages,
     listMessages: messages.listMessages,
     getTail: messages.getTail,
+    readContext: createContextRead(context, messages.getTail),
     deleteMessage: messages.deleteMessage,
     searchMessages: messages.searchMessages,
 

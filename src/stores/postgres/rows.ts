@@ -1,4 +1,4 @@
-import type { Conversation, JsonObject, Memory, Message, MessageContent, Role, Summary } from '../../types.js';
+import type { Conversation, JsonObject, Memory, Message, MessageContent, NewMessage, Role, Summary } from '../../types.js';
 import { toNumber } from './store-context.js';
 
 /** Columns selected for a conversation (table alias `c`). */
@@ -90,6 +90,28 @@ export function memoryFromRow(row: Row): Memory {
 /** JSON parameter text (bound as text, cast in SQL): one encoding for both drivers. */
 export function json(value: unknown): string {
   return JSON.stringify(value);
+}
+
+/**
+ * An append batch as one JSON array parameter, the shape the append statement reads with
+ * `jsonb_to_recordset` (keys = its column names; `ord` = input position, which orders seqs).
+ */
+export function batchJson(batch: readonly NewMessage[]): string {
+  return JSON.stringify(
+    batch.map((message, ord) => ({
+      ord,
+      id: message.id,
+      role: message.role,
+      name: message.name ?? null,
+      content: message.content,
+      metadata: message.metadata,
+      tags: message.tags,
+      token_counts: message.tokenCounts,
+      content_hash: message.contentHash,
+      primary_tokens: primaryTokens(message.tokenCounts),
+      created_at: message.createdAt.toISOString(),
+    })),
+  );
 }
 
 /** The owner-qualified tag keys indexed by GIN, so tag lookups stay within one tenant and user. */

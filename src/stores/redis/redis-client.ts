@@ -19,11 +19,18 @@ export interface RedisClientLike {
   unlink(...keys: string[]): Promise<number>;
   /** `MULTI … EXEC` in one round trip (every key of one transaction shares a hash tag). */
   multi(): RedisTransactionLike;
+  /**
+   * `true` for an ioredis `Cluster` (ioredis sets it on both classes). Commands to different slots
+   * then travel over different connections, so their order is not the order they were sent in.
+   */
+  readonly isCluster?: boolean;
 }
 
 /** The commands this store queues in a `MULTI` (see {@link RedisClientLike.multi}). */
 export interface RedisTransactionLike {
   hmget(key: string, ...fields: string[]): RedisTransactionLike;
+  hgetall(key: string): RedisTransactionLike;
+  hget(key: string, field: string): RedisTransactionLike;
   zrevrangebyscore(key: string, max: string, min: string, limit: 'LIMIT', offset: number, count: number): RedisTransactionLike;
   zrangebyscore(key: string, min: string, max: string, limit: 'LIMIT', offset: number, count: number): RedisTransactionLike;
   exec(): Promise<Array<[Error | null, unknown]> | null>;
@@ -50,8 +57,20 @@ async function sha1Hex(text: string): Promise<string> {
  * (after a restart, or on a cluster node that has not seen it yet).
  */
 export async function runScript(client: RedisClientLike, script: RedisScript, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
+  return sendScript(client, script, await scriptSha(script), keys, args);
+}
+
+/** The script's SHA-1 (computed once). */
+export function scriptSha(script: RedisScript): Promise<string> {
   script.sha ??= sha1Hex(script.source);
-  const sha = await script.sha;
+  return script.sha;
+}
+
+/**
+ * {@link runScript} with the SHA already at hand: the `EVALSHA` is written before this returns, so
+ * scripts sent one after another on one connection run in that order (a `NOSCRIPT` retry excepted).
+ */
+export async function sendScript(client: RedisClientLike, script: RedisScript, sha: string, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
   try {
     return await client.evalsha(sha, keys.length, ...keys, ...args);
   } catch (error) {

@@ -4,6 +4,8 @@ import { buildExport, parseExport } from '../../store/export-format.js';
 import type {
   AppendOptions,
   AppendResult,
+  ContextRead,
+  ContextReadOptions,
   ErasureResult,
   ListConversationsOptions,
   ListMessagesOptions,
@@ -34,17 +36,18 @@ import {
   decodeMessage,
   decodeSummary,
   isVisible,
-  messageBody,
   messageJson,
   primaryTokens,
   summaryJson,
   toFieldMap,
 } from './codec.js';
+import { createAppender } from './append.js';
 import { conversationKeyList, conversationKeys, expiryKey, expiryMember, scopeKeys } from './keys.js';
 import { runScript, toStoreError, type RedisClientLike, type RedisScript } from './redis-client.js';
 import * as scripts from './scripts.js';
 import { searchWindow } from './search-window.js';
 import { createScopeIndex } from './scope-index.js';
+import { readContextFast } from './context-read.js';
 import { readRange, readTailFast, TailEstimates } from './tail-read.js';
 
 /** Options of {@link createRedisStore}. */
@@ -62,6 +65,9 @@ export interface RedisStoreOptions {
 const STORE = 'redis';
 /** A fork or import that crashes mid-fill leaves a claim that Redis expires after this long (ms). */
 const PENDING_TTL_MS = 10 * 60 * 1000;
+
+/** Average tokens per message assumed for a conversation's first context read in this process (chat turns run 20–100). */
+const FIRST_READ_AVERAGE_TOKENS = 40;
 /** Messages per round trip when copying (fork, import, export). */
 const COPY_CHUNK = 500;
 /** Lexical search windows: newest messages of one conversation, or of each of the newest conversations. */
@@ -93,9 +99,10 @@ export const SEARCH_WINDOW = { conversationMessages: 1000, conversations: 20, me
  * Cluster a script cannot span slots), so they are a second, idempotent step, ordered so the
  * indexes are always a superset of the live conversations: an entry is added (`ZADD NX`) before a
  * conversation is created and removed after it is deleted; scores only move forward (`ZADD GT`).
- * A crash between the steps leaves at worst a stale entry, which every listing repairs on read
- * (it checks each entry against the meta hash and fixes or removes it with a compare-and-set on the
- * score it saw, so a repair never undoes a concurrent writer).
+ * On a single connection an append sends its index step right behind the script, so both take one
+ * round trip (see append.ts). A crash between the steps leaves at worst a stale entry, which every
+ * listing repairs on read (it checks each entry against the meta hash and fixes or removes it with
+ * a compare-and-set on the score it saw, so a repair never undoes a concurrent writer).
  *
  * **Fork and import** may read from another slot, so they build the new conversation in steps:
  * claim the id with a `pending` marker (invisible to reads, expiring after 10 minutes so a crashed
@@ -132,6 +139,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
 
   const tailEstimates = new TailEstimates();
   const index = createScopeIndex({ client, prefix });
+  const append = createAppender({ client, prefix, index });
   const keysOf = (scope: Scope, conversationId: string) => conversationKeyList(conversationKeys(prefix, scope.tenantId, conversationId));
   const header = (scope: Scope, now: number) => [String(now), scope.userId === undefined ? '0' : '1', scope.userId ?? ''];
 
@@ -390,21 +398,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
       validateScope(scope);
       validateConversationId(conversationId);
       validateNewMessages(batch, options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes });
-      return call('appendMessages', async () => {
-        const args: Array<string | number> = [appendOptions.dedupeByContentHash ? '1' : '0', batch.length];
-        for (const message of batch) args.push(message.id, message.role, message.contentHash, primaryTokens(message), messageBody(message));
-        const reply = await conversationScript(scripts.APPEND, scope, conversationId, clock.now(), args);
-        if (reply[0] !== 'ok') notFound(conversationId);
-        const inserted = Number(reply[1]);
-        const conversation = conversationFromReply(reply[2]);
-        if (inserted > 0) {
-          await Promise.all([
-            index.write(scope, conversationId, conversation.updatedAt.getTime(), 'GT', { tags: conversation.tags, ...(conversation.parentId !== undefined ? { parentId: conversation.parentId } : {}) }),
-            conversation.ttl?.mode === 'sliding' ? index.writeExpiry(scope, conversation) : undefined,
-          ]);
-        }
-        return { messages: (reply[3] as string[]).map((json) => decodeMessage(json, conversationId)), inserted, conversation };
-      });
+      return call('appendMessages', () => append(scope, conversationId, batch, appendOptions, clock.now()));
     },
 
     async listMessages(scope, conversationId, listOptions: ListMessagesOptions) {
@@ -454,6 +448,47 @@ export function createRedisStore(options: RedisStoreOptions): Store {
         tailEstimates.set(estimateKey, messages.length > 0 && tokens > 0 ? tokens / messages.length : 1);
         return { messages, reachedStart: reply[2] === '1' };
       });
+    },
+
+    /**
+     * One round trip in the common case ({@link readContextFast}): the conversation, the
+     * speculative tail and the summary in one `MULTI`. Until this process has learned the
+     * conversation's average tokens per message, the tail is sized for
+     * {@link FIRST_READ_AVERAGE_TOKENS}; a read that falls short is finished by `getTail` (a second
+     * round trip, sized from the conversation's stored average). Memories are absent in Redis.
+     */
+    async readContext(scope, conversationId, contextOptions: ContextReadOptions): Promise<ContextRead> {
+      validateScope(scope);
+      validateConversationId(conversationId);
+      const maxMessages = validateLimit('maxMessages', contextOptions.maxMessages, 1000, 10_000);
+      const before = validateSeq('beforeSeq', contextOptions.beforeSeq);
+      if (typeof contextOptions.maxTokens !== 'number' || Number.isNaN(contextOptions.maxTokens)) throw new ValidationError({ field: 'maxTokens', message: 'must be a number (tokens)' });
+      if (typeof contextOptions.encoding !== 'string') throw new ValidationError({ field: 'encoding', message: 'must be an encoding name such as "o200k_base"' });
+      const tailOptions: TailOptions = { maxTokens: contextOptions.maxTokens, encoding: contextOptions.encoding, maxMessages, ...(before !== undefined ? { beforeSeq: before } : {}) };
+      const read = await call('readContext', () => {
+        const estimateKey = JSON.stringify([scope.tenantId, conversationId, contextOptions.encoding]);
+        return readContextFast({
+          client,
+          keys: conversationKeys(prefix, scope.tenantId, conversationId),
+          scope,
+          conversationId,
+          now: clock.now(),
+          encoding: contextOptions.encoding,
+          maxTokens: contextOptions.maxTokens,
+          maxMessages,
+          upper: before === undefined ? '+inf' : `(${before}`,
+          average: tailEstimates.get(estimateKey) ?? FIRST_READ_AVERAGE_TOKENS,
+        }).then((result) => {
+          if (result.kind === 'read' && result.tail.kind === 'done' && result.tail.average !== undefined) tailEstimates.set(estimateKey, result.tail.average);
+          if (result.kind === 'read' && result.tail.kind === 'short' && result.conversation.messageCount > 0) {
+            tailEstimates.set(estimateKey, Math.max(1, result.conversation.tokenCount / result.conversation.messageCount));
+          }
+          return result;
+        });
+      });
+      if (read.kind === 'absent') return { conversation: null, tail: { messages: [], reachedStart: true }, summary: null };
+      const tail = read.tail.kind === 'done' ? { messages: read.tail.messages, reachedStart: read.tail.reachedStart } : await store.getTail(scope, conversationId, tailOptions);
+      return { conversation: read.conversation, tail, summary: read.summary };
     },
 
     async deleteMessage(scope, conversationId, messageId) {

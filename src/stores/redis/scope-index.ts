@@ -23,6 +23,20 @@ export function createScopeIndex(options: { client: RedisClientLike; prefix: str
   const { client, prefix } = options;
   const metaKey = (scope: Scope, id: string) => conversationKeys(prefix, scope.tenantId, id).meta;
 
+  /** The index keys that list a conversation with these tags and parent: the scope's `all`, then one per tag, then the parent's. */
+  function entryKeys(scope: Scope, entry: { tags: readonly string[]; parentId?: string | undefined }): string[] {
+    const keys = scopeKeys(prefix, scope);
+    return [keys.all, ...entry.tags.map((tag) => keys.tag(tag)), ...(entry.parentId !== undefined ? [keys.parent(entry.parentId)] : [])];
+  }
+
+  /**
+   * Moves entries an `INDEX_TOUCH` moved to `touchedScore` back to `score`, each with a
+   * compare-and-set on `touchedScore`, so an entry a concurrent writer moved on is left alone.
+   */
+  async function untouch(id: string, indexKeys: readonly string[], touchedScore: number, score: number): Promise<void> {
+    await Promise.all(indexKeys.map((key) => runScript(client, scripts.INDEX_REPAIR, [key], [id, String(touchedScore), 'set', String(score)])));
+  }
+
   /** Adds `id` to the scope's indexes (and tag/parent ones), removing it from `removeTags`. `NX` before a create, `GT` after a write. */
   async function write(scope: Scope, id: string, score: number, mode: 'NX' | 'GT', add: { tags: readonly string[]; parentId?: string }, removeTags: readonly string[] = []): Promise<void> {
     const keys = scopeKeys(prefix, scope);
@@ -133,5 +147,7 @@ export function createScopeIndex(options: { client: RedisClientLike; prefix: str
     return swept;
   }
 
-  return { write, remove, writeExpiry, list, sweep };
+  return { write, remove, writeExpiry, list, sweep, entryKeys, untouch };
 }
+
+export type ScopeIndex = ReturnType<typeof createScopeIndex>;

@@ -52,7 +52,7 @@ export type FastTailResult =
  * When the read was too short to reach the budget, it says so and the caller runs the Lua script.
  */
 export async function readTailFast(options: FastTailOptions): Promise<FastTailResult> {
-  const k = Math.max(8, Math.min(options.maxMessages, Math.ceil((options.maxTokens / Math.max(1, options.average)) * 1.15) + 4));
+  const k = speculativeCount(options);
   const replies = await options.client
     .multi()
     .hmget(options.keys.meta, 'tenantId', 'userId', 'expiresAt', 'pending')
@@ -63,8 +63,20 @@ export async function readTailFast(options: FastTailOptions): Promise<FastTailRe
   if (metaReply?.[0]) throw metaReply[0];
   if (rangeReply?.[0]) throw rangeReply[0];
   if (!ownedAndLive(metaReply![1] as Array<string | null>, options.scope, options.now)) return { kind: 'absent' };
+  return walkTailRange(rangeReply![1] as string[], k, options);
+}
 
-  const range = rangeReply![1] as string[];
+/** Messages a speculative tail read fetches: the budget ÷ the expected average, +15% +4, at least 8. */
+export function speculativeCount(options: Pick<FastTailOptions, 'maxTokens' | 'maxMessages' | 'average'>): number {
+  return Math.max(8, Math.min(options.maxMessages, Math.ceil((options.maxTokens / Math.max(1, options.average)) * 1.15) + 4));
+}
+
+/**
+ * The budget walk over a speculative read of `k + 1` members, newest first: reads each member's
+ * count from its head (a regex on the first bytes, no JSON parse) and parses only the kept ones.
+ * Says `short` when the read ended before the budget or `maxMessages` did.
+ */
+export function walkTailRange(range: readonly string[], k: number, options: Pick<FastTailOptions, 'conversationId' | 'encoding' | 'maxTokens' | 'maxMessages'>): FastTailResult {
   const needle = `;${encodeURIComponent(options.encoding)}=`;
   const kept: string[] = [];
   let total = 0;

@@ -1,6 +1,6 @@
 import { LLMContextError } from '../../errors.js';
 import { buildExport } from '../../store/export-format.js';
-import type { AppendOptions, AppendResult, ListMessagesOptions, Store, TailOptions, TailResult } from '../../store/spec.js';
+import type { AppendOptions, AppendResult, ContextRead, ContextReadOptions, ListMessagesOptions, Store, TailOptions, TailResult } from '../../store/spec.js';
 import type { NewMessage, Scope, Summary } from '../../types.js';
 
 /** Options of {@link createTieredStore}. */
@@ -256,6 +256,19 @@ export function createTieredStore(options: TieredStoreOptions): TieredStore {
             const swept = await durable.sweepExpired!(sweepOptions);
             if (hot.sweepExpired) await onHot('sweepExpired', { tenantId: '-' }, undefined, () => hot.sweepExpired!(sweepOptions));
             return swept;
+          },
+        }
+      : {}),
+    ...(durable.readContext
+      ? {
+          /**
+           * One round trip's latency: the durable store reads the conversation, summary and memories
+           * (with an empty tail budget) while the tail comes from the hot store as `getTail` would.
+           */
+          async readContext(scope: Scope, conversationId: string, contextOptions: ContextReadOptions): Promise<ContextRead> {
+            const [head, tail] = await Promise.all([durable.readContext!(scope, conversationId, { ...contextOptions, maxTokens: 0 }), store.getTail(scope, conversationId, contextOptions)]);
+            if (!head.conversation) return { conversation: null, tail: { messages: [], reachedStart: true }, summary: null };
+            return { ...head, tail };
           },
         }
       : {}),

@@ -1,0 +1,106 @@
+import { NotFoundError } from '../../errors.js';
+import type { AppendOptions, AppendResult } from '../../store/spec.js';
+import type { Conversation, Message, NewMessage, Scope } from '../../types.js';
+import { decodeConversation, decodeMessage, messageBody, primaryTokens, toFieldMap } from './codec.js';
+import { conversationKeyList, conversationKeys } from './keys.js';
+import { scriptSha, sendScript, type RedisClientLike } from './redis-client.js';
+import type { ScopeIndex } from './scope-index.js';
+import * as scripts from './scripts.js';
+
+/** Conversations whose index entries (tags, parent) this process remembers; the oldest are forgotten first. */
+const MAX_REMEMBERED = 10_000;
+
+/**
+ * `appendMessages` of the Redis store: the `APPEND` script on the conversation's slot, then the
+ * index step on the scope's slot (moving the conversation's entries to its new `updatedAt`).
+ *
+ * On one connection (a plain `Redis` client, `isCluster` false) both go out together, the index
+ * step right behind the script, so an append costs one round trip. Redis runs them in that order.
+ * The index step is sent before the script's reply is known, so it is an `INDEX_TOUCH`: it only
+ * moves existing entries forward, to `now`, in the index keys of the tags and parent this process
+ * last saw on the conversation (none at first). When the reply shows that was not enough (entries
+ * missing, other tags or parent, `updatedAt` ≠ `now` because another writer's clock is ahead) the
+ * full index write of before follows, a second round trip; when the append wrote nothing (every id
+ * already stored) the touched entries are put back with a compare-and-set. Either way the indexes
+ * end as they would after the script and a full index write. Only a listing running between the
+ * two steps can see an entry ahead of its conversation, as it could see one behind before, and it
+ * repairs that (see scope-index.ts).
+ *
+ * On a `Cluster` the two slots are served over different connections, so there is no order to
+ * rely on: the full index write follows the script's reply (two round trips).
+ * A sliding TTL's expiry-bucket entry is written after the reply in both cases.
+ */
+export function createAppender(options: { client: RedisClientLike; prefix: string; index: ScopeIndex }) {
+  const { client, prefix, index } = options;
+  const remembered = new Map<string, { tags: readonly string[]; parentId: string | undefined }>();
+
+  function remember(key: string, conversation: Conversation): void {
+    remembered.delete(key);
+    if (remembered.size >= MAX_REMEMBERED) remembered.delete(remembered.keys().next().value!);
+    remembered.set(key, { tags: conversation.tags, parentId: conversation.parentId });
+  }
+
+  /**
+   * Appends `batch` (validated by the caller) at time `now` (ms).
+   * @throws {NotFoundError} when the conversation is absent in this scope.
+   */
+  return async function append(scope: Scope, conversationId: string, batch: readonly NewMessage[], appendOptions: AppendOptions, now: number): Promise<AppendResult> {
+    const dedupe = appendOptions.dedupeByContentHash === true;
+    const args: Array<string | number> = [now, scope.userId === undefined ? '0' : '1', scope.userId ?? '', dedupe ? '1' : '0', batch.length];
+    for (const message of batch) {
+      args.push(message.id, primaryTokens(message), messageBody(message));
+      if (dedupe) args.push(message.role, message.contentHash);
+    }
+    const rememberKey = JSON.stringify([scope.tenantId, scope.userId ?? null, conversationId]);
+    const assumed = client.isCluster === true ? undefined : (remembered.get(rememberKey) ?? { tags: [], parentId: undefined });
+    const touchKeys = assumed ? index.entryKeys(scope, assumed) : [];
+    const [appendSha, touchSha] = await Promise.all([scriptSha(scripts.APPEND), assumed ? scriptSha(scripts.INDEX_TOUCH) : undefined]);
+    const replied = sendScript(client, scripts.APPEND, appendSha, conversationKeyList(conversationKeys(prefix, scope.tenantId, conversationId)), args);
+    // Written right behind the script on the same connection; a failure only means the full write runs.
+    const touched = touchSha
+      ? sendScript(client, scripts.INDEX_TOUCH, touchSha, touchKeys, [conversationId, now]).then(
+          (before) => before as string[],
+          () => null,
+        )
+      : Promise.resolve(null);
+    let reply: unknown[];
+    try {
+      reply = (await replied) as unknown[];
+    } finally {
+      await touched;
+    }
+    if (reply[0] !== 'ok') throw new NotFoundError({ kind: 'conversation', id: conversationId });
+    const inserted = Number(reply[1]);
+    const conversation = decodeConversation(toFieldMap(reply[2]));
+    const before = await touched;
+    if (inserted > 0) {
+      const entry = { tags: conversation.tags, ...(conversation.parentId !== undefined ? { parentId: conversation.parentId } : {}) };
+      const indexed =
+        assumed !== undefined &&
+        before !== null &&
+        before.every((score) => score !== '') &&
+        conversation.updatedAt.getTime() === now &&
+        sameEntries(index.entryKeys(scope, entry), touchKeys);
+      await Promise.all([
+        indexed ? undefined : index.write(scope, conversationId, conversation.updatedAt.getTime(), 'GT', entry),
+        conversation.ttl?.mode === 'sliding' ? index.writeExpiry(scope, conversation) : undefined,
+      ]);
+    } else if (before !== null) {
+      // Nothing written, so updatedAt did not move: put back what the touch moved forward.
+      const moved = touchKeys.filter((_, position) => before[position] !== '' && Number(before[position]) < now);
+      if (moved.length > 0) await index.untouch(conversationId, moved, now, conversation.updatedAt.getTime());
+    }
+    remember(rememberKey, conversation);
+    const stored = reply[3] as Array<string | number>;
+    const messages: Message[] = batch.map((message, position) => {
+      const result = stored[position]!;
+      // A number is the new message's seq; a string the JSON of the message stored before.
+      return typeof result === 'number' ? { ...message, conversationId, seq: result } : decodeMessage(result, conversationId);
+    });
+    return { messages, inserted, conversation };
+  };
+}
+
+function sameEntries(actual: readonly string[], touched: readonly string[]): boolean {
+  return actual.length === touched.length && actual.every((key) => touched.includes(key));
+}
