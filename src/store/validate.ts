@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
+import type { TailOptions } from './spec.js';
 import type {
   ConversationExport,
   CreateConversationInput,
@@ -269,6 +270,23 @@ export function validateSeq(field: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) fail(field, 'must be a non-negative integer');
   return value;
+}
+
+/**
+ * Tail read options (`getTail`, `readContext`) as every store checks them: `maxTokens` a number of
+ * tokens, `encoding` an id, `maxMessages` 1–10,000 (default 1,000), `beforeSeq` a seq.
+ * @throws {ValidationError}
+ */
+export function validateTailOptions(options: TailOptions): { maxTokens: number; encoding: string; maxMessages: number; beforeSeq: number | undefined } {
+  if (options === null || typeof options !== 'object') fail('options', 'must be an object with maxTokens and encoding');
+  const { maxTokens } = options;
+  if (typeof maxTokens !== 'number' || Number.isNaN(maxTokens)) fail('maxTokens', 'must be a number of tokens');
+  return {
+    maxTokens,
+    encoding: validateId('encoding', options.encoding),
+    maxMessages: validateLimit('maxMessages', options.maxMessages, 1000, 10_000),
+    beforeSeq: validateSeq('beforeSeq', options.beforeSeq),
+  };
 }
 
 /** A search query: 1–4096 characters after trimming. */

@@ -1,7 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresStore, type PGliteLike } from '../../src/stores/postgres/index.js';
-import { SEARCH_CANDIDATES, SEARCH_WINDOW } from '../../src/stores/postgres/messages.js';
+import { SEARCH_WINDOW } from '../../src/stores/postgres/messages.js';
 
 interface PlanNode {
   'Node Type': string;

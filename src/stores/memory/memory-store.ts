@@ -24,6 +24,7 @@ import {
   validateNewMessages,
   validateScope,
   validateSeq,
+  validateTailOptions,
   validateUpdateConversation,
   validateUserScope,
 } from '../../store/validate.js';
@@ -385,8 +386,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     async getTail(scope, conversationId, tailOptions: TailOptions): Promise<TailResult> {
       validateScope(scope);
       validateConversationId(conversationId);
-      const maxMessages = validateLimit('maxMessages', tailOptions.maxMessages, 1000, 10_000);
-      const before = validateSeq('beforeSeq', tailOptions.beforeSeq) ?? Number.MAX_SAFE_INTEGER;
+      const { maxMessages, beforeSeq } = validateTailOptions(tailOptions);
+      const before = beforeSeq ?? Number.MAX_SAFE_INTEGER;
       const record = find(scope, conversationId);
       if (!record) return { messages: [], reachedStart: true };
       const messages = record.messages;

@@ -1,6 +1,5 @@
-import { ValidationError } from '../../errors.js';
 import type { ContextRead, ContextReadOptions, TailResult } from '../../store/spec.js';
-import { validateConversationId, validateId, validateLimit, validateScope, validateSeq } from '../../store/validate.js';
+import { validateConversationId, validateLimit, validateScope, validateTailOptions } from '../../store/validate.js';
 import type { Message, Scope } from '../../types.js';
 import { VISIBLE } from './conversations.js';
 import { conversationFromRow, CONVERSATION_COLUMNS, MEMORY_COLUMNS, MESSAGE_COLUMNS, memoryFromRow, messageFromRow, SUMMARY_COLUMNS, summaryFromRow } from './rows.js';
@@ -66,11 +65,8 @@ export function createContextRead(context: StoreContext, getTail: (scope: Scope,
   return async function readContext(scope: Scope, conversationId: string, options: ContextReadOptions): Promise<ContextRead> {
     validateScope(scope);
     validateConversationId(conversationId);
-    const maxMessages = validateLimit('maxMessages', options.maxMessages, 1000, 10_000);
-    const before = validateSeq('beforeSeq', options.beforeSeq) ?? NO_UPPER_BOUND;
-    const maxTokens = options.maxTokens;
-    if (typeof maxTokens !== 'number' || Number.isNaN(maxTokens)) throw new ValidationError({ field: 'maxTokens', message: 'must be a number of tokens' });
-    validateId('encoding', options.encoding);
+    const { maxMessages, maxTokens, beforeSeq } = validateTailOptions(options);
+    const before = beforeSeq ?? NO_UPPER_BOUND;
     const pinnedLimit = options.pinnedMemories === undefined || options.pinnedMemories === 0 ? 0 : validateLimit('pinnedMemories', options.pinnedMemories, 100, MAX_PINNED);
 
     const rows = await context.run('readContext', scope, async (sql) => {

@@ -1,4 +1,4 @@
-import { NotFoundError, ValidationError } from '../../errors.js';
+import { NotFoundError } from '../../errors.js';
 import type { AppendOptions, AppendResult, ListMessagesOptions, MessageSearchHit, MessageSearchOptions, TailOptions, TailResult } from '../../store/spec.js';
 import {
   validateConversationId,
@@ -9,6 +9,7 @@ import {
   validateScope,
   validateSeq,
   validateTags,
+  validateTailOptions,
 } from '../../store/validate.js';
 import type { Message, NewMessage, Scope } from '../../types.js';
 import { VISIBLE } from './conversations.js';
@@ -195,11 +196,8 @@ export function createMessageOperations(context: StoreContext, options: { maxMes
     async getTail(scope: Scope, conversationId: string, tailOptions: TailOptions): Promise<TailResult> {
       validateScope(scope);
       validateConversationId(conversationId);
-      const maxMessages = validateLimit('maxMessages', tailOptions.maxMessages, 1000, 10_000);
-      const before = validateSeq('beforeSeq', tailOptions.beforeSeq) ?? NO_UPPER_BOUND;
-      const maxTokens = tailOptions.maxTokens;
-      if (typeof maxTokens !== 'number' || Number.isNaN(maxTokens)) throw new ValidationError({ field: 'maxTokens', message: 'must be a number of tokens' });
-      validateId('encoding', tailOptions.encoding);
+      const { maxMessages, maxTokens, beforeSeq } = validateTailOptions(tailOptions);
+      const before = beforeSeq ?? NO_UPPER_BOUND;
       return context.run('getTail', scope, async (sql) => {
         const collected: Message[] = [];
         let total = 0;

@@ -26,6 +26,7 @@ import {
   validateScope,
   validateSeq,
   validateTags,
+  validateTailOptions,
   validateUpdateConversation,
   validateUserScope,
 } from '../../store/validate.js';
@@ -417,10 +418,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     async getTail(scope, conversationId, tailOptions: TailOptions): Promise<TailResult> {
       validateScope(scope);
       validateConversationId(conversationId);
-      const maxMessages = validateLimit('maxMessages', tailOptions.maxMessages, 1000, 10_000);
-      const before = validateSeq('beforeSeq', tailOptions.beforeSeq);
-      if (typeof tailOptions.maxTokens !== 'number' || Number.isNaN(tailOptions.maxTokens)) throw new ValidationError({ field: 'maxTokens', message: 'must be a number (tokens)' });
-      if (typeof tailOptions.encoding !== 'string') throw new ValidationError({ field: 'encoding', message: 'must be an encoding name such as "o200k_base"' });
+      const { maxMessages, beforeSeq: before } = validateTailOptions(tailOptions);
       return call('getTail', async () => {
         const now = clock.now();
         const upper = before === undefined ? '+inf' : `(${before}`;
@@ -460,10 +458,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     async readContext(scope, conversationId, contextOptions: ContextReadOptions): Promise<ContextRead> {
       validateScope(scope);
       validateConversationId(conversationId);
-      const maxMessages = validateLimit('maxMessages', contextOptions.maxMessages, 1000, 10_000);
-      const before = validateSeq('beforeSeq', contextOptions.beforeSeq);
-      if (typeof contextOptions.maxTokens !== 'number' || Number.isNaN(contextOptions.maxTokens)) throw new ValidationError({ field: 'maxTokens', message: 'must be a number (tokens)' });
-      if (typeof contextOptions.encoding !== 'string') throw new ValidationError({ field: 'encoding', message: 'must be an encoding name such as "o200k_base"' });
+      const { maxMessages, beforeSeq: before } = validateTailOptions(contextOptions);
       const tailOptions: TailOptions = { maxTokens: contextOptions.maxTokens, encoding: contextOptions.encoding, maxMessages, ...(before !== undefined ? { beforeSeq: before } : {}) };
       const read = await call('readContext', () => {
         const estimateKey = JSON.stringify([scope.tenantId, conversationId, contextOptions.encoding]);
