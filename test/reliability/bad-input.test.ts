@@ -96,6 +96,13 @@ for (const kind of STORE_KINDS) {
               const report = (assembled as Awaited<ReturnType<typeof manager.assemble>>).report;
               expect(report.totalTokens).toBeLessThanOrEqual(report.budget.available);
             }
+            if (handle.store.readContext) {
+              // Odd ids, an odd encoding name and odd token budgets straight into the store's read.
+              const { maxTokens } = budget as { maxTokens?: unknown };
+              const read = await handle.store.readContext(odd, conversationId, { maxTokens: maxTokens as number, encoding: query, pinnedMemories: 5 }).catch((error: unknown) => error);
+              if (LLMContextError.isInstance(read) || read instanceof Error) expect(LLMContextError.isInstance(read), `readContext: untyped ${String(read)}`).toBe(true);
+              else expect((read as { tail: { messages: unknown[] } }).tail.messages.every((message) => (message as { content: unknown }).content === 'SECRETID text')).toBe(true);
+            }
             if (handle.store.searchMessages) {
               const found = await handle.store.searchMessages(scope, { query }).catch((error: unknown) => error);
               if (!Array.isArray(found)) expect(LLMContextError.isInstance(found), `search: untyped ${String(found)}`).toBe(true);
