@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { createPostgresStore, type PgQueryConfig } from '../../src/stores/postgres/index.js';
 import { SEARCH_CANDIDATES, SEARCH_WINDOW } from '../../src/stores/postgres/messages.js';
-import { NEWEST_FIRST } from '../../src/stores/postgres/recency.js';
+import { expiryBucketSql, NEWEST_FIRST } from '../../src/stores/postgres/recency.js';
+import { newMessages } from '../../src/testing/fixtures.js';
 import { checkServer, createPool, dropSchema, uniqueSchema } from './server.js';
 
 const reachable = await checkServer();
@@ -119,10 +120,38 @@ describe.skipIf(!reachable)('postgres store: query plans on a few thousand rows'
     expect(seqScans(steps)).toEqual([]);
   });
 
-  it('should find expired conversations for the sweep by an index range on expires_at', async () => {
-    const steps = await plan(`SELECT tenant_id, id FROM ${t('conversations')} WHERE expires_at <= $1::timestamptz ORDER BY expires_at LIMIT 100`, [new Date(Date.now() + 3_600_000).toISOString()]);
-    expect(indexScans(steps)).toContain('llmctx_conversations_expiry');
+  it('should find expired conversations for the sweep by an index range on the expiry buckets', async () => {
+    // The sweep's statement (postgres-store.ts), without its row locks.
+    const steps = await plan(
+      `SELECT tenant_id, id FROM ${t('conversations')} WHERE expiry_bucket <= ${expiryBucketSql('$1::timestamptz')} AND expires_at <= $1::timestamptz ORDER BY expiry_bucket LIMIT 100`,
+      [new Date(Date.now() + 3_600_000).toISOString()],
+    );
+    expect(indexScans(steps)).toContain('llmctx_conversations_expiry_bucket');
     expect(seqScans(steps)).toEqual([]);
+  });
+
+  it('should append as HOT updates of the conversation row, with a sliding TTL too', async () => {
+    // One connection, so its statistics can be flushed and read back.
+    const single = createPool(1);
+    try {
+      const store = await createPostgresStore({ client: single, schema });
+      const scope = { tenantId: 'tenant-hot', userId: 'user-hot' };
+      await store.createConversation(scope, { id: 'sliding', ttl: { seconds: 3600, mode: 'sliding' } });
+      const counts = async () => {
+        await single.query('SELECT pg_stat_force_next_flush()');
+        const row = (await single.query(`SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relid = '${t('conversations')}'::regclass`)).rows[0];
+        return { updates: Number(row.n_tup_upd), hot: Number(row.n_tup_hot_upd) };
+      };
+      const before = await counts();
+      const messages = await newMessages(Array.from({ length: 40 }, (_, index) => ({ role: index % 2 === 0 ? ('user' as const) : ('assistant' as const), content: `turn ${index}` })));
+      for (const message of messages) await store.appendMessages(scope, 'sliding', [message]);
+      const after = await counts();
+      expect(after.updates - before.updates).toBe(40);
+      // recency changes once a second and the expiry bucket once a minute: those updates may not be HOT.
+      expect(after.hot - before.hot).toBeGreaterThanOrEqual(36);
+    } finally {
+      await single.end();
+    }
   });
 
   /** Sequential scans that ran: a branch gated off by a one-time filter is planned but never executed. */

@@ -4,6 +4,7 @@ import type { ErasureResult, Store, StoreCapabilities } from '../../store/spec.j
 import { validateConversationId, validateId, validateLimit, validateScope, validateSeq, validateUserScope } from '../../store/validate.js';
 import type { ConversationExport, Scope, Summary } from '../../types.js';
 import { createContextRead } from './context-read.js';
+import { expiryBucketSql } from './recency.js';
 import { createConversationOperations, VISIBLE } from './conversations.js';
 import { claimExpiredId, deleteLockedConversations, type ConversationKey } from './delete-conversations.js';
 import { toStoreError } from './driver-errors.js';
@@ -311,7 +312,10 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         null,
         async (sql) => {
           const doomed = await sql.query<ConversationKey>(
-            `SELECT tenant_id, id FROM ${names.conversations} WHERE expires_at <= $1::timestamptz ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+            // The bucket bound is implied by the exact one; stated, it is the index range (recency.ts).
+            `SELECT tenant_id, id FROM ${names.conversations}
+             WHERE expiry_bucket <= ${expiryBucketSql('$1::timestamptz')} AND expires_at <= $1::timestamptz
+             ORDER BY expiry_bucket LIMIT $2 FOR UPDATE SKIP LOCKED`,
             [timestamp(clock.now()), limit],
           );
           await deleteLockedConversations(sql, context, doomed.rows);

@@ -21,3 +21,16 @@ export function recencySql(timestamp: string): string {
 
 /** ORDER BY for conversations (alias `c`) newest first: by `updated_at` then `id`, in index order. */
 export const NEWEST_FIRST = 'c.recency DESC, c.updated_at DESC, c.id DESC';
+
+/** Width of an expiry bucket (seconds): the sweep's index key changes at most once per this span. */
+export const EXPIRY_BUCKET_SECONDS = 60;
+
+/**
+ * SQL for the expiry bucket of a timestamptz expression (minutes since the epoch, floored; NULL for
+ * NULL). The sweep's index holds this instead of `expires_at` for the same reason the listing
+ * index holds `recency`: a sliding TTL moves `expires_at` on every append, and with `expires_at`
+ * indexed every such append would be a non-HOT update (migration 5).
+ */
+export function expiryBucketSql(timestamp: string): string {
+  return `floor(extract(epoch from (${timestamp} - timestamptz '1970-01-01 00:00:00+00')) / ${EXPIRY_BUCKET_SECONDS})::bigint`;
+}
