@@ -301,7 +301,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     },
 
     /**
-     * Deletes up to `limit` expired conversations, oldest expiry first, through the expiry index
+     * Deletes up to `limit` expired conversations, oldest expiry minute first, through the expiry-bucket index (recency.ts)
      * (`FOR UPDATE SKIP LOCKED`, so concurrent sweepers share the work). Expired rows are already
      * invisible to every read; this reclaims their space. Call it from a job or `llm-context sweep`.
      */
