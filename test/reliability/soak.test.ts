@@ -46,6 +46,7 @@ for (const kind of ['postgres', 'redis'] as const) {
       gc();
       const rssStart = process.memoryUsage().rss;
       const heapStart = process.memoryUsage().heapUsed;
+      const committedStart = process.memoryUsage().heapTotal;
       const externalStart = process.memoryUsage().external;
       const started = Date.now();
       const ticker = setInterval(() => {
@@ -86,6 +87,7 @@ for (const kind of ['postgres', 'redis'] as const) {
       gc();
       const rssEnd = process.memoryUsage().rss;
       const heapEnd = process.memoryUsage().heapUsed;
+      const committedEnd = process.memoryUsage().heapTotal;
       const externalEnd = process.memoryUsage().external;
       try {
         expect(errors.map(String)).toEqual([]);
@@ -94,7 +96,7 @@ for (const kind of ['postgres', 'redis'] as const) {
         }
         const total = counts.append + counts.assemble + counts.search;
         console.log(
-          `soak ${kind}: ${SECONDS} s, ${total} ops (${JSON.stringify(counts)}), ${Math.round(total / SECONDS)} ops/s; per ${INTERVAL_MS / 1000} s interval: ${intervals.map((rate) => Math.round(rate)).join(', ')} ops/s; RSS ${mib(rssStart)} → ${mib(rssEnd)} MiB, heap after GC ${mib(heapStart)} → ${mib(heapEnd)} MiB, external ${mib(externalStart)} → ${mib(externalEnd)} MiB`,
+          `soak ${kind}: ${SECONDS} s, ${total} ops (${JSON.stringify(counts)}), ${Math.round(total / SECONDS)} ops/s; per ${INTERVAL_MS / 1000} s interval: ${intervals.map((rate) => Math.round(rate)).join(', ')} ops/s; RSS ${mib(rssStart)} → ${mib(rssEnd)} MiB, heap after GC ${mib(heapStart)} → ${mib(heapEnd)} MiB (V8 heap committed ${mib(committedStart)} → ${mib(committedEnd)} MiB), external ${mib(externalStart)} → ${mib(externalEnd)} MiB`,
         );
         expect(total).toBeGreaterThan(SECONDS * 10);
         if (intervals.length >= 3) {
