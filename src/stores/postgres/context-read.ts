@@ -20,14 +20,16 @@ type Row = Record<string, unknown>;
  * (primary keys; memories by `(tenant_id, user_id, updated_at, id)`), so the cost does not grow with
  * history. The rarely needed further tail pages come from `getTail`, whose walk this mirrors.
  *
- * The tail rows come back as rows; the other parts ride as JSON on one header row before them
- * (the row mappers accept both the driver's typed values and their JSON forms).
+ * The conversation, summary and memories travel as JSON, the tail as rows or JSON depending on the
+ * driver (see below); the row mappers accept both the driver's typed values and their JSON forms.
  */
-export function createContextRead(context: StoreContext, getTail: (scope: Scope, conversationId: string, options: ContextReadOptions) => Promise<TailResult>) {
+export function createContextRead(
+  context: StoreContext,
+  getTail: (scope: Scope, conversationId: string, options: ContextReadOptions) => Promise<TailResult>,
+  shape: { tailAsJson: boolean },
+) {
   const { names } = context;
-  // Part 0 is one header row (conversation, summary, memories as JSON); part 1 the tail rows in the
-  // driver's native row format, which costs the server less than aggregating them into JSON.
-  const statement = (withMemories: boolean) => `WITH conv AS (
+  const ctes = `WITH conv AS (
       SELECT ${CONVERSATION_COLUMNS},
              least($8::float8, ceil(greatest($7::float8, 0) / greatest(1.0, c.token_count::float8 / greatest(c.message_count, 1)) * 1.25) + 8)::bigint AS page_size
       FROM ${names.conversations} c WHERE c.id = $4 AND ${VISIBLE}
@@ -38,11 +40,8 @@ export function createContextRead(context: StoreContext, getTail: (scope: Scope,
       WHERE m.tenant_id = $1 AND m.conversation_id = $4 AND m.seq < $5 AND EXISTS (SELECT 1 FROM conv)
       ORDER BY m.seq DESC
       LIMIT (SELECT page_size FROM conv)
-    )
-    SELECT 0 AS part, NULL::text AS conversation_id, NULL::bigint AS seq, NULL::text AS id, NULL::text AS role, NULL::text AS name,
-           NULL::jsonb AS content, NULL::jsonb AS metadata, NULL::text[] AS tags, NULL::jsonb AS token_counts, NULL::text AS content_hash,
-           NULL::timestamptz AS created_at, NULL::bigint AS tokens,
-           (SELECT row_to_json(conv) FROM conv) AS conversation,
+    )`;
+  const parts = (withMemories: boolean) => `(SELECT row_to_json(conv) FROM conv) AS conversation,
            (SELECT row_to_json(summary) FROM (
               SELECT ${SUMMARY_COLUMNS} FROM ${names.summaries} s WHERE s.tenant_id = $1 AND s.conversation_id = $4 AND EXISTS (SELECT 1 FROM conv)
            ) summary) AS summary,
@@ -55,7 +54,19 @@ export function createContextRead(context: StoreContext, getTail: (scope: Scope,
            ) memory) AS pinned,
            EXISTS (SELECT 1 FROM ${names.memories} mm WHERE mm.tenant_id = $1 AND mm.user_id = $2 AND NOT mm.pinned) AS unpinned`
                : `NULL::json AS pinned, NULL::boolean AS unpinned`
-           }
+           }`;
+  // node-postgres: part 0 is one header row (conversation, summary, memories as JSON), part 1 the
+  // tail rows in native row format, which costs the server less than aggregating them into JSON.
+  // PGlite: one row with the tail as JSON too, which its in-process result decoding reads in about
+  // 60% of the time the same rows take as columns (0.75 vs 1.23 ms for 80 messages, measured).
+  const statement = (withMemories: boolean) =>
+    shape.tailAsJson
+      ? `${ctes} SELECT ${parts(withMemories)}, (SELECT json_agg(tail ORDER BY tail.seq DESC) FROM tail) AS tail`
+      : `${ctes}
+    SELECT 0 AS part, NULL::text AS conversation_id, NULL::bigint AS seq, NULL::text AS id, NULL::text AS role, NULL::text AS name,
+           NULL::jsonb AS content, NULL::jsonb AS metadata, NULL::text[] AS tags, NULL::jsonb AS token_counts, NULL::text AS content_hash,
+           NULL::timestamptz AS created_at, NULL::bigint AS tokens,
+           ${parts(withMemories)}
     UNION ALL
     SELECT 1, tail.*, NULL::json, NULL::json, NULL::json, NULL::boolean FROM tail
     ORDER BY part, seq DESC`;
@@ -87,7 +98,7 @@ export function createContextRead(context: StoreContext, getTail: (scope: Scope,
         : undefined;
     return {
       conversation: conversationFromRow(conversationRow),
-      tail: await walkTail(scope, conversationId, options, rows.slice(1), pageSize, maxMessages),
+      tail: await walkTail(scope, conversationId, options, shape.tailAsJson ? ((row.tail as Row[] | null) ?? []) : rows.slice(1), pageSize, maxMessages),
       summary: row.summary ? summaryFromRow(row.summary as Row) : null,
       ...(memories ? { memories } : {}),
     };

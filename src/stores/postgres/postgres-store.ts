@@ -138,7 +138,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     appendMessages: messages.appendMessages,
     listMessages: messages.listMessages,
     getTail: messages.getTail,
-    readContext: createContextRead(context, messages.getTail),
+    readContext: createContextRead(context, messages.getTail, { tailAsJson: executor.driver === 'pglite' }),
     deleteMessage: messages.deleteMessage,
     searchMessages: messages.searchMessages,
 
