@@ -365,13 +365,14 @@ export class ContextManager {
     // round trip — the stored summary and pinned memories the sources would ask for.
     const tailRead = { maxTokens: windowMax, encoding };
     const wantPinned = shares.memories > 0 && this.store.capabilities.memories.available;
-    const first: ContextRead = this.store.readContext
+    const prefetched: ContextRead | undefined = this.store.readContext
       ? await this.store.readContext(scope, conversationId, { ...tailRead, ...(wantPinned ? { pinnedMemories: DEFAULT_MAX_PINNED } : {}) })
-      : await Promise.all([this.store.getConversation(scope, conversationId), this.store.getTail(scope, conversationId, tailRead)]).then(([conversation, tail]) => ({ conversation, tail, summary: null }));
-    const { conversation, tail } = first;
+      : undefined;
+    const [conversation, tail] = prefetched
+      ? [prefetched.conversation, prefetched.tail]
+      : await Promise.all([this.store.getConversation(scope, conversationId), this.store.getTail(scope, conversationId, tailRead)]);
     if (!conversation) throw new NotFoundError({ kind: 'conversation', id: conversationId });
-    const prefetched = this.store.readContext ? { storedSummary: first.summary, memories: first.memories } : undefined;
-    const reads = { messages: tail.messages.length, roundTrips: this.store.readContext ? 1 : 2 };
+    const reads = { messages: tail.messages.length, roundTrips: prefetched ? 1 : 2 };
     let history: Message[] = [...tail.messages];
     let reachedStart = tail.reachedStart;
 
@@ -415,7 +416,7 @@ export class ContextManager {
         : undefined,
       wantSummary
         ? guard(sourceNotes.summary, 'summary', () =>
-            this.sources.summary({ store: this.store, scope, conversationId, windowStartSeq, maxTokens: caps.summary, tokenizer, ...(prefetched ? { storedSummary: prefetched.storedSummary } : {}), ...signalOf(options) }), this.options.sourceTimeoutMs)
+            this.sources.summary({ store: this.store, scope, conversationId, windowStartSeq, maxTokens: caps.summary, tokenizer, ...(prefetched ? { storedSummary: prefetched.summary } : {}), ...signalOf(options) }), this.options.sourceTimeoutMs)
         : undefined,
       wantRecall
         ? guard(sourceNotes.recall, 'recall', () =>
@@ -588,13 +589,8 @@ function toContextMessage(message: Message): ContextMessage {
     content: message.content,
     ...(message.name !== undefined ? { name: message.name } : {}),
     id: message.id,
-    ...(hasKeys(message.metadata) ? { metadata: message.metadata } : {}),
+    ...(Object.keys(message.metadata).length > 0 ? { metadata: message.metadata } : {}),
   };
-}
-
-function hasKeys(object: object): boolean {
-  for (const key in object) if (Object.hasOwn(object, key)) return true;
-  return false;
 }
 
 function resolveShares(shares: Required<SectionShares>): Required<SectionShares> {

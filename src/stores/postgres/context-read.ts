@@ -2,6 +2,7 @@ import type { ContextRead, ContextReadOptions, TailResult } from '../../store/sp
 import { validateConversationId, validateLimit, validateScope, validateTailOptions } from '../../store/validate.js';
 import type { Message, Scope } from '../../types.js';
 import { VISIBLE } from './conversations.js';
+import { FIRST_TAIL_PAGE_SQL } from './messages.js';
 import { conversationFromRow, CONVERSATION_COLUMNS, MEMORY_COLUMNS, MESSAGE_COLUMNS, memoryFromRow, messageFromRow, SUMMARY_COLUMNS, summaryFromRow } from './rows.js';
 import { timestamp, userKey, type StoreContext } from './store-context.js';
 
@@ -14,11 +15,11 @@ type Row = Record<string, unknown>;
 
 /**
  * `readContext` of the PostgreSQL store: one statement, so one round trip, returning the visible
- * conversation, the first tail page (sized like `getTail`'s: the budget ÷ the conversation's
- * average stored tokens per message, +25% +8 rows), the summary and — when asked — the pinned
- * memories and whether unpinned ones exist. Each part is an index lookup or a bounded range scan
- * (primary keys; memories by `(tenant_id, user_id, updated_at, id)`), so the cost does not grow with
- * history. The rarely needed further tail pages come from `getTail`, whose walk this mirrors.
+ * conversation, the first tail page (sized as `getTail`'s, {@link FIRST_TAIL_PAGE_SQL}), the
+ * summary and — when asked — the pinned memories and whether unpinned ones exist. Each part is an
+ * index lookup or a bounded range scan (primary keys; memories by `(tenant_id, user_id,
+ * updated_at, id)`), so the cost does not grow with history. The rarely needed further tail
+ * pages come from `getTail`, whose walk this mirrors.
  *
  * The conversation, summary and memories travel as JSON, the tail as rows or JSON depending on the
  * driver (see below); the row mappers accept both the driver's typed values and their JSON forms.
@@ -31,7 +32,7 @@ export function createContextRead(
   const { names } = context;
   const ctes = `WITH conv AS (
       SELECT ${CONVERSATION_COLUMNS},
-             least($8::float8, ceil(greatest($7::float8, 0) / greatest(1.0, c.token_count::float8 / greatest(c.message_count, 1)) * 1.25) + 8)::bigint AS page_size
+             ${FIRST_TAIL_PAGE_SQL} AS page_size
       FROM ${names.conversations} c WHERE c.id = $4 AND ${VISIBLE}
     ),
     tail AS (

@@ -31,6 +31,14 @@ export const SEARCH_CANDIDATES = 1000;
 /** How many of the newest messages in scope search reads by primary key before it asks the GIN index (a term in half of them counts as common). */
 export const SEARCH_WINDOW = 2 * SEARCH_CANDIDATES;
 
+/**
+ * Rows of a tail read's first page, for the conversation `c`, budget `$7` (tokens) and message cap
+ * `$8`: the budget ÷ the conversation's average stored tokens per message, +25% +8 rows. With no
+ * budget, one row: enough to tell whether older messages exist.
+ */
+export const FIRST_TAIL_PAGE_SQL = `(CASE WHEN $7::float8 <= 0 THEN 1
+  ELSE least($8::float8, ceil($7::float8 / greatest(1.0, c.token_count::float8 / greatest(c.message_count, 1)) * 1.25) + 8) END)::bigint`;
+
 /** Message reads, appends and full-text search of the PostgreSQL store. */
 export function createMessageOperations(context: StoreContext, options: { maxMessageBytes?: number }) {
   const { names } = context;
@@ -204,7 +212,7 @@ export function createMessageOperations(context: StoreContext, options: { maxMes
         let upper = before;
         // First page: estimated from the average stored message size; later pages (rare): double the last.
         let nextPageSize: number | undefined;
-        let pageLimit = `least($8::float8, ceil(greatest($7::float8, 0) / greatest(1.0, c.token_count::float8 / greatest(c.message_count, 1)) * 1.25) + 8)::bigint`;
+        let pageLimit = FIRST_TAIL_PAGE_SQL;
         for (;;) {
           const page = await sql.query(
             `WITH page AS (SELECT ${pageLimit} AS size FROM ${names.conversations} c WHERE c.id = $4 AND ${VISIBLE})

@@ -69,6 +69,12 @@ const PENDING_TTL_MS = 10 * 60 * 1000;
 
 /** Average tokens per message assumed for a conversation's first context read in this process (chat turns run 20–100). */
 const FIRST_READ_AVERAGE_TOKENS = 40;
+
+/** Key of a conversation's learned average tokens per message (per encoding) in {@link TailEstimates}. */
+const tailEstimateKey = (scope: Scope, conversationId: string, encoding: string) => JSON.stringify([scope.tenantId, conversationId, encoding]);
+
+/** `ZRANGEBYSCORE` upper bound for "seq < beforeSeq" (none: everything). */
+const upperBound = (beforeSeq: number | undefined) => (beforeSeq === undefined ? '+inf' : `(${beforeSeq}`);
 /** Messages per round trip when copying (fork, import, export). */
 const COPY_CHUNK = 500;
 /** Lexical search windows: newest messages of one conversation, or of each of the newest conversations. */
@@ -421,8 +427,8 @@ export function createRedisStore(options: RedisStoreOptions): Store {
       const { maxMessages, beforeSeq: before } = validateTailOptions(tailOptions);
       return call('getTail', async () => {
         const now = clock.now();
-        const upper = before === undefined ? '+inf' : `(${before}`;
-        const estimateKey = JSON.stringify([scope.tenantId, conversationId, tailOptions.encoding]);
+        const upper = upperBound(before);
+        const estimateKey = tailEstimateKey(scope, conversationId, tailOptions.encoding);
         const average = tailEstimates.get(estimateKey);
         if (average !== undefined) {
           const fast = await readTailFast({ client, keys: conversationKeys(prefix, scope.tenantId, conversationId), scope, conversationId, now, encoding: tailOptions.encoding, maxTokens: tailOptions.maxTokens, maxMessages, upper, average });
@@ -458,11 +464,10 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     async readContext(scope, conversationId, contextOptions: ContextReadOptions): Promise<ContextRead> {
       validateScope(scope);
       validateConversationId(conversationId);
-      const { maxMessages, beforeSeq: before } = validateTailOptions(contextOptions);
-      const tailOptions: TailOptions = { maxTokens: contextOptions.maxTokens, encoding: contextOptions.encoding, maxMessages, ...(before !== undefined ? { beforeSeq: before } : {}) };
-      const read = await call('readContext', () => {
-        const estimateKey = JSON.stringify([scope.tenantId, conversationId, contextOptions.encoding]);
-        return readContextFast({
+      const { maxMessages, beforeSeq } = validateTailOptions(contextOptions);
+      const estimateKey = tailEstimateKey(scope, conversationId, contextOptions.encoding);
+      const read = await call('readContext', () =>
+        readContextFast({
           client,
           keys: conversationKeys(prefix, scope.tenantId, conversationId),
           scope,
@@ -471,19 +476,19 @@ export function createRedisStore(options: RedisStoreOptions): Store {
           encoding: contextOptions.encoding,
           maxTokens: contextOptions.maxTokens,
           maxMessages,
-          upper: before === undefined ? '+inf' : `(${before}`,
+          upper: upperBound(beforeSeq),
           average: tailEstimates.get(estimateKey) ?? FIRST_READ_AVERAGE_TOKENS,
-        }).then((result) => {
-          if (result.kind === 'read' && result.tail.kind === 'done' && result.tail.average !== undefined) tailEstimates.set(estimateKey, result.tail.average);
-          if (result.kind === 'read' && result.tail.kind === 'short' && result.conversation.messageCount > 0) {
-            tailEstimates.set(estimateKey, Math.max(1, result.conversation.tokenCount / result.conversation.messageCount));
-          }
-          return result;
-        });
-      });
+        }),
+      );
       if (read.kind === 'absent') return { conversation: null, tail: { messages: [], reachedStart: true }, summary: null };
-      const tail = read.tail.kind === 'done' ? { messages: read.tail.messages, reachedStart: read.tail.reachedStart } : await store.getTail(scope, conversationId, tailOptions);
-      return { conversation: read.conversation, tail, summary: read.summary };
+      const { conversation, summary } = read;
+      if (read.tail.kind === 'done') {
+        if (read.tail.average !== undefined) tailEstimates.set(estimateKey, read.tail.average);
+        return { conversation, tail: { messages: read.tail.messages, reachedStart: read.tail.reachedStart }, summary };
+      }
+      // Too short: size getTail's read from the conversation's stored average and finish there.
+      if (conversation.messageCount > 0) tailEstimates.set(estimateKey, Math.max(1, conversation.tokenCount / conversation.messageCount));
+      return { conversation, tail: await store.getTail(scope, conversationId, contextOptions), summary };
     },
 
     async deleteMessage(scope, conversationId, messageId) {

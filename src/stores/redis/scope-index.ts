@@ -46,9 +46,7 @@ export function createScopeIndex(options: { client: RedisClientLike; prefix: str
   }
 
   async function remove(scope: Scope, id: string, tags: readonly string[], parentId?: string): Promise<void> {
-    const keys = scopeKeys(prefix, scope);
-    const indexes = [keys.all, ...tags.map((tag) => keys.tag(tag)), ...(parentId ? [keys.parent(parentId)] : [])];
-    await Promise.all(indexes.map((key) => client.zrem(key, id)));
+    await Promise.all(entryKeys(scope, { tags, parentId }).map((key) => client.zrem(key, id)));
   }
 
   /** Records (or clears) the conversation's `expiresAt` in its expiry bucket. */
