@@ -8,7 +8,7 @@ import pg from 'pg';
 import { ContextManager } from '../src/context-manager.js';
 import { createPostgresStore } from '../src/stores/postgres/index.js';
 import { createRedisStore, type RedisClientLike } from '../src/stores/redis/index.js';
-import type { Store } from '../src/store/spec.js';
+import type { Store } from '../src/spec/store.js';
 import { DATABASE_URL, REDIS_URL } from './lib/backends.js';
 
 const [kind, location, size, runs] = process.argv.slice(2) as [string, string, string, string];

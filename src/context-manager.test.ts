@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ContextManager, type ContextMessage } from './context-manager.js';
 import { LLMContextError } from './errors.js';
-import type { Store } from './store/spec.js';
+import type { Store } from './spec/store.js';
 import { createMemoryStore } from './stores/memory/memory-store.js';
 import { countPromptTokens, countToolTokens } from './tokens/message-tokens.js';
 import type { MessageInput, Scope } from './types.js';

@@ -1,8 +1,8 @@
 import { resolveBudget, type BudgetOptions } from './assemble/budget.js';
 import { storedSummarySource } from './assemble/stored-summary-source.js';
-import { createMemories, type Memories } from './memory/memories.js';
-import { createMemorySource } from './memory/memory-source.js';
-import { DEFAULT_MAX_PINNED } from './memory/select-memories.js';
+import { createMemories, type Memories } from './memories/memories.js';
+import { createMemorySource } from './memories/memory-source.js';
+import { DEFAULT_MAX_PINNED } from './memories/select-memories.js';
 import { createRecallSource } from './search/recall-source.js';
 import type { Embedder } from './search/embedder.js';
 import { indexEmbeddings, messageEmbeddingTarget } from './search/index-embeddings.js';
@@ -25,8 +25,8 @@ import {
 import { groupIntoUnits, type MessageUnit } from './assemble/tool-groups.js';
 import { BudgetTooSmallError, CapabilityError, LLMContextError, NotFoundError, ValidationError } from './errors.js';
 import { prepareMessages } from './messages/prepare.js';
-import type { AppendResult, ContextRead, ErasureResult, ListConversationsOptions, MessageSearchHit, Store } from './store/spec.js';
-import { validateConversationId, validateQuery, validateScope } from './store/validate.js';
+import type { AppendResult, ContextRead, ErasureResult, ListConversationsOptions, MessageSearchHit, Store } from './spec/store.js';
+import { validateConversationId, validateQuery, validateScope } from './spec/validate.js';
 import { createMemoryStore } from './stores/memory/memory-store.js';
 import { getTokenizer } from './tokens/get-tokenizer.js';
 import {

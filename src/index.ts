@@ -20,8 +20,8 @@ export { resolveBudget } from './assemble/budget.js';
 export type { SectionSources, MemorySourceArgs, SummarySourceArgs, SummarySourceResult, RecallSourceArgs } from './assemble/sources.js';
 export { messageText, type RecallExcerpt } from './assemble/system-blocks.js';
 export { groupIntoUnits, type MessageUnit } from './assemble/tool-groups.js';
-export type * from './store/spec.js';
-export * as validate from './store/validate.js';
+export type * from './spec/store.js';
+export * as validate from './spec/validate.js';
 export { createMemoryStore, type MemoryStoreOptions } from './stores/memory/index.js';
 export { prepareMessages, hashMessageContent } from './messages/prepare.js';
 export { canonicalJson, sha256Hex } from './messages/content-hash.js';
@@ -50,7 +50,7 @@ export {
   type MemoryExtractor,
   type ExtractedMemory,
   type ExtractMemoriesResult,
-} from './memory/index.js';
+} from './memories/index.js';
 export {
   createRecallSource,
   recallExcerpts,
@@ -72,4 +72,4 @@ export {
   type RecallOptions as RecallExcerptsOptions,
   type SearchMessagesResult,
 } from './search/index.js';
-export { LexicalIndex, type LexicalHit, type LexicalIndexOptions } from './stores/memory/lexical-index.js';
+export { LexicalIndex, type LexicalHit, type LexicalIndexOptions } from './search/lexical-index.js';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..');
 /** Node-only entry points; everything else must run in Node, Bun, Deno and edge route handlers. */
-const NODE_ONLY = ['src/cli', 'src/embedded'];
+const NODE_ONLY = ['src/cli', 'src/stores/embedded'];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

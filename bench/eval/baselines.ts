@@ -1,4 +1,4 @@
-import { LexicalIndex } from '../../src/stores/memory/lexical-index.js';
+import { LexicalIndex } from '../../src/search/lexical-index.js';
 import type { ContextLike } from './evidence-recall.js';
 
 /** A replayed turn as the baselines see it. */

@@ -1,6 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import { ContextManager } from '../../src/context-manager.js';
-import type { Store } from '../../src/store/spec.js';
+import type { Store } from '../../src/spec/store.js';
 import { createPostgresStore } from '../../src/stores/postgres/index.js';
 import { createMemoryStore } from '../../src/stores/memory/memory-store.js';
 import { createRecallSource } from '../../src/search/recall-source.js';

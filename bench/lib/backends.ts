@@ -1,8 +1,8 @@
 import { PGlite } from '@electric-sql/pglite';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { loadPgvectorExtension } from '../../src/embedded/pgvector.js';
-import type { Store } from '../../src/store/spec.js';
+import { loadPgvectorExtension } from '../../src/stores/embedded/pgvector.js';
+import type { Store } from '../../src/spec/store.js';
 import { createMemoryStore } from '../../src/stores/memory/index.js';
 import { createPostgresStore } from '../../src/stores/postgres/index.js';
 import { createRedisStore, type RedisClientLike } from '../../src/stores/redis/index.js';

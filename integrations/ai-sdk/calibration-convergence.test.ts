@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ContextManager } from '../../src/context-manager.js';
 import { createMemoryStore } from '../../src/stores/memory/index.js';
 import type { MessageInput, Scope } from '../../src/types.js';
-import { SDKS } from './test-mock-models.js';
+import { SDKS } from '../../test/support/ai-sdk-mock-models.js';
 
 const scope: Scope = { tenantId: 'acme' };
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ContextManager } from '../../src/context-manager.js';
 import { createMemoryStore } from '../../src/stores/memory/index.js';
 import type { Message, Scope } from '../../src/types.js';
-import { SDKS, orphanToolParts, type Step } from './test-mock-models.js';
+import { SDKS, orphanToolParts, type Step } from '../../test/support/ai-sdk-mock-models.js';
 
 const scope: Scope = { tenantId: 'acme', userId: 'ada' };
 

@@ -4,9 +4,9 @@ import type { ModelMessage } from 'ai';
 import { fromLanguageModelPrompt, toLanguageModelPrompt, type LanguageModelPromptMessage } from './language-model-prompt.js';
 import { fromModelMessages, toModelMessages } from './model-message.js';
 import { prepareMessages } from '../../src/messages/prepare.js';
-import { validateNewMessages } from '../../src/store/validate.js';
+import { validateNewMessages } from '../../src/spec/validate.js';
 import { getTokenizer } from '../../src/tokens/index.js';
-import { comparable, ourMessage, sdkModelMessage, sdkPromptMessage } from './test-arbitraries.js';
+import { comparable, ourMessage, sdkModelMessage, sdkPromptMessage } from '../../test/support/ai-sdk-arbitraries.js';
 
 const asText = (content: unknown) => (typeof content === 'string' ? [{ type: 'text', text: content }] : content);
 

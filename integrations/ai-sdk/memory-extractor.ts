@@ -1,6 +1,6 @@
 import { generateText, type LanguageModel } from 'ai';
 import { z } from 'zod';
-import type { ExtractedMemory, MemoryExtractor } from '../../src/memory/index.js';
+import type { ExtractedMemory, MemoryExtractor } from '../../src/memories/index.js';
 import { formatTranscript } from '../../src/summarize/transcript.js';
 
 export const DEFAULT_MEMORY_INSTRUCTIONS = [

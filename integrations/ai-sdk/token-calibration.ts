@@ -1,5 +1,5 @@
 import { LLMContextError } from '../../src/errors.js';
-import type { Store } from '../../src/store/spec.js';
+import type { Store } from '../../src/spec/store.js';
 import type { JsonObject, Scope } from '../../src/types.js';
 import { isJsonObject } from './json-value.js';
 

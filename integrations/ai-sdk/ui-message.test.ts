@@ -2,7 +2,7 @@ import type { UIMessage } from 'ai';
 import { validateUIMessages } from 'ai';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { validateNewMessages } from '../../src/store/validate.js';
+import { validateNewMessages } from '../../src/spec/validate.js';
 import type { ContentPart, JsonObject, JsonValue, MessageInput } from '../../src/types.js';
 import { messagesToUIMessages, uiMessageToMessages, UI_LAYOUT_KEY } from './ui-message.js';
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ContextManager } from '../../src/context-manager.js';
 import { ValidationError } from '../../src/errors.js';
 import { LLMContextChatMessageHistory } from './chat-message-history.js';
-import { langChainMessage, storedForm } from './langchain-arbitraries.js';
+import { langChainMessage, storedForm } from '../../test/support/langchain-arbitraries.js';
 
 const scope = { tenantId: 'acme', userId: 'ada' };
 

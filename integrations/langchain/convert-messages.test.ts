@@ -2,10 +2,10 @@ import { AIMessage, HumanMessage, SystemMessage, ToolMessage } from '@langchain/
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors.js';
-import { validateNewMessages } from '../../src/store/validate.js';
+import { validateNewMessages } from '../../src/spec/validate.js';
 import type { ContentPart, MessageInput } from '../../src/types.js';
 import { fromLangChainMessage, fromLangChainMessages, toLangChainMessages } from './convert-messages.js';
-import { langChainMessage, neutralMessage, storedForm } from './langchain-arbitraries.js';
+import { langChainMessage, neutralMessage, storedForm } from '../../test/support/langchain-arbitraries.js';
 
 describe('fromLangChainMessages / toLangChainMessages', () => {
   it('should map human, ai with tool calls, tool and system messages to neutral parts', () => {

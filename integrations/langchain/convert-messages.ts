@@ -244,7 +244,7 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
-/** What the store accepts as an id or name (see `validateId` in src/store/validate.ts). */
+/** What the store accepts as an id or name (see `validateId` in src/spec/validate.ts). */
 function isStorableId(value: string): boolean {
   // eslint-disable-next-line no-control-regex
   return value.length >= 1 && value.length <= 256 && value.isWellFormed() && !/[\u0000-\u001f\u007f]/.test(value);

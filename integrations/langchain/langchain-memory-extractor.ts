@@ -1,6 +1,6 @@
 import { HumanMessage, SystemMessage } from '@langchain/core/messages';
 import { z } from 'zod';
-import type { ExtractedMemory, MemoryExtractor } from '../../src/memory/extract-memories.js';
+import type { ExtractedMemory, MemoryExtractor } from '../../src/memories/extract-memories.js';
 import { formatTranscript } from '../../src/summarize/transcript.js';
 import { invokeForText, type ChatModelLike } from './chat-model-like.js';
 

@@ -1,6 +1,6 @@
 import { safeValidateUIMessages, type UIMessage } from 'ai';
 import { ValidationError } from '../../src/errors.js';
-import { validateConversationId, validateId } from '../../src/store/validate.js';
+import { validateConversationId, validateId } from '../../src/spec/validate.js';
 
 /** Default request body limit: 1 MiB, the store's per-message limit. */
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;

@@ -1,4 +1,4 @@
-import type { PrefetchedMemories, Store } from '../store/spec.js';
+import type { PrefetchedMemories, Store } from '../spec/store.js';
 import type { Tokenizer } from '../tokens/tokenizer.js';
 import type { Memory, Scope, Summary } from '../types.js';
 import type { RecallExcerpt } from './system-blocks.js';

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { SingleBar, Presets } from 'cli-progress';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ContextManager } from '../context-manager.js';
-import { createEmbeddedStore, DEFAULT_DATA_DIR, type EmbeddedStore } from '../embedded/index.js';
+import { createEmbeddedStore, DEFAULT_DATA_DIR, type EmbeddedStore } from '../stores/embedded/index.js';
 import { LLMContextError } from '../errors.js';
 import type { Scope } from '../types.js';
 import { formatAssembly } from './print-assembly.js';

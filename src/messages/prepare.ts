@@ -1,5 +1,5 @@
 import { ValidationError } from '../errors.js';
-import { validateJsonObject, validateRole, validateTags } from '../store/validate.js';
+import { validateJsonObject, validateRole, validateTags } from '../spec/validate.js';
 import { countMessageTokens } from '../tokens/message-tokens.js';
 import type { Tokenizer } from '../tokens/tokenizer.js';
 import type { JsonValue, MessageInput, NewMessage } from '../types.js';

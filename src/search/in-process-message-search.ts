@@ -1,6 +1,6 @@
-import type { MessageSearchHit, MessageSearchOptions } from '../store/spec.js';
-import { validateConversationId, validateLimit, validateQuery, validateSeq, validateTags } from '../store/validate.js';
-import { LexicalIndex } from '../stores/memory/lexical-index.js';
+import type { MessageSearchHit, MessageSearchOptions } from '../spec/store.js';
+import { validateConversationId, validateLimit, validateQuery, validateSeq, validateTags } from '../spec/validate.js';
+import { LexicalIndex } from './lexical-index.js';
 import type { Message, Scope } from '../types.js';
 import { messageSearchText } from './message-text.js';
 

@@ -1,5 +1,5 @@
 import { CapabilityError } from '../errors.js';
-import type { EmbeddingRecord, Store } from '../store/spec.js';
+import type { EmbeddingRecord, Store } from '../spec/store.js';
 import type { Memory, Message, Scope } from '../types.js';
 import { embedInBatches, type Embedder } from './embedder.js';
 import { messageSearchText } from './message-text.js';

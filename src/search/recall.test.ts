@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createMemoryStore } from '../stores/memory/memory-store.js';
-import type { Store } from '../store/spec.js';
+import type { Store } from '../spec/store.js';
 import { newMessages, toolExchange } from '../testing/fixtures.js';
 import type { Message, MessageInput, Scope } from '../types.js';
 import { createHashingEmbedder } from './hashing-embedder.js';

@@ -1,4 +1,4 @@
-import type { Store } from '../store/spec.js';
+import type { Store } from '../spec/store.js';
 import type { Message, Scope } from '../types.js';
 import { embedQuery, type Embedder } from './embedder.js';
 import { reciprocalRankFusion } from './rank-fusion.js';

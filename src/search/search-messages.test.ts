@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../stores/memory/memory-store.js';
-import type { Store } from '../store/spec.js';
+import type { Store } from '../spec/store.js';
 import { newMessages } from '../testing/fixtures.js';
 import type { Scope } from '../types.js';
 import { createHashingEmbedder } from './hashing-embedder.js';

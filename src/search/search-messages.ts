@@ -1,5 +1,5 @@
 import { CapabilityError, ValidationError } from '../errors.js';
-import type { MessageSearchHit, Store } from '../store/spec.js';
+import type { MessageSearchHit, Store } from '../spec/store.js';
 import type { Message, Scope } from '../types.js';
 import { embedQuery, type Embedder } from './embedder.js';
 import { reciprocalRankFusion } from './rank-fusion.js';

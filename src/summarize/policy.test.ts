@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../stores/memory/memory-store.js';
-import type { Store } from '../store/spec.js';
+import type { Store } from '../spec/store.js';
 import { newMessages, textTurns } from '../testing/fixtures.js';
 import { getTokenizer } from '../tokens/get-tokenizer.js';
 import type { Tokenizer } from '../tokens/tokenizer.js';

@@ -1,4 +1,4 @@
-import type { Store } from '../store/spec.js';
+import type { Store } from '../spec/store.js';
 import type { Tokenizer } from '../tokens/tokenizer.js';
 import type { Message, Scope, Summary } from '../types.js';
 import type { Summarizer } from './summarizer.js';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LLMContextError } from '../errors.js';
-import type { Store } from '../store/spec.js';
+import type { Store } from '../spec/store.js';
 import type { Message, MessageInput, Scope } from '../types.js';
 import { ENCODING, newMessages, textTurns, toolExchange } from './fixtures.js';
 import { createTestClock, type TestClock } from './test-clock.js';

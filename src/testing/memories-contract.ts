@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LLMContextError } from '../errors.js';
-import { hashMemoryText } from '../memory/memories.js';
-import type { MemoryStore, Store } from '../store/spec.js';
+import { hashMemoryText } from '../memories/memories.js';
+import type { MemoryStore, Store } from '../spec/store.js';
 import { getTokenizer } from '../tokens/get-tokenizer.js';
 import type { NewMemory, Scope } from '../types.js';
 import { ENCODING, newMessages, textTurns } from './fixtures.js';

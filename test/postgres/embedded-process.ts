@@ -1,5 +1,5 @@
 /** Helper process for embedded.test.ts: `write DIR` stores a conversation, `read DIR` prints it back. */
-import { createEmbeddedStore } from '../../src/embedded/index.js';
+import { createEmbeddedStore } from '../../src/stores/embedded/index.js';
 import { newMessages } from '../../src/testing/index.js';
 
 const [mode, dataDir] = process.argv.slice(2);

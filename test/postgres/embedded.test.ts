@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createEmbeddedStore } from '../../src/embedded/index.js';
+import { createEmbeddedStore } from '../../src/stores/embedded/index.js';
 import { newMessages } from '../../src/testing/index.js';
 
 const run = promisify(execFile);

@@ -3,7 +3,7 @@ import { afterAll, describe } from 'vitest';
 import { createPostgresStore } from '../../src/stores/postgres/index.js';
 import { describeStoreContract } from '../../src/testing/index.js';
 import { describeMemoriesContract } from '../../src/testing/memories-contract.js';
-import { loadPgvectorExtension } from '../../src/embedded/pgvector.js';
+import { loadPgvectorExtension } from '../../src/stores/embedded/pgvector.js';
 
 // One in-process database for the file (PGlite start-up costs ~1 s); every test gets fresh tables
 // under its own prefix. pgvector is loaded when its PGlite package is installed.

@@ -1,6 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadPgvectorExtension } from '../../src/embedded/index.js';
+import { loadPgvectorExtension } from '../../src/stores/embedded/index.js';
 import { createPostgresStore } from '../../src/stores/postgres/index.js';
 import { newMessages } from '../../src/testing/index.js';
 

@@ -6,7 +6,7 @@
  */
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import type { Store } from '../../src/store/spec.js';
+import type { Store } from '../../src/spec/store.js';
 import { createPostgresStore } from '../../src/stores/postgres/index.js';
 import { createRedisStore, type RedisClientLike } from '../../src/stores/redis/index.js';
 import { newMessages } from '../../src/testing/index.js';

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { Store } from '../../src/store/spec.js';
+import type { Store } from '../../src/spec/store.js';
 import type { Message } from '../../src/types.js';
 import { FULL, kindAvailable, openStore } from './stores.js';
 

@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import { ContextManager } from '../../src/context-manager.js';
 import { LLMContextError } from '../../src/errors.js';
-import type { Store } from '../../src/store/spec.js';
+import type { Store } from '../../src/spec/store.js';
 import { newMemory, type TestClock } from '../../src/testing/index.js';
 import type { Scope } from '../../src/types.js';
 import { seededRandom } from './stores.js';

@@ -1,10 +1,11 @@
 import { PGlite } from '@electric-sql/pglite';
 import { Redis } from 'ioredis';
 import type pg from 'pg';
-import type { Store } from '../../src/store/spec.js';
+import type { Store } from '../../src/spec/store.js';
 import { createMemoryStore } from '../../src/stores/memory/index.js';
 import { createPostgresStore } from '../../src/stores/postgres/index.js';
-import { createRedisStore, createTieredStore } from '../../src/stores/redis/index.js';
+import { createRedisStore } from '../../src/stores/redis/index.js';
+import { createTieredStore } from '../../src/stores/tiered/index.js';
 import { createTestClock, type TestClock } from '../../src/testing/index.js';
 import { checkServer, createPool, dropSchema, uniqueSchema } from '../postgres/server.js';
 import { asClient, REDIS_URL, skipWithoutRedis, uniquePrefix, unlinkPrefix } from '../redis/redis-test-env.js';

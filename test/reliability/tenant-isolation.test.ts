@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../src/store/spec.js';
+import type { Store } from '../../src/spec/store.js';
 import { createMemoryStore } from '../../src/stores/memory/index.js';
 import { createTestClock } from '../../src/testing/index.js';
 import { runIsolationFuzz } from './isolation-model.js';

@@ -1,8 +1,8 @@
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ContextManager } from '../../src/context-manager.js';
-import { createMemories } from '../../src/memory/memories.js';
-import { createMemorySource } from '../../src/memory/memory-source.js';
+import { createMemories } from '../../src/memories/memories.js';
+import { createMemorySource } from '../../src/memories/memory-source.js';
 import { createRecallSource } from '../../src/search/recall-source.js';
 import { createPostgresStore } from '../../src/stores/postgres/index.js';
 import { getTokenizer } from '../../src/tokens/index.js';

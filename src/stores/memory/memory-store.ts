@@ -1,6 +1,6 @@
 import { ConversationExistsError, NotFoundError, StateConflictError } from '../../errors.js';
-import { compareNewestFirst, decodeCursor, encodeCursor, isAfterCursor } from '../../store/cursor.js';
-import { buildExport, parseExport } from '../../store/export-format.js';
+import { compareNewestFirst, decodeCursor, encodeCursor, isAfterCursor } from '../../spec/cursor.js';
+import { buildExport, parseExport } from '../../spec/export-format.js';
 import type {
   AppendOptions,
   AppendResult,
@@ -14,7 +14,7 @@ import type {
   VectorHit,
   VectorIndex,
   VectorSearchOptions,
-} from '../../store/spec.js';
+} from '../../spec/store.js';
 import {
   validateConversationId,
   validateCreateConversation,
@@ -27,7 +27,7 @@ import {
   validateTailOptions,
   validateUpdateConversation,
   validateUserScope,
-} from '../../store/validate.js';
+} from '../../spec/validate.js';
 import type {
   Conversation,
   ConversationExport,
@@ -40,7 +40,7 @@ import type {
   Summary,
   UpdateConversationInput,
 } from '../../types.js';
-import { createInProcessMemoryTable } from '../../memory/in-process-memory-table.js';
+import { createInProcessMemoryTable } from './memory-table.js';
 import { createInProcessMessageSearch } from '../../search/in-process-message-search.js';
 import { cosineSimilarity } from '../../search/embedder.js';
 

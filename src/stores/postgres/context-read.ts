@@ -1,5 +1,5 @@
-import type { ContextRead, ContextReadOptions, TailResult } from '../../store/spec.js';
-import { validateConversationId, validateLimit, validateScope, validateTailOptions } from '../../store/validate.js';
+import type { ContextRead, ContextReadOptions, TailResult } from '../../spec/store.js';
+import { validateConversationId, validateLimit, validateScope, validateTailOptions } from '../../spec/validate.js';
 import type { Message, Scope } from '../../types.js';
 import { VISIBLE } from './conversations.js';
 import { FIRST_TAIL_PAGE_SQL } from './messages.js';

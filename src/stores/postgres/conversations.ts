@@ -1,6 +1,6 @@
 import { ConversationExistsError, NotFoundError, StateConflictError } from '../../errors.js';
-import { decodeCursor, encodeCursor } from '../../store/cursor.js';
-import type { ListConversationsOptions } from '../../store/spec.js';
+import { decodeCursor, encodeCursor } from '../../spec/cursor.js';
+import type { ListConversationsOptions } from '../../spec/store.js';
 import {
   validateConversationId,
   validateCreateConversation,
@@ -10,7 +10,7 @@ import {
   validateSeq,
   validateTags,
   validateUpdateConversation,
-} from '../../store/validate.js';
+} from '../../spec/validate.js';
 import type { Conversation, CreateConversationInput, JsonObject, Page, Scope, UpdateConversationInput } from '../../types.js';
 import { conversationFromRow, CONVERSATION_COLUMNS, json, tagKeys } from './rows.js';
 import { claimExpiredId, deleteLockedConversations, type ConversationKey } from './delete-conversations.js';

@@ -1,7 +1,7 @@
 import { NotFoundError, ValidationError } from '../../errors.js';
-import { decodeCursor, encodeCursor } from '../../store/cursor.js';
-import type { MemoryStore } from '../../store/spec.js';
-import { validateId, validateLimit, validateNewMemory, validateQuery, validateScope, validateTags } from '../../store/validate.js';
+import { decodeCursor, encodeCursor } from '../../spec/cursor.js';
+import type { MemoryStore } from '../../spec/store.js';
+import { validateId, validateLimit, validateNewMemory, validateQuery, validateScope, validateTags } from '../../spec/validate.js';
 import type { Memory, NewMemory, Scope } from '../../types.js';
 import { json, MEMORY_COLUMNS, memoryFromRow } from './rows.js';
 import { timestamp, userKey, type StoreContext } from './store-context.js';

@@ -1,5 +1,5 @@
 import { NotFoundError } from '../../errors.js';
-import type { AppendOptions, AppendResult, ListMessagesOptions, MessageSearchHit, MessageSearchOptions, TailOptions, TailResult } from '../../store/spec.js';
+import type { AppendOptions, AppendResult, ListMessagesOptions, MessageSearchHit, MessageSearchOptions, TailOptions, TailResult } from '../../spec/store.js';
 import {
   validateConversationId,
   validateId,
@@ -10,7 +10,7 @@ import {
   validateSeq,
   validateTags,
   validateTailOptions,
-} from '../../store/validate.js';
+} from '../../spec/validate.js';
 import type { Message, NewMessage, Scope } from '../../types.js';
 import { VISIBLE } from './conversations.js';
 import { batchJson, conversationFromRow, CONVERSATION_COLUMNS, MESSAGE_COLUMNS, messageFromRow } from './rows.js';

@@ -1,7 +1,7 @@
 import { ConversationExistsError, NotFoundError, ValidationError } from '../../errors.js';
-import { buildExport, parseExport } from '../../store/export-format.js';
-import type { ErasureResult, Store, StoreCapabilities } from '../../store/spec.js';
-import { validateConversationId, validateId, validateLimit, validateScope, validateSeq, validateUserScope } from '../../store/validate.js';
+import { buildExport, parseExport } from '../../spec/export-format.js';
+import type { ErasureResult, Store, StoreCapabilities } from '../../spec/store.js';
+import { validateConversationId, validateId, validateLimit, validateScope, validateSeq, validateUserScope } from '../../spec/validate.js';
 import type { ConversationExport, Scope, Summary } from '../../types.js';
 import { createContextRead } from './context-read.js';
 import { expiryBucketSql } from './recency.js';

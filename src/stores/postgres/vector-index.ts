@@ -1,6 +1,6 @@
 import { NotFoundError, ValidationError } from '../../errors.js';
-import type { EmbeddingRecord, VectorHit, VectorIndex, VectorSearchOptions } from '../../store/spec.js';
-import { validateConversationId, validateId, validateLimit, validateScope, validateSeq } from '../../store/validate.js';
+import type { EmbeddingRecord, VectorHit, VectorIndex, VectorSearchOptions } from '../../spec/store.js';
+import { validateConversationId, validateId, validateLimit, validateScope, validateSeq } from '../../spec/validate.js';
 import type { Scope } from '../../types.js';
 import { VISIBLE } from './conversations.js';
 import { timestamp, toNumber, userKey, type StoreContext } from './store-context.js';

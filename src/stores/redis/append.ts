@@ -1,5 +1,5 @@
 import { NotFoundError } from '../../errors.js';
-import type { AppendOptions, AppendResult } from '../../store/spec.js';
+import type { AppendOptions, AppendResult } from '../../spec/store.js';
 import type { Conversation, Message, NewMessage, Scope } from '../../types.js';
 import { decodeConversation, decodeMessage, messageBody, primaryTokens, toFieldMap } from './codec.js';
 import { conversationKeyList, conversationKeys } from './keys.js';

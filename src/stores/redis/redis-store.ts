@@ -1,6 +1,6 @@
 import { ConversationExistsError, NotFoundError, StateConflictError, ValidationError } from '../../errors.js';
-import { decodeCursor } from '../../store/cursor.js';
-import { buildExport, parseExport } from '../../store/export-format.js';
+import { decodeCursor } from '../../spec/cursor.js';
+import { buildExport, parseExport } from '../../spec/export-format.js';
 import type {
   AppendOptions,
   AppendResult,
@@ -14,7 +14,7 @@ import type {
   Store,
   TailOptions,
   TailResult,
-} from '../../store/spec.js';
+} from '../../spec/store.js';
 import {
   validateConversationId,
   validateCreateConversation,
@@ -29,7 +29,7 @@ import {
   validateTailOptions,
   validateUpdateConversation,
   validateUserScope,
-} from '../../store/validate.js';
+} from '../../spec/validate.js';
 import type { Conversation, CreateConversationInput, JsonObject, Message, Page, Scope, Summary } from '../../types.js';
 import {
   conversationPairs,

@@ -1,5 +1,5 @@
-import type { ListConversationsOptions } from '../../store/spec.js';
-import { encodeCursor, type ListCursor } from '../../store/cursor.js';
+import type { ListConversationsOptions } from '../../spec/store.js';
+import { encodeCursor, type ListCursor } from '../../spec/cursor.js';
 import type { Conversation, Page, Scope } from '../../types.js';
 import { decodeConversation, isVisible } from './codec.js';
 import { conversationKeyList, conversationKeys, EXPIRY_BUCKETS, expiryBucketKey, expiryKey, expiryMember, scopeKeys } from './keys.js';

@@ -1,7 +1,7 @@
 import { messageSearchText } from '../../search/message-text.js';
-import type { MessageSearchHit } from '../../store/spec.js';
+import type { MessageSearchHit } from '../../spec/store.js';
 import type { Message } from '../../types.js';
-import { LexicalIndex } from '../memory/lexical-index.js';
+import { LexicalIndex } from '../../search/lexical-index.js';
 
 /**
  * BM25 search over a bounded window of messages already read from Redis (Redis here has no search

@@ -1,6 +1,6 @@
 import { LLMContextError } from '../../errors.js';
-import { buildExport } from '../../store/export-format.js';
-import type { AppendOptions, AppendResult, ContextRead, ContextReadOptions, ListMessagesOptions, Store, TailOptions, TailResult } from '../../store/spec.js';
+import { buildExport } from '../../spec/export-format.js';
+import type { AppendOptions, AppendResult, ContextRead, ContextReadOptions, ListMessagesOptions, Store, TailOptions, TailResult } from '../../spec/store.js';
 import type { NewMessage, Scope, Summary } from '../../types.js';
 
 /** Options of {@link createTieredStore}. */
@@ -44,7 +44,7 @@ export interface TieredStore extends Store {
 }
 
 /**
- * A write-through hot tier (`llm-context/redis`): `createTieredStore({ hot: redisStore, durable: postgresStore })`.
+ * A write-through hot tier (`llm-context/tiered`): `createTieredStore({ hot: redisStore, durable: postgresStore })`.
  *
  * - **Writes** go to the durable store first; a write is acknowledged only when it is durable, so
  *   if the durable store is down the write fails. Then the same change is mirrored to the hot copy

@@ -1,5 +1,5 @@
 import type { Embedder } from '../search/embedder.js';
-import type { PrefetchedMemories, Store } from '../store/spec.js';
+import type { PrefetchedMemories, Store } from '../spec/store.js';
 import type { Memory, Scope } from '../types.js';
 import { createMemories } from './memories.js';
 import type { Tokenizer } from '../tokens/tokenizer.js';

@@ -24,7 +24,7 @@ import type {
  *   (`tenantId` and `userId ?? none` must both match); data outside the scope behaves as absent.
  * - Expired conversations (`expiresAt <= now`) behave as absent for every read and write.
  * - Writes are all-or-nothing; bad input throws a `ValidationError` and changes nothing.
- * - Input validation uses the shared validators in `src/store/validate.ts`.
+ * - Input validation uses the shared validators in `src/spec/validate.ts`.
  */
 export interface Store {
   readonly specificationVersion: 'v1';

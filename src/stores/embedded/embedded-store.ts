@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
-import { createPostgresStore, type PostgresStore } from '../stores/postgres/index.js';
+import { createPostgresStore, type PostgresStore } from '../postgres/index.js';
 import { loadPgvectorExtension } from './pgvector.js';
 
 /** Options of {@link createEmbeddedStore}. */

@@ -1,4 +1,4 @@
-import { analyzeText } from '../../search/analyze-text.js';
+import { analyzeText } from './analyze-text.js';
 
 /** One result of {@link LexicalIndex.search}. */
 export interface LexicalHit {

@@ -2,4 +2,4 @@ export { createMemories, hashMemoryText, type Memories, type MemoryHit } from '.
 export { selectMemories, type SelectedMemories } from './select-memories.js';
 export { extractMemories, type ExtractedMemory, type ExtractMemoriesResult, type MemoryExtractor } from './extract-memories.js';
 export { createMemorySource } from './memory-source.js';
-export { createInProcessMemoryTable, type InProcessMemoryTable } from './in-process-memory-table.js';
+

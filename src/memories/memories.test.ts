@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../stores/memory/memory-store.js';
-import type { Store } from '../store/spec.js';
+import type { Store } from '../spec/store.js';
 import { createHashingEmbedder } from '../search/hashing-embedder.js';
 import { getTokenizer } from '../tokens/get-tokenizer.js';
 import type { Scope } from '../types.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
-import type { TailOptions } from './spec.js';
+import type { TailOptions } from './store.js';
 import type {
   ConversationExport,
   CreateConversationInput,

@@ -1,7 +1,7 @@
 import { CapabilityError, ValidationError } from '../errors.js';
 import { canonicalJson, sha256Hex } from '../messages/content-hash.js';
-import { validateId, validateJsonObject, validateScope, validateTags } from '../store/validate.js';
-import type { MemoryStore, Store } from '../store/spec.js';
+import { validateId, validateJsonObject, validateScope, validateTags } from '../spec/validate.js';
+import type { MemoryStore, Store } from '../spec/store.js';
 import { embedQuery, type Embedder } from '../search/embedder.js';
 import { indexEmbeddings, memoryEmbeddingTarget } from '../search/index-embeddings.js';
 import { reciprocalRankFusion } from '../search/rank-fusion.js';

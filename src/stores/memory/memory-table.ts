@@ -1,9 +1,9 @@
-import { NotFoundError, ValidationError } from '../errors.js';
-import { compareNewestFirst, decodeCursor, encodeCursor, isAfterCursor } from '../store/cursor.js';
-import type { MemoryStore } from '../store/spec.js';
-import { validateId, validateLimit, validateNewMemory, validateQuery, validateScope, validateTags, validateUserScope } from '../store/validate.js';
-import { LexicalIndex } from '../stores/memory/lexical-index.js';
-import type { Memory, NewMemory, Scope } from '../types.js';
+import { NotFoundError, ValidationError } from '../../errors.js';
+import { compareNewestFirst, decodeCursor, encodeCursor, isAfterCursor } from '../../spec/cursor.js';
+import type { MemoryStore } from '../../spec/store.js';
+import { validateId, validateLimit, validateNewMemory, validateQuery, validateScope, validateTags, validateUserScope } from '../../spec/validate.js';
+import { LexicalIndex } from '../../search/lexical-index.js';
+import type { Memory, NewMemory, Scope } from '../../types.js';
 
 /** An in-process {@link MemoryStore} plus the erasure hook its owning store calls. */
 export interface InProcessMemoryTable extends MemoryStore {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { ContentPart, JsonValue, MessageContent, Role } from '../../src/types.js';
-import { bytesToBase64 } from './json-value.js';
+import { bytesToBase64 } from '../../integrations/ai-sdk/json-value.js';
 
 // Test-only generators shared by the converter property tests.
 

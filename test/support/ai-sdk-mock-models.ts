@@ -2,7 +2,7 @@ import * as ai7 from 'ai';
 import * as ai7Test from 'ai/test';
 import * as ai6 from 'ai-v6';
 import * as ai6Test from 'ai-v6/test';
-import { contextMiddleware, contextMiddlewareV3, type ContextMiddlewareOptions } from './context-middleware.js';
+import { contextMiddleware, contextMiddlewareV3, type ContextMiddlewareOptions } from '../../integrations/ai-sdk/context-middleware.js';
 
 // Test-only: the two SDK majors behind one shape, so each middleware test runs against both.
 
