@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'not_found'
   | 'conversation_exists'
   | 'state_conflict'
+  | 'idempotency_conflict'
   | 'capability_absent'
   | 'store_unavailable'
   | 'store_error';
@@ -98,6 +99,23 @@ export class StateConflictError extends LLMContextError {
     this.name = 'StateConflictError';
     this.expectedVersion = options.expectedVersion;
     this.actualVersion = options.actualVersion;
+  }
+}
+
+/**
+ * A message id that is already stored in the conversation came again with another role or content
+ * (as payment APIs reject a reused idempotency key with another body). Nothing of the batch was
+ * written. Give the new message its own id, or resend the stored message unchanged.
+ */
+export class IdempotencyConflictError extends LLMContextError {
+  readonly messageId: string;
+  constructor(options: { messageId: string }) {
+    super({
+      code: 'idempotency_conflict',
+      message: `Message id ${JSON.stringify(truncateId(options.messageId))} is already stored in this conversation with another role or content. Nothing was written; give the new message its own id.`,
+    });
+    this.name = 'IdempotencyConflictError';
+    this.messageId = options.messageId;
   }
 }
 

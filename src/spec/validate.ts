@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
-import type { TailOptions } from './store.js';
+import { decodeCursor, type ListCursor } from './cursor.js';
+import type { EmbeddingRecord, TailOptions, VectorSearchOptions } from './store.js';
 import type {
   ConversationExport,
   CreateConversationInput,
@@ -9,6 +10,7 @@ import type {
   NewMessage,
   Role,
   Scope,
+  Summary,
   TtlPolicy,
   UpdateConversationInput,
 } from '../types.js';
@@ -305,4 +307,137 @@ export function validateExport(data: unknown): ConversationExport {
   if (!Array.isArray(value.messages)) fail('data.messages', 'must be an array');
   if (value.summary !== null) validateJsonObject('data.summary', value.summary);
   return data as ConversationExport;
+}
+
+/**
+ * A summary to store: `text` a string, `coversThroughSeq` and `tokenCount` non-negative integers
+ * (tokens), `encoding` an id, `updatedAt` a valid Date.
+ * @throws {ValidationError}
+ */
+export function validateSummary(summary: unknown): Summary {
+  if (typeof summary !== 'object' || summary === null) fail('summary', 'must be { text, coversThroughSeq, tokenCount, encoding, updatedAt }');
+  const value = summary as Record<string, unknown>;
+  checkString('summary.text', value.text);
+  if (validateSeq('summary.coversThroughSeq', value.coversThroughSeq) === undefined) fail('summary.coversThroughSeq', 'is required (the last seq folded into the summary)');
+  if (validateSeq('summary.tokenCount', value.tokenCount) === undefined) fail('summary.tokenCount', 'is required (tokens of text in encoding)');
+  validateId('summary.encoding', value.encoding);
+  if (!(value.updatedAt instanceof Date) || Number.isNaN(value.updatedAt.getTime())) fail('summary.updatedAt', 'must be a valid Date');
+  return summary as Summary;
+}
+
+/** `putSummary` options: `expectedCoversThroughSeq` a seq or `null` (no summary stored yet). */
+export function validateSummaryPrecondition(options: unknown): number | null {
+  if (typeof options !== 'object' || options === null) fail('options', 'must be { expectedCoversThroughSeq: number | null }');
+  const expected = (options as Record<string, unknown>).expectedCoversThroughSeq;
+  if (expected === null) return null;
+  if (expected === undefined) fail('options.expectedCoversThroughSeq', 'is required: null when no summary is stored yet, else the stored coversThroughSeq');
+  return validateSeq('options.expectedCoversThroughSeq', expected)!;
+}
+
+/** `forkConversation` options: `atSeq` a seq (messages with `seq <= atSeq` are copied), `input` as for create. */
+export function validateForkOptions(options: unknown): { atSeq: number; input: CreateConversationInput } {
+  if (typeof options !== 'object' || options === null) fail('options', 'must be { atSeq, input? }');
+  const value = options as Record<string, unknown>;
+  const atSeq = validateSeq('atSeq', value.atSeq);
+  if (atSeq === undefined) fail('atSeq', 'is required: copy the parent messages with seq <= atSeq');
+  const input = value.input === undefined ? {} : validateCreateConversation(value.input);
+  return { atSeq, input };
+}
+
+/** `listConversations` options: `tag` a tag, `parentId` an id, `limit` 1–1000 (default 50), `cursor` from a previous page. */
+export function validateListConversationsOptions(options: unknown = {}): { tag?: string; parentId?: string; limit: number; cursor?: ListCursor } {
+  if (typeof options !== 'object' || options === null) fail('options', 'must be an object');
+  const value = options as Record<string, unknown>;
+  const limit = validateLimit('limit', value.limit, 50);
+  if (value.tag !== undefined) validateTags('tag', [value.tag]);
+  if (value.parentId !== undefined) validateConversationId(value.parentId);
+  if (value.cursor !== undefined && typeof value.cursor !== 'string') fail('cursor', 'must be the nextCursor string of a previous page');
+  return {
+    limit,
+    ...(value.tag !== undefined ? { tag: value.tag as string } : {}),
+    ...(value.parentId !== undefined ? { parentId: value.parentId as string } : {}),
+    ...(value.cursor !== undefined ? { cursor: decodeCursor('cursor', value.cursor as string) } : {}),
+  };
+}
+
+/** `listMessages` options: `order` asc|desc, `afterSeq`/`beforeSeq` seqs, `limit` 1–1000 (default 100). */
+export function validateListMessagesOptions(options: unknown): { order: 'asc' | 'desc'; afterSeq: number; beforeSeq?: number; limit: number } {
+  if (typeof options !== 'object' || options === null) fail('options', 'must be { order: "asc" | "desc", limit, afterSeq?, beforeSeq? }');
+  const value = options as Record<string, unknown>;
+  if (value.order !== 'asc' && value.order !== 'desc') fail('order', 'must be "asc" or "desc"');
+  const beforeSeq = validateSeq('beforeSeq', value.beforeSeq);
+  return {
+    order: value.order,
+    afterSeq: validateSeq('afterSeq', value.afterSeq) ?? 0,
+    ...(beforeSeq !== undefined ? { beforeSeq } : {}),
+    limit: validateLimit('limit', value.limit, 100),
+  };
+}
+
+/** `searchMessages` options: `query` 1–4096 characters, `limit` 1–100 (default 10), optional conversation, seq bound and tags. */
+export function validateMessageSearchOptions(options: unknown): { query: string; conversationId?: string; beforeSeq?: number; tags?: readonly string[]; limit: number } {
+  if (typeof options !== 'object' || options === null) fail('options', 'must be { query, limit?, conversationId?, beforeSeq?, tags? }');
+  const value = options as Record<string, unknown>;
+  const beforeSeq = validateSeq('beforeSeq', value.beforeSeq);
+  return {
+    query: validateQuery('query', value.query),
+    limit: validateLimit('limit', value.limit, 10, 100),
+    ...(value.conversationId !== undefined ? { conversationId: validateConversationId(value.conversationId) } : {}),
+    ...(beforeSeq !== undefined ? { beforeSeq } : {}),
+    ...(value.tags !== undefined ? { tags: validateTags('tags', value.tags) } : {}),
+  };
+}
+
+/** A memory patch (`memories.update`): only the fields present are checked, each as in {@link validateNewMemory}. */
+export function validateMemoryPatch(patch: unknown): Partial<Pick<NewMemory, 'text' | 'tags' | 'pinned' | 'metadata' | 'tokenCounts' | 'contentHash'>> {
+  if (typeof patch !== 'object' || patch === null) fail('patch', 'must be an object');
+  const value = patch as Record<string, unknown>;
+  if (value.text !== undefined) {
+    const text = checkString('patch.text', value.text);
+    if (text.trim().length === 0) fail('patch.text', 'must not be empty');
+  }
+  if (value.tags !== undefined) validateTags('patch.tags', value.tags);
+  if (value.pinned !== undefined && typeof value.pinned !== 'boolean') fail('patch.pinned', 'must be a boolean');
+  if (value.metadata !== undefined) validateJsonObject('patch.metadata', value.metadata);
+  if (value.tokenCounts !== undefined) validateTokenCounts('patch.tokenCounts', value.tokenCounts);
+  if (value.contentHash !== undefined && typeof value.contentHash !== 'string') fail('patch.contentHash', 'must be a string');
+  return patch as Partial<Pick<NewMemory, 'text' | 'tags' | 'pinned' | 'metadata' | 'tokenCounts' | 'contentHash'>>;
+}
+
+const MAX_VECTOR_DIMENSIONS = 16_000;
+
+/** An embedding vector: 1–16,000 finite numbers. */
+export function validateVector(field: string, vector: unknown): readonly number[] {
+  if (!Array.isArray(vector) || vector.length === 0 || vector.length > MAX_VECTOR_DIMENSIONS) fail(field, `must be an array of 1–${MAX_VECTOR_DIMENSIONS} numbers`);
+  if (!vector.every((value) => typeof value === 'number' && Number.isFinite(value))) fail(field, 'must contain finite numbers only');
+  return vector as number[];
+}
+
+/** Embedding records to upsert: kind, target id, model id, vector, optional conversation and seq. */
+export function validateEmbeddingRecords(records: unknown): readonly EmbeddingRecord[] {
+  if (!Array.isArray(records)) fail('records', 'must be an array');
+  records.forEach((record: Record<string, unknown>, index) => {
+    if (typeof record !== 'object' || record === null) fail(`records[${index}]`, 'must be an object');
+    if (record.kind !== 'message' && record.kind !== 'memory') fail(`records[${index}].kind`, 'must be "message" or "memory"');
+    validateId(`records[${index}].targetId`, record.targetId);
+    validateId(`records[${index}].model`, record.model);
+    if (record.conversationId !== undefined) validateConversationId(record.conversationId);
+    if (record.kind === 'message' && record.conversationId === undefined) fail(`records[${index}].conversationId`, 'is required for a message embedding');
+    if (record.seq !== undefined) validateSeq(`records[${index}].seq`, record.seq);
+    validateVector(`records[${index}].vector`, record.vector);
+    if (typeof record.contentHash !== 'string') fail(`records[${index}].contentHash`, 'must be a string');
+  });
+  return records as EmbeddingRecord[];
+}
+
+/** Vector search options: kind, model id, query vector, `limit` 1–100 (default 10), optional conversation and seq bound. */
+export function validateVectorSearchOptions(options: unknown): VectorSearchOptions & { limit: number } {
+  if (typeof options !== 'object' || options === null) fail('options', 'must be { kind, model, vector, limit? }');
+  const value = options as Record<string, unknown>;
+  if (value.kind !== 'message' && value.kind !== 'memory') fail('kind', 'must be "message" or "memory"');
+  validateId('model', value.model);
+  validateVector('vector', value.vector);
+  if (value.conversationId !== undefined) validateConversationId(value.conversationId);
+  validateSeq('beforeSeq', value.beforeSeq);
+  return { ...(value as unknown as VectorSearchOptions), limit: validateLimit('limit', value.limit, 10, 100) };
 }

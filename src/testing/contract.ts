@@ -202,6 +202,17 @@ export function describeStoreContract(options: StoreContractOptions): void {
         expect((await allMessages(A, 'c1')).map((message) => message.id)).toEqual(['m-0', 'm-1', 'm-2', 'new']);
       });
 
+      it('should reject a stored id reused with another role or content, writing nothing of the batch', async () => {
+        await store.createConversation(A, { id: 'c1' });
+        await append(A, 'c1', textTurns(2));
+        const reused = await prepare([{ id: 'fresh', role: 'user', content: 'new turn' }, { id: 'm-0', role: 'user', content: 'different text' }]);
+        await expect(store.appendMessages(A, 'c1', reused)).rejects.toMatchObject({ code: 'idempotency_conflict' });
+        const roleChanged = await prepare([{ id: 'm-1', role: 'user', content: (await allMessages(A, 'c1'))[1]!.content as string }]);
+        await expect(store.appendMessages(A, 'c1', roleChanged)).rejects.toMatchObject({ code: 'idempotency_conflict' });
+        expect((await allMessages(A, 'c1')).map((message) => message.id)).toEqual(['m-0', 'm-1']);
+        expect(await store.getConversation(A, 'c1')).toMatchObject({ lastSeq: 2, messageCount: 2 });
+      });
+
       it('should drop a retried identical batch without ids when dedupeByContentHash is set', async () => {
         await store.createConversation(A, { id: 'c1' });
         const batch: MessageInput[] = [{ role: 'user', content: 'same' }, { role: 'assistant', content: 'reply' }];
