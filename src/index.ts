@@ -15,8 +15,8 @@ export {
   type RecallOptions,
 } from './context-manager.js';
 export type { AssemblyReport, SectionName, SectionReport, DroppedItem, DropReason } from './assemble/report.js';
-export type { BudgetOptions, ResolvedBudget } from './assemble/budget.js';
-export { resolveBudget } from './assemble/budget.js';
+export type { BudgetOptions, ResolvedBudget, BudgetPlan, SectionCaps } from './assemble/plan-budget.js';
+export { resolveBudget, planBudget, capSections } from './assemble/plan-budget.js';
 export type { SectionSources, MemorySourceArgs, SummarySourceArgs, SummarySourceResult, RecallSourceArgs } from './assemble/sources.js';
 export { messageText, type RecallExcerpt } from './assemble/system-blocks.js';
 export { groupIntoUnits, type MessageUnit } from './assemble/tool-groups.js';

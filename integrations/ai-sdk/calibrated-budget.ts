@@ -1,16 +1,16 @@
 import { ValidationError } from '../../src/errors.js';
-import { findModelInfo } from '../../src/tokens/index.js';
+import { findModelInfo, type BudgetOptions } from '../../src/index.js';
 
-// How the middleware turns the caller's budget (in the provider's tokens) into ours.
+// How the middleware turns the caller's budget (in the provider's tokens) into the budget it assembles with.
 
 /**
- * Our budget in our tokens, for `ContextManager.assemble`. `maxTokens` defaults to the context
- * window of `budget.model` (else `modelId`) from our model table; `reserveOutput` to the call's
- * `maxOutputTokens`. The input part is divided by the calibration factor; the output
- * reserve is left as it is (output tokens are the provider's either way).
+ * The budget the middleware assembles with: `maxTokens` defaults to the context window of
+ * `budget.model` (else `modelId`) from our model table; `reserveOutput` to the call's
+ * `maxOutputTokens`. The calibration factor goes with it to the budget planner (`planBudget`),
+ * which divides the input part of the budget by it.
  * @throws {ValidationError} (`invalid_budget`) when no `maxTokens` is given and the model is unknown.
  */
-export function scaledBudget(options: { budget?: { maxTokens?: number; model?: string; reserveOutput?: number }; maxOutputTokens?: number; modelId: string; factor: number }): { maxTokens: number; reserveOutput?: number; model?: string } {
+export function middlewareBudget(options: { budget?: BudgetOptions; maxOutputTokens?: number; modelId: string; factor: number }): BudgetOptions {
   const budgetModel = options.budget?.model ?? options.modelId;
   const maxTokens = options.budget?.maxTokens ?? findModelInfo(budgetModel)?.contextWindow;
   if (maxTokens === undefined) {
@@ -21,8 +21,7 @@ export function scaledBudget(options: { budget?: { maxTokens?: number; model?: s
     });
   }
   const reserveOutput = options.budget?.reserveOutput ?? options.maxOutputTokens;
-  if (reserveOutput === undefined) return { maxTokens: Math.floor(maxTokens / options.factor) };
-  return { maxTokens: reserveOutput + Math.floor(Math.max(0, maxTokens - reserveOutput) / options.factor), reserveOutput };
+  return { maxTokens, ...(reserveOutput === undefined ? {} : { reserveOutput }), calibrationFactor: options.factor };
 }
 
 /** `usage.inputTokens.total` (spec V3/V4), or a flat `inputTokens` number (V2). */

@@ -1,6 +1,6 @@
 import { LLMContextError } from '../../src/errors.js';
-import type { CreateConversationInput, Message, MessageInput, Scope } from '../../src/types.js';
-import { readInputTokens, scaledBudget } from './calibrated-budget.js';
+import type { BudgetOptions, CreateConversationInput, Message, MessageInput, Scope } from '../../src/index.js';
+import { middlewareBudget, readInputTokens } from './calibrated-budget.js';
 import { resolveCallTarget } from './call-target.js';
 import { assistantMessageFromContent, StreamContentCollector, type GeneratedContent } from './generated-content.js';
 import { fromLanguageModelPrompt, toLanguageModelPrompt, type LanguageModelPromptMessage, type PromptSpecificationVersion } from './language-model-prompt.js';
@@ -23,8 +23,9 @@ export interface ContextMiddlewareOptions {
   /**
    * The prompt budget. `maxTokens` defaults to the context window of `model` (default: the wrapped
    * model's id) from our model table; `reserveOutput` defaults to the call's `maxOutputTokens`.
+   * The learned calibration factor (see `calibration`) replaces `calibrationFactor`.
    */
-  budget?: { maxTokens?: number; model?: string; reserveOutput?: number };
+  budget?: BudgetOptions;
   /** How a conversation is created on its first call (title, tags, ttl …). */
   conversation?: Omit<CreateConversationInput, 'id'>;
   /** Text for recall (search over older turns and memories): by default the last user message's text; `false` turns recall off. */
@@ -182,7 +183,7 @@ function createContextMiddleware<VERSION extends PromptSpecificationVersion>(opt
 
       const modelKey = `${model.provider}:${model.modelId}`;
       const factor = calibration === undefined ? 1 : await calibration.factor({ scope, modelKey });
-      const budget = scaledBudget({ ...(options.budget === undefined ? {} : { budget: options.budget }), maxOutputTokens: params.maxOutputTokens, modelId: model.modelId, factor });
+      const budget = middlewareBudget({ ...(options.budget === undefined ? {} : { budget: options.budget }), maxOutputTokens: params.maxOutputTokens, modelId: model.modelId, factor });
       const query = resolveQuery(options, prompt);
       const assembled = await manager.assemble(conversationId, {
         scope,

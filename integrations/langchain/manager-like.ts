@@ -1,5 +1,5 @@
-import type { BudgetOptions } from '../../src/assemble/budget.js';
-import type { ContextManager, ContextMessage } from '../../src/context-manager.js';
+import type { BudgetOptions } from '../../src/index.js';
+import type { ContextManager, ContextMessage } from '../../src/index.js';
 
 /**
  * The part of {@link ContextManager} the LangChain adapters call. Any object of that shape works

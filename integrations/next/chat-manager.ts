@@ -1,15 +1,9 @@
+import type { BudgetOptions } from '../../src/index.js';
 import type { Message, MessageContent, MessageInput, Role, Scope } from '../../src/types.js';
 import type { ToolDefinition } from '../../src/tokens/message-tokens.js';
 
-/** The token budget of one assembly, as `ContextManager.assemble` takes it. */
-export interface ChatBudget {
-  /** Prompt budget in tokens; defaults to the model's context window when `model` is known. */
-  readonly maxTokens?: number;
-  /** Model id, used to look up the context window and encoding. */
-  readonly model?: string;
-  /** Tokens kept free for the reply. */
-  readonly reserveOutput?: number;
-}
+/** The token budget of one assembly: the library's one budget type (`{ maxTokens | model, reserveOutput? }`). */
+export type ChatBudget = BudgetOptions;
 
 /** One message of an assembled context (`id` is absent on the synthetic leading system message). */
 export interface ChatContextMessage {

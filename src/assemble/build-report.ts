@@ -1,0 +1,55 @@
+import type { Conversation, Memory } from '../types.js';
+import type { ComposedPrompt } from './compose-prompt.js';
+import type { ResolvedBudget } from './plan-budget.js';
+import type { AssemblyReport, DroppedItem } from './report.js';
+import type { SummarySourceResult } from './sources.js';
+import type { RecallExcerpt } from './system-blocks.js';
+import type { MessageUnit } from './tool-groups.js';
+
+// Stage 5b of assembly: the report of where every token went.
+
+/**
+ * The assembly report: the budget, tokens per section (summing to `totalTokens`), everything
+ * dropped and why, the window's seq range, the summary's status, memories and recalled excerpts
+ * with provenance, the reads made, and notes.
+ */
+export function buildReport(options: {
+  budget: ResolvedBudget;
+  encoding: string;
+  prompt: ComposedPrompt;
+  current: MessageUnit | undefined;
+  conversation: Conversation;
+  /** Messages read from the store in all. */
+  historyLength: number;
+  summary: SummarySourceResult;
+  summaryUsed: boolean;
+  memories: readonly Memory[];
+  excerpts: readonly RecallExcerpt[];
+  dropped: readonly DroppedItem[];
+  reads: AssemblyReport['reads'];
+  notes: readonly string[];
+}): AssemblyReport {
+  const { budget, prompt, summary } = options;
+  const windowMessages = prompt.units.flatMap((unit) => unit.messages).concat(options.current?.messages ?? []);
+  return {
+    budget: { maxTokens: budget.maxTokens, reserveOutput: budget.reserveOutput, available: budget.available, ...(budget.model ? { model: budget.model } : {}), encoding: options.encoding, exactTokenizer: budget.exactTokenizer },
+    totalTokens: prompt.totalTokens,
+    sections: prompt.sections,
+    dropped: [...options.dropped],
+    window: {
+      fromSeq: windowMessages[0]?.seq ?? null,
+      toSeq: windowMessages.at(-1)?.seq ?? null,
+      messages: windowMessages.length,
+      olderMessages: Math.max(0, options.conversation.messageCount - options.historyLength),
+    },
+    summary: {
+      status: summary.status,
+      ...(summary.summary && options.summaryUsed ? { coversThroughSeq: summary.summary.coversThroughSeq } : {}),
+      ...(summary.note ? { note: summary.note } : {}),
+    },
+    memories: options.memories.map((memory) => ({ id: memory.id, ...(memory.key !== undefined ? { key: memory.key } : {}), pinned: memory.pinned, ...(memory.source ? { source: memory.source } : {}) })),
+    recall: options.excerpts.map((excerpt) => ({ conversationId: excerpt.conversationId, seqs: excerpt.messages.map((message) => message.seq) })),
+    reads: options.reads,
+    notes: [...options.notes],
+  };
+}

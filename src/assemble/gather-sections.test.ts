@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { createMemoryStore } from '../stores/memory/memory-store.js';
+import { getTokenizer } from '../tokens/get-tokenizer.js';
+import type { Memory, Summary } from '../types.js';
+import { gatherSections, type GatherSectionsInput } from './gather-sections.js';
+import type { SectionSources } from './sources.js';
+
+const tokenizer = await getTokenizer({ encoding: 'o200k_base' });
+const store = createMemoryStore();
+const scope = { tenantId: 't', userId: 'u' };
+
+function memory(id: string, text: string, pinned: boolean): Memory {
+  return { id, text, pinned, tenantId: 't', userId: 'u', tags: [], metadata: {}, createdAt: new Date(0), updatedAt: new Date(0) } as unknown as Memory;
+}
+
+const summary: Summary = { text: 'The user ordered a blue bike.', coversThroughSeq: 10 } as Summary;
+
+function input(sources: Partial<SectionSources>, overrides: Partial<GatherSectionsInput> = {}): GatherSectionsInput {
+  return {
+    sources: {
+      memories: async () => ({ pinned: [], relevant: [] }),
+      summary: async () => ({ summary: null, status: 'none' }),
+      recall: async () => ({ excerpts: [] }),
+      ...sources,
+    },
+    store,
+    scope,
+    conversationId: 'c',
+    tokenizer,
+    caps: { rest: 1000, memories: 150, summary: 200, recall: 250 },
+    query: 'bike',
+    windowStartSeq: 11,
+    wholeHistoryFits: false,
+    recall: {},
+    ...overrides,
+  };
+}
+
+describe('gatherSections', () => {
+  it('should place memories (pinned first) and the summary as blocks, each under its cap', async () => {
+    const result = await gatherSections(
+      input({
+        memories: async () => ({ pinned: [memory('m1', 'Prefers email', true)], relevant: [memory('m2', 'Lives in Porto', false), memory('m3', 'word '.repeat(200), false)] }),
+        summary: async () => ({ summary, status: 'used' }),
+      }),
+    );
+    expect(result.memories.map((item) => item.id)).toEqual(['m1', 'm2']);
+    expect(result.dropped).toEqual([expect.objectContaining({ section: 'memories', reason: 'cap', memoryId: 'm3' })]);
+    expect(result.blocks.map((block) => block.section)).toEqual(['memories', 'summary']);
+    expect(result.summaryUsed).toBe(true);
+    expect(result.summary.status).toBe('used');
+    expect(result.optionalTokens).toBeGreaterThan(0);
+  });
+
+  it('should not ask summary or recall when the whole history fits, and say so', async () => {
+    const asked: string[] = [];
+    const result = await gatherSections(
+      input({ summary: async () => (asked.push('summary'), { summary, status: 'used' }), recall: async () => (asked.push('recall'), { excerpts: [] }) }, { wholeHistoryFits: true }),
+    );
+    expect(asked).toEqual([]);
+    expect(result.summary).toEqual({ summary: null, status: 'skipped', note: 'the whole history fits the window' });
+  });
+
+  it('should leave a failed source empty with a note, and drop a summary over its cap', async () => {
+    const failed = await gatherSections(input({ summary: async () => Promise.reject(new Error('down')) }));
+    expect(failed.summary.status).toBe('failed');
+    expect(failed.notes).toEqual(['summary source failed (Error); the section was left empty']);
+    const big = await gatherSections(input({ summary: async () => ({ summary: { ...summary, text: 'long '.repeat(400) }, status: 'used' }) }));
+    expect(big.summaryUsed).toBe(false);
+    expect(big.dropped).toEqual([expect.objectContaining({ section: 'summary', reason: 'cap' })]);
+    expect(big.summary.note).toMatch(/exceeds its cap \(200\)/);
+  });
+
+  it('should not ask recall without a query or before the first message, nor a source whose cap is 0', async () => {
+    const asked: string[] = [];
+    const sources = { recall: async () => (asked.push('recall'), { excerpts: [] }), memories: async () => (asked.push('memories'), { pinned: [], relevant: [] }) };
+    await gatherSections(input(sources, { query: '' }));
+    await gatherSections(input(sources, { windowStartSeq: 1 }));
+    expect(asked).toEqual(['memories', 'memories']);
+    await gatherSections(input(sources, { caps: { rest: 1000, memories: 0, summary: 0, recall: 0 } }));
+    expect(asked).toEqual(['memories', 'memories']);
+  });
+});

@@ -1,0 +1,60 @@
+import type { SectionShares } from '../assemble/plan-budget.js';
+import type { RecallOptions } from '../assemble/gather-sections.js';
+import type { SectionSources } from '../assemble/sources.js';
+import type { Embedder } from '../search/embedder.js';
+import type { Store } from '../spec/store.js';
+import type { Summarizer } from '../summarize/summarizer.js';
+import type { EncodingName, Tokenizer, TokenizerImplementation } from '../tokens/tokenizer.js';
+import type { CreateConversationInput, Scope } from '../types.js';
+
+export interface ContextManagerOptions {
+  /** Where conversations live. Default: a new in-memory store (`createMemoryStore()`). */
+  readonly store?: Store;
+  /** Encoding for token counts. Default `o200k_base` (GPT-4o and later). */
+  readonly encoding?: EncodingName;
+  /** Counting library. Default `gpt-tokenizer` (same counts as js-tiktoken, faster; see README). */
+  readonly tokenizerImplementation?: TokenizerImplementation;
+  /** A ready tokenizer; overrides `encoding` and `tokenizerImplementation`. */
+  readonly tokenizer?: Tokenizer;
+  /** Clock in ms since epoch for message timestamps. Default `Date.now`. */
+  readonly clock?: { now(): number };
+  /** Default section shares for `assemble`. */
+  readonly shares?: SectionShares;
+  /** Default recall options for `assemble`. */
+  readonly recall?: RecallOptions;
+  /**
+   * Folds turns that fall out of the window into a rolling summary (see `src/summarize/policy.ts`).
+   * Without one, a summary already stored (e.g. by `compact`) is still used.
+   */
+  readonly summarizer?: Summarizer;
+  /** How the summarizer runs. */
+  readonly summary?: {
+    /** `inline`: summarize before `assemble` returns (bounded by `timeoutMs`); `deferred`: `assemble` never waits, call `compact()` later. @default 'inline' */
+    readonly mode?: 'inline' | 'deferred';
+    /** Summarize only when at least this many uncovered tokens lie before the window. @default 1000 */
+    readonly thresholdTokens?: number;
+    /** Time limit of one summarizer call in ms. @default 10000 */
+    readonly timeoutMs?: number;
+  };
+  /**
+   * Enables vector (hybrid) recall and memory search. New messages are embedded after `append`
+   * returns, off the hot path (call `indexEmbeddings` yourself where background work can be cut short).
+   */
+  readonly embedder?: Embedder;
+  /** Replaces how memories, the summary and recalled excerpts are gathered. */
+  readonly sources?: Partial<SectionSources>;
+  /**
+   * Longest one section source (memories, summary, recall) may take, in ms, before assembly goes on
+   * without that section and says so in `report.notes` — a hung summarizer, embedder or search
+   * backend must not hang the call. @default 15000
+   */
+  readonly sourceTimeoutMs?: number;
+}
+
+export interface AppendOptions {
+  readonly scope: Scope;
+  /** Skip a retried identical batch of id-less messages (content-hash dedup). */
+  readonly dedupeByContentHash?: boolean;
+  /** Used to create the conversation on first append. */
+  readonly conversation?: Omit<CreateConversationInput, 'id'>;
+}
