@@ -26,3 +26,4 @@ export {
 export type { LangChainFields, LangChainToolCall } from './langchain-fields.js';
 export { toolDefinitionsOf } from './tool-definitions.js';
 export type { ManagerLike, AssembleBudget, AssembledMessage } from './manager-like.js';
+export { createMemoryTools, memoryToolContextSchema, type LangChainMemoryToolsOptions } from './memory-tools.js';
