@@ -184,8 +184,8 @@ export class LLMContextSession implements Session {
 
 /**
  * The newest whole units (turn messages, tool groups) that fit `budget` tokens and `limit` items,
- * oldest first. Consecutive assistant-side items (reasoning, text, parallel calls of one response)
- * are grouped as one message first, so parallel calls form one tool group with their results.
+ * oldest first. Assistant-side items of one response (reasoning and text leading into calls, parallel
+ * calls) are grouped as one message first, so parallel calls form one tool group with their results.
  * Units with an orphan result or an unanswered call are skipped; the walk stops at the first sound
  * unit that does not fit, so the window is contiguous apart from skipped broken units. The window
  * then starts at its first user message, when it has one.
@@ -195,7 +195,10 @@ function select(stored: readonly StoredItem[], budget: number, limit: number | u
   const merged: Array<{ virtual: Message; members: StoredItem[] }> = [];
   for (const entry of stored) {
     const previous = merged[merged.length - 1];
-    if (entry.message.role === 'assistant' && previous && previous.virtual.role === 'assistant') {
+    // Reasoning and text lead into the calls of their response, and parallel calls join one another;
+    // an item after the calls starts a new message (it does not wait for their results).
+    const joins = previous !== undefined && previous.virtual.role === 'assistant' && entry.message.role === 'assistant' && (hasToolCall(entry.message) || !hasToolCall(previous.virtual));
+    if (previous && joins) {
       previous.members.push(entry);
       previous.virtual = { ...previous.virtual, content: [...asParts(previous.virtual), ...asParts(entry.message)] };
     } else {
@@ -228,4 +231,8 @@ function select(stored: readonly StoredItem[], budget: number, limit: number | u
 
 function asParts(message: Message) {
   return typeof message.content === 'string' ? [{ type: 'text' as const, text: message.content }] : message.content;
+}
+
+function hasToolCall(message: Message): boolean {
+  return typeof message.content !== 'string' && message.content.some((part) => part.type === 'tool-call');
 }
