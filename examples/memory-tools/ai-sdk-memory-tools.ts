@@ -40,13 +40,9 @@ export async function main() {
   ]);
   const replies: string[] = [];
   for (const [conversationId, prompt] of [['chat-1', 'Please use Celsius.'], ['chat-2', 'Which units do I like?']] as const) {
-    const result = await generateText({
-      model,
-      prompt,
-      tools: createMemoryTools({ manager }),
-      toolsContext: memoryToolsContext({ scope: { tenantId: 'acme', userId: session.userId }, conversationId }),
-      stopWhen: isStepCount(3),
-    });
+    const tools = createMemoryTools({ manager });
+    const toolsContext = memoryToolsContext({ scope: { tenantId: 'acme', userId: session.userId }, conversationId });
+    const result = await generateText({ model, prompt, tools, toolsContext, stopWhen: isStepCount(3) });
     replies.push(result.text);
   }
   const memories = (await manager.memories.list({ scope: { tenantId: 'acme', userId: 'alice' } })).items;
