@@ -1,6 +1,6 @@
 /**
  * LangGraph long-term memory in llm-context, offline: a `createAgent` agent saves a user profile
- * with `runtime.store` in one thread and reads it in another. The store's scope is fixed when it is
+ * with LangGraph's `getStore()` in one thread and reads it in another. The store's scope is fixed when it is
  * created (per request, from your authenticated user); namespaces are folders inside that scope.
  * A scripted fake model stands in for a real one.
  *
@@ -8,19 +8,20 @@
  */
 import { AIMessage, HumanMessage } from '@langchain/core/messages';
 import { fakeModel } from '@langchain/core/testing';
-import { createAgent, tool, type ToolRuntime } from 'langchain';
+import { getStore } from '@langchain/langgraph';
+import { createAgent, tool } from 'langchain';
 import { z } from 'zod';
 import { LLMContextStore } from '../../integrations/langgraph/index.js';
 import { ContextManager } from '../../src/index.js';
 
 const saveProfile = tool(
-  async ({ city }: { city: string }, runtime: ToolRuntime) => {
-    await runtime.store!.put(['profile'], 'home', { city });
+  async ({ city }: { city: string }) => {
+    await getStore()!.put(['profile'], 'home', { city });
     return 'saved';
   },
   { name: 'save_profile', description: "Save the user's home city.", schema: z.object({ city: z.string() }) },
 );
-const readProfile = tool(async (_input: Record<string, never>, runtime: ToolRuntime) => JSON.stringify((await runtime.store!.get(['profile'], 'home'))?.value ?? {}), {
+const readProfile = tool(async () => JSON.stringify((await getStore()!.get(['profile'], 'home'))?.value ?? {}), {
   name: 'read_profile',
   description: "Read the user's saved profile.",
   schema: z.object({}),

@@ -30,4 +30,4 @@ export {
 export { createAiSdkSummarizer, DEFAULT_SUMMARY_INSTRUCTIONS } from './summarizer.js';
 export { createAiSdkMemoryExtractor, DEFAULT_MEMORY_INSTRUCTIONS } from './memory-extractor.js';
 export { createAiSdkEmbedder } from './embedder.js';
-export { createMemoryTools, memoryToolsContext, memoryToolContextSchema, type MemoryToolName } from './memory-tools.js';
+export { createMemoryTools, memoryToolsContext, memoryToolContextSchema, type MemoryToolName, type MemoryToolsContextValue } from './memory-tools.js';

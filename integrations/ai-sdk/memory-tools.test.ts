@@ -15,8 +15,8 @@ async function runTools(manager: ContextManager, steps: Step[], context: unknown
     prompt: 'Please help.',
     tools: createMemoryTools({ manager }),
     stopWhen: isStepCount(steps.length + 1),
-    ...(context === undefined ? {} : { toolsContext: context as never }),
-  });
+    ...(context === undefined ? {} : { toolsContext: context }),
+  } as never);
   return result.steps.flatMap((step) => step.content).filter((part) => part.type === 'tool-result' || part.type === 'tool-error');
 }
 
@@ -93,8 +93,8 @@ describe('AI SDK memory tools', () => {
     }
     const tools = createMemoryTools({ manager, maxOutputTokens: 300, snippetTokens: 40 });
     const execution = { toolCallId: 't', messages: [], context: { scope: alice } };
-    const recalled = (await tools.recall_memories.execute!({ query: 'itinerary mountains', limit: 10 }, execution as never)) as { memories: unknown[]; omitted: number };
-    const history = (await tools.search_history.execute!({ query: 'itinerary mountains', limit: 10 }, execution as never)) as { hits: Array<{ snippet: string }>; omitted: number };
+    const recalled = (await tools.recall_memories.execute!({ query: 'itinerary mountains', limit: 10 }, execution as never)) as unknown as { memories: unknown[]; omitted: number };
+    const history = (await tools.search_history.execute!({ query: 'itinerary mountains', limit: 10 }, execution as never)) as unknown as { hits: Array<{ snippet: string }>; omitted: number };
     expect(tokenizer.count(JSON.stringify(recalled))).toBeLessThanOrEqual(300);
     expect(tokenizer.count(JSON.stringify(history))).toBeLessThanOrEqual(300);
     expect(recalled.memories.length + recalled.omitted).toBe(10);

@@ -81,7 +81,15 @@ export function createMemoryTools(options: MemoryToolsOptions) {
   };
 }
 
+/** The tool context of one memory tool call, as the tools' `contextSchema` types it. */
+export type MemoryToolsContextValue = z.infer<typeof memoryToolContextSchema>;
+
 /** The `toolsContext` map for {@link createMemoryTools}: the same caller context for each memory tool. */
-export function memoryToolsContext(context: MemoryToolContext): Record<MemoryToolName, MemoryToolContext> {
-  return { remember: context, forget: context, recall_memories: context, search_history: context };
+export function memoryToolsContext(context: MemoryToolContext): Record<MemoryToolName, MemoryToolsContextValue> {
+  const value: MemoryToolsContextValue = {
+    scope: context.scope.userId === undefined ? { tenantId: context.scope.tenantId } : { tenantId: context.scope.tenantId, userId: context.scope.userId },
+    ...(context.conversationId !== undefined ? { conversationId: context.conversationId } : {}),
+    ...(context.messageIds !== undefined ? { messageIds: [...context.messageIds] } : {}),
+  };
+  return { remember: value, forget: value, recall_memories: value, search_history: value };
 }

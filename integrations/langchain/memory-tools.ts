@@ -49,28 +49,28 @@ const searchInput = z.object({
 export function createMemoryTools(options: LangChainMemoryToolsOptions) {
   const handlers = createMemoryToolHandlers(options);
   const contextOf = options.context ?? ((runtime: ToolRuntime) => runtime?.context as MemoryToolContext);
-  return [
-    tool(async (input, runtime) => JSON.stringify(await handlers.remember(input, contextOf(runtime))), {
-      name: 'remember',
-      description: MEMORY_TOOL_DESCRIPTIONS.remember,
-      schema: rememberInput,
-    }),
-    tool(async (input, runtime) => JSON.stringify(await handlers.forget(input, contextOf(runtime))), {
-      name: 'forget',
-      description: MEMORY_TOOL_DESCRIPTIONS.forget,
-      schema: forgetInput,
-    }),
-    tool(async (input, runtime) => JSON.stringify(await handlers.recallMemories(input, contextOf(runtime))), {
-      name: 'recall_memories',
-      description: MEMORY_TOOL_DESCRIPTIONS.recall_memories,
-      schema: searchInput,
-    }),
-    tool(async (input, runtime) => JSON.stringify(await handlers.searchHistory(input, contextOf(runtime))), {
-      name: 'search_history',
-      description: MEMORY_TOOL_DESCRIPTIONS.search_history,
-      schema: searchInput,
-    }),
-  ] as const;
+  const remember = tool(async (input, runtime) => JSON.stringify(await handlers.remember(input, contextOf(runtime as ToolRuntime))), {
+    name: 'remember',
+    description: MEMORY_TOOL_DESCRIPTIONS.remember,
+    schema: rememberInput,
+  });
+  const forget = tool(async (input, runtime) => JSON.stringify(await handlers.forget(input, contextOf(runtime as ToolRuntime))), {
+    name: 'forget',
+    description: MEMORY_TOOL_DESCRIPTIONS.forget,
+    schema: forgetInput,
+  });
+  const recallMemories = tool(async (input, runtime) => JSON.stringify(await handlers.recallMemories(input, contextOf(runtime as ToolRuntime))), {
+    name: 'recall_memories',
+    description: MEMORY_TOOL_DESCRIPTIONS.recall_memories,
+    schema: searchInput,
+  });
+  const searchHistory = tool(async (input, runtime) => JSON.stringify(await handlers.searchHistory(input, contextOf(runtime as ToolRuntime))), {
+    name: 'search_history',
+    description: MEMORY_TOOL_DESCRIPTIONS.search_history,
+    schema: searchInput,
+  });
+  // A mutable tuple: `createAgent({ tools })` takes an array, and callers can still pick one tool by position.
+  return [remember, forget, recallMemories, searchHistory] as [typeof remember, typeof forget, typeof recallMemories, typeof searchHistory];
 }
 
 /** The agent `contextSchema` the default {@link createMemoryTools} reads (`{ scope, conversationId?, messageIds? }`). */

@@ -2,7 +2,8 @@ import { AIMessage, HumanMessage, ToolMessage } from '@langchain/core/messages';
 import { fakeModel } from '@langchain/core/testing';
 import { InMemoryStore, InvalidNamespaceError, type BaseStore, type Item } from '@langchain/langgraph-checkpoint';
 import fc from 'fast-check';
-import { createAgent, tool, type ToolRuntime } from 'langchain';
+import { getStore } from '@langchain/langgraph';
+import { createAgent, tool } from 'langchain';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ContextManager, type Scope } from '../../src/index.js';
@@ -103,8 +104,8 @@ describe('LLMContextStore (LangGraph BaseStore)', () => {
     const [theirs, mine] = [await reference.batch(operations), await ours.batch(operations)];
     expect(mine[0]).toBeUndefined();
     // InMemoryStore returns its live item objects, which the batch's own writes then mutate; ours are snapshots.
-    expect(plain(mine[1] as Item)).toEqual({ namespace: ['users', 'alice'], key: 'prefs', value: { units: 'metric' } });
-    expect((mine[3] as Item[]).map((item) => [item.namespace, item.key])).toEqual((theirs[3] as Item[]).map((item) => [item.namespace, item.key]));
+    expect(plain(mine[1] as unknown as Item)).toEqual({ namespace: ['users', 'alice'], key: 'prefs', value: { units: 'metric' } });
+    expect((mine[3] as unknown as Item[]).map((item) => [item.namespace, item.key])).toEqual((theirs[3] as unknown as Item[]).map((item) => [item.namespace, item.key]));
     expect(mine[4]).toEqual(theirs[4]);
     expect(plain(await ours.get(['users', 'alice'], 'prefs'))).toEqual({ namespace: ['users', 'alice'], key: 'prefs', value: { units: 'kelvin' } });
   });
@@ -152,17 +153,17 @@ describe('LLMContextStore (LangGraph BaseStore)', () => {
     expect((await manager.memories.list({ scope: alice })).items).toEqual([]);
   });
 
-  it('should be the long-term memory of a createAgent agent (runtime.store)', async () => {
+  it('should be the long-term memory of a createAgent agent (getStore() in its tools)', async () => {
     const manager = new ContextManager();
     const store = new LLMContextStore({ manager, scope: alice });
     const saveNote = tool(
-      async ({ note }: { note: string }, runtime: ToolRuntime) => {
-        await runtime.store!.put(['notes'], 'latest', { note });
+      async ({ note }: { note: string }) => {
+        await getStore()!.put(['notes'], 'latest', { note });
         return 'saved';
       },
       { name: 'save_note', description: 'Save a note.', schema: z.object({ note: z.string() }) },
     );
-    const readNote = tool(async (_input: Record<string, never>, runtime: ToolRuntime) => JSON.stringify((await runtime.store!.get(['notes'], 'latest'))?.value ?? null), {
+    const readNote = tool(async () => JSON.stringify((await getStore()!.get(['notes'], 'latest'))?.value ?? null), {
       name: 'read_note',
       description: 'Read the saved note.',
       schema: z.object({}),

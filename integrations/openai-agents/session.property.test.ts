@@ -77,7 +77,7 @@ function windowProblems(items: readonly AgentInputItem[]): string[] {
   const open = new Set<string>();
   const answered = new Set<string>();
   const seen = new Set<string>();
-  for (const item of items as Array<Record<string, unknown>>) {
+  for (const item of items as unknown as Array<Record<string, unknown>>) {
     const fingerprint = itemFingerprint(item as AgentInputItem);
     if (seen.has(fingerprint)) problems.push('duplicate item');
     seen.add(fingerprint);

@@ -46,7 +46,7 @@ const problems = (items: readonly AgentInputItem[]) => {
   const found: string[] = [];
   const open = new Set<string>();
   const seen = new Set<string>();
-  for (const item of items as Array<Record<string, unknown>>) {
+  for (const item of items as unknown as Array<Record<string, unknown>>) {
     const fingerprint = itemFingerprint(item as AgentInputItem);
     if (seen.has(fingerprint)) found.push(`duplicate ${String(item.id ?? item.callId ?? item.content)}`);
     seen.add(fingerprint);

@@ -56,10 +56,11 @@ export async function runAgentIsolationFuzz(options: { store: Store; clock: Test
   async function callTool(name: 'remember' | 'forget' | 'recall_memories' | 'search_history', args: Record<string, unknown>, scope: Scope): Promise<Record<string, unknown>> {
     const context = { scope, conversationId: `chat-${keyOf(scope).replace('/', '-')}` };
     if (random.next() < 0.5) {
-      const execute = aiTools[name].execute as (input: unknown, execution: unknown) => Promise<Record<string, unknown>>;
+      const execute = aiTools[name].execute as unknown as (input: unknown, execution: unknown) => Promise<Record<string, unknown>>;
       return execute(args, { toolCallId: `call-${counter++}`, messages: [], context });
     }
-    return JSON.parse((await langChainTools[name]!.invoke(args, { context } as never)) as string) as Record<string, unknown>;
+    const langChainTool = langChainTools[name] as unknown as { invoke(input: unknown, config: unknown): Promise<string> };
+    return JSON.parse(await langChainTool.invoke(args, { context })) as Record<string, unknown>;
   }
 
   /** Fields a hostile model adds to its arguments: another scope, by every name it might try. */
