@@ -44,6 +44,15 @@ describe('AI SDK memory tools', () => {
     expect((await manager.memories.list({ scope: alice })).items).toEqual([]);
   });
 
+  it('should read the caller from experimental_context under ai@6', async () => {
+    const ai6 = SDKS[1]!;
+    const manager = new ContextManager();
+    const { model } = ai6.mockModel([{ toolCalls: [{ toolCallId: 'c1', toolName: 'remember', input: { key: 'diet', text: 'Vegetarian.', scope: mallory } }] }, { text: 'Done.' }]);
+    await ai6.generateText({ model, prompt: 'I am vegetarian.', tools: createMemoryTools({ manager }), experimental_context: { scope: alice }, stopWhen: ai6.stepCountIs(2) });
+    expect((await manager.memories.list({ scope: alice })).items).toMatchObject([{ key: 'diet', text: 'Vegetarian.' }]);
+    expect((await manager.memories.list({ scope: mallory })).items).toEqual([]);
+  });
+
   it('should record the asking turn as the memory source', async () => {
     const manager = new ContextManager();
     await manager.append('chat-1', [{ id: 'u-7', role: 'user', content: 'My city is Lyon.' }], { scope: alice });

@@ -74,6 +74,19 @@ describe('LLMContextSession with the OpenAI Agents runner', () => {
     expect(models[1]!.requests).toEqual(models[0]!.requests);
   });
 
+  it('should store a streamed run as the SDK MemorySession does', async () => {
+    const script: ScriptedTurn[] = [{ calls: [{ name: 'get_weather', arguments: { city: 'Bern' } }] }, { text: 'Bern: 21°C.' }];
+    const stored: AgentInputItem[][] = [];
+    for (const session of [new MemorySession(), new LLMContextSession({ manager: new ContextManager(), sessionId: 'stream-1', scope, budget: { maxTokens: 10_000 } })] as Session[]) {
+      const result = await run(agentWith(new FakeModel(script, 'stream')), 'Weather in Bern?', { session, stream: true });
+      await result.completed;
+      expect(result.finalOutput).toBe('Bern: 21°C.');
+      stored.push(await session.getItems());
+    }
+    expect(stored[1]).toEqual(stored[0]);
+    expect(stored[1]!.length).toBe(4);
+  });
+
   it('should resume a run interrupted for approval without storing any item twice', async () => {
     const manager = new ContextManager();
     const session = new LLMContextSession({ manager, sessionId: 'pay-1', scope, budget: { maxTokens: 100_000 } });
@@ -149,6 +162,26 @@ describe('LLMContextSession with the OpenAI Agents runner', () => {
     expect(problems(items.slice(1))).toEqual([]);
     const withoutSummary = new LLMContextSession({ manager, sessionId: 'sum-1', scope, budget: { maxTokens: 400 }, summary: false });
     expect((await withoutSummary.getItems())[0]).toMatchObject({ role: 'user' });
+  });
+
+  it("should fold the items that fall out of the budget into the summary with summary: 'compact'", async () => {
+    const tokenizer = await getTokenizer();
+    const manager = new ContextManager({ summarizer: createExtractiveSummarizer({ tokenizer }), summary: { thresholdTokens: 50 } });
+    const budget = 400;
+    const session = new LLMContextSession({ manager, sessionId: 'compact-1', scope, budget: { maxTokens: budget }, summary: 'compact' });
+    const model = new FakeModel(Array.from({ length: 10 }, (_, index) => ({ text: `Answer ${index}: ${'the ferry leaves at noon from pier four '.repeat(4)}` })), 'compact');
+    for (let index = 0; index < 10; index++) await run(agentWith(model), `Question ${index} about the ferry?`, { session });
+    const items = await session.getItems();
+    const summary = await manager.store.getSummary(scope, 'compact-1');
+    expect(summary).not.toBeNull();
+    expect(summary!.tokenCount).toBeLessThanOrEqual(80);
+    expect(items[0]).toEqual({ type: 'message', role: 'system', content: summary!.text });
+    const messages = await manager.listMessages('compact-1', { scope, limit: 1000 });
+    const tokens = new Map(messages.map((message) => [itemFingerprint(message.metadata.openaiAgentsItem as unknown as AgentInputItem), message.tokenCounts.o200k_base!]));
+    const itemTokens = items.slice(1).reduce((sum, item) => sum + tokens.get(itemFingerprint(item))!, 0);
+    expect(itemTokens + 3 + tokenizer.count('system') + tokenizer.count(summary!.text)).toBeLessThanOrEqual(budget);
+    // The last model request already started with the summary.
+    expect(model.requests.at(-1)![0]).toMatchObject({ role: 'system' });
   });
 
   it('should pop the newest item and clear the session in its own scope only', async () => {

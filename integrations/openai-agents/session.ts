@@ -16,7 +16,7 @@ import {
 import { itemFingerprint, itemFromMetadata, itemToMessage, stableItemId } from './items.js';
 
 /** What the session needs of a `ContextManager` (a `Pick`, so a wrapper or a second installed copy fits). */
-export type SessionManager = Pick<ContextManager, 'store' | 'append' | 'getTokenizer' | 'listMessages' | 'deleteConversation'>;
+export type SessionManager = Pick<ContextManager, 'store' | 'append' | 'getTokenizer' | 'listMessages' | 'deleteConversation' | 'compact'>;
 
 export interface LLMContextSessionOptions {
   readonly manager: SessionManager;
@@ -30,11 +30,19 @@ export interface LLMContextSessionOptions {
    */
   readonly budget: BudgetOptions;
   /**
-   * When older items are left out and the conversation has a stored rolling summary (kept by
-   * `manager.compact(sessionId, { scope })` or a manager with a summarizer), `getItems` starts with it
-   * as one system message item, counted in the budget. @default true
+   * The rolling summary of older items, as one leading system message item counted in the budget.
+   * - `true` / `'stored'`: when older items are left out, start with the conversation's stored
+   *   summary (kept by `manager.compact(sessionId, { scope })`, e.g. after each run).
+   * - `'compact'`: first fold the items that fall out of the budget into that summary on `getItems`
+   *   (`manager.compact`, so the manager needs a `summarizer`; bounded by its `summary.timeoutMs`
+   *   and run only past its `summary.thresholdTokens`), keeping the newest
+   *   `budget − maxSummaryTokens` tokens as items.
+   * - `false`: no summary.
+   * @default true
    */
-  readonly summary?: boolean;
+  readonly summary?: boolean | 'stored' | 'compact';
+  /** Longest summary `'compact'` writes, in tokens. @default 20% of the budget */
+  readonly maxSummaryTokens?: number;
   /** How the conversation is created on its first write (title, tags, ttl …). */
   readonly conversation?: Omit<CreateConversationInput, 'id'>;
 }
@@ -75,7 +83,8 @@ export class LLMContextSession implements Session {
   private readonly sessionId: string;
   private readonly scope: Scope;
   private readonly maxTokens: number;
-  private readonly useSummary: boolean;
+  private readonly summaryMode: 'stored' | 'compact' | false;
+  private readonly maxSummaryTokens: number;
   private readonly conversation: Omit<CreateConversationInput, 'id'> | undefined;
 
   /** @throws {ValidationError} for a bad scope, session id or budget. */
@@ -84,7 +93,12 @@ export class LLMContextSession implements Session {
     this.scope = validate.validateScope(options.scope);
     this.sessionId = validate.validateConversationId(options.sessionId);
     this.maxTokens = resolveBudget(options.budget).available;
-    this.useSummary = options.summary ?? true;
+    const summary = options.summary ?? true;
+    this.summaryMode = summary === true ? 'stored' : summary;
+    this.maxSummaryTokens = options.maxSummaryTokens ?? Math.max(1, Math.floor(this.maxTokens * 0.2));
+    if (!Number.isInteger(this.maxSummaryTokens) || this.maxSummaryTokens < 1 || this.maxSummaryTokens >= this.maxTokens) {
+      throw new ValidationError({ field: 'maxSummaryTokens', message: `must be an integer from 1 to below the budget (${this.maxTokens} tokens)` });
+    }
     this.conversation = options.conversation;
   }
 
@@ -124,7 +138,10 @@ export class LLMContextSession implements Session {
     let budget = this.maxTokens;
     const selected = select(stored, budget, limit);
     const leftOutOlder = !tail.reachedStart || selected.length < stored.length;
-    if (this.useSummary && leftOutOlder) {
+    if (this.summaryMode !== false && leftOutOlder) {
+      if (this.summaryMode === 'compact') {
+        await this.manager.compact(this.sessionId, { scope: this.scope, keepRecentTokens: this.maxTokens - this.maxSummaryTokens, maxSummaryTokens: this.maxSummaryTokens });
+      }
       const summary = await this.manager.store.getSummary(this.scope, this.sessionId);
       if (summary && summary.text.trim().length > 0) {
         summaryTokens = TOKENS_PER_MESSAGE + tokenizer.count('system') + tokenizer.count(summary.text);
