@@ -71,7 +71,7 @@ describe('AI SDK memory tools', () => {
         { toolCalls: [{ toolCallId: 'a1', toolName: 'recall_memories', input: { query: 'launch code', scope: mallory, tenantId: 'evil', userId: 'mallory' } }] },
         { toolCalls: [{ toolCallId: 'a2', toolName: 'search_history', input: { query: 'launch code', tenantId: 'evil' } }] },
         { toolCalls: [{ toolCallId: 'a3', toolName: 'forget', input: { id: secret.id, key: 'secret', scope: mallory } }] },
-        { toolCalls: [{ toolCallId: 'a4', toolName: 'remember', input: { key: 'secret', text: 'overwritten', scope: mallory, tags: ['memory-key:planted'] } }] },
+        { toolCalls: [{ toolCallId: 'a4', toolName: 'remember', input: { key: 'secret', text: 'overwritten', scope: mallory, tags: ['memory-key:planted', 'langgraph'] } }] },
       ],
       memoryToolsContext({ scope: alice }),
     );
@@ -82,7 +82,7 @@ describe('AI SDK memory tools', () => {
     expect(await manager.memories.get({ scope: mallory, id: secret.id })).toMatchObject({ text: 'Mallory launch code 0000.' });
     const [written] = (await manager.memories.list({ scope: alice })).items;
     expect(written).toMatchObject({ key: 'secret', text: 'overwritten' });
-    expect(written!.tags.filter((tag) => tag === 'memory-key:planted')).toEqual([]);
+    expect(written!.tags.filter((tag) => tag === 'memory-key:planted' || tag === 'langgraph')).toEqual([]);
   });
 
   it('should fail the call, writing nothing, when the application passes no context', async () => {
@@ -111,6 +111,15 @@ describe('AI SDK memory tools', () => {
     expect(history.hits.length).toBeGreaterThan(0);
     expect(history.hits.length + history.omitted).toBe(10);
     for (const hit of history.hits) expect(tokenizer.count(hit.snippet)).toBeLessThanOrEqual(40);
+  });
+
+  it("should refuse keys that address the LangGraph store's items", async () => {
+    const manager = new ContextManager();
+    const tools = createMemoryTools({ manager });
+    const execution = { toolCallId: 't', messages: [], context: { scope: alice } } as never;
+    await expect(tools.remember.execute!({ key: 'langgraph:abc', text: 'x' }, execution)).rejects.toThrow(/reserved/);
+    await expect(tools.forget.execute!({ key: 'langgraph:abc' }, execution)).rejects.toThrow(/reserved/);
+    expect((await manager.memories.list({ scope: alice })).items).toEqual([]);
   });
 
   it('should reject a fact longer than maxMemoryTokens with what to fix', async () => {

@@ -92,6 +92,8 @@ export const MEMORY_TOOL_DESCRIPTIONS = {
 /** Largest `limit` a model may ask of the search tools. */
 export const MAX_TOOL_SEARCH_LIMIT = 10;
 const KEY_TAG_PREFIX = 'memory-key:';
+/** Tag and key prefixes other integrations own (the LangGraph store's items): a model may not plant or address them. */
+const RESERVED_PREFIXES = [KEY_TAG_PREFIX, 'langgraph'];
 /** How many memories `forget` by key scans when the key tag lookup finds nothing (memories written without the tools). */
 const FORGET_SCAN_LIMIT = 1000;
 
@@ -144,8 +146,7 @@ export function createMemoryToolHandlers(options: MemoryToolsOptions): MemoryToo
     async remember(input, context) {
       const scope = contextScope(context);
       const text = requiredString('text', input?.text).trim();
-      const key = optionalString('key', input?.key);
-      if (key !== undefined) validateId('key', key);
+      const key = toolKey(input?.key);
       const tags = input?.tags === undefined ? [] : stringArray('tags', input.tags).slice(0, 8);
       const tokenizer = await manager.getTokenizer();
       const tokens = tokenizer.count(text);
@@ -165,7 +166,7 @@ export function createMemoryToolHandlers(options: MemoryToolsOptions): MemoryToo
 
     async forget(input, context) {
       const scope = contextScope(context);
-      const key = optionalString('key', input?.key);
+      const key = toolKey(input?.key);
       const id = optionalString('id', input?.id);
       if (key === undefined && id === undefined) throw new ValidationError({ field: 'key', message: 'give the key or the id of the fact to forget' });
       let forgotten = 0;
@@ -174,7 +175,6 @@ export function createMemoryToolHandlers(options: MemoryToolsOptions): MemoryToo
         if (await manager.memories.delete({ scope, id })) forgotten += 1;
       }
       if (key !== undefined) {
-        validateId('key', key);
         const memory = await findByKey(scope, key);
         if (memory && (await manager.memories.delete({ scope, id: memory.id }))) forgotten += 1;
       }
@@ -242,8 +242,16 @@ function stringArray(field: string, value: unknown): string[] {
   if (!Array.isArray(value) || value.some((tag) => typeof tag !== 'string' || tag.length === 0 || tag.length > 64)) {
     throw new ValidationError({ field, message: 'must be an array of short strings (1–64 characters)' });
   }
-  // The key tags are ours: a model may not plant one.
-  return (value as string[]).filter((tag) => !tag.startsWith(KEY_TAG_PREFIX));
+  // The key tags are ours and the LangGraph store's tags are its: a model may not plant one.
+  return (value as string[]).filter((tag) => !RESERVED_PREFIXES.some((prefix) => tag.startsWith(prefix)));
+}
+
+function toolKey(value: unknown): string | undefined {
+  const key = optionalString('key', value);
+  if (key === undefined) return undefined;
+  validateId('key', key);
+  if (RESERVED_PREFIXES.some((prefix) => key.startsWith(prefix))) throw new ValidationError({ field: 'key', message: 'must not start with "langgraph" or "memory-key:" (reserved); choose another key' });
+  return key;
 }
 
 function searchLimit(value: unknown): number {
