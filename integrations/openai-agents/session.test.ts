@@ -110,6 +110,31 @@ describe('LLMContextSession with the OpenAI Agents runner', () => {
     expect(messages.map((message) => message.role)).toEqual(['user', 'assistant', 'tool', 'assistant']);
   });
 
+  it('should resume an approval when the budget window has already slid past older turns', async () => {
+    const manager = new ContextManager();
+    const session = new LLMContextSession({ manager, sessionId: 'pay-2', scope, budget: { maxTokens: 200 } });
+    const script: ScriptedTurn[] = [
+      ...Array.from({ length: 5 }, (_, index) => ({ text: `Earlier answer ${index}: ${'details about the account '.repeat(6)}` })),
+      { calls: [{ name: 'transfer_money', arguments: { amount: 75 } }] },
+      { text: 'Done: 75 EUR sent.' },
+    ];
+    const model = new FakeModel(script, 'pay2');
+    const agent = agentWith(model);
+    for (let index = 0; index < 5; index++) await run(agent, `Earlier question ${index}?`, { session });
+    const first = await run(agent, 'Send 75 EUR to Carol.', { session });
+    expect(first.interruptions).toHaveLength(1);
+    first.state.approve(first.interruptions[0]!);
+    const resumed = await run(agent, first.state, { session });
+    expect(resumed.finalOutput).toBe('Done: 75 EUR sent.');
+    const messages = await manager.listMessages('pay-2', { scope, limit: 1000 });
+    expect(new Set(messages.map((message) => message.id)).size).toBe(messages.length);
+    expect(messages.map((message) => message.role).slice(-4)).toEqual(['user', 'assistant', 'tool', 'assistant']);
+    expect(messages).toHaveLength(14);
+    const items = await session.getItems();
+    expect(problems(items)).toEqual([]);
+    expect(items.slice(-3).map((item) => (item as { type?: string }).type)).toEqual(['function_call', 'function_call_result', 'message']);
+  });
+
   it('should not store an item twice when the same items are written again (retry, resumed write)', async () => {
     const manager = new ContextManager();
     const session = new LLMContextSession({ manager, sessionId: 'retry-1', scope, budget: { maxTokens: 100_000 } });

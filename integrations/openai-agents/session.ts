@@ -72,6 +72,11 @@ const RETRY_WINDOW = 100;
  * Token counts are the stored messages' counts (computed once at write, in the manager's encoding);
  * a call group and the assistant items written next to it count as one unit.
  *
+ * Implements the base `Session` only: not the optional history-transaction and history-rewrite
+ * capabilities (output-guardrail `replace_suffix`, `replace_function_call`). The runner's recovery of
+ * a resumed write that was interrupted mid-way compares `getItems()` before and after; when the
+ * budget window has slid in between it raises a `UserError` rather than writing twice.
+ *
  * @example
  * ```ts
  * const session = new LLMContextSession({ manager, sessionId: 'chat-1', scope, budget: { maxTokens: 8000 } });
