@@ -4,6 +4,7 @@
  * - {@link contextMiddleware}: `createAgent` middleware that records turns and sends an assembled, budgeted prompt.
  * - {@link langChainSummarizer}, {@link langChainMemoryExtractor}, {@link langChainEmbedder}: LangChain models behind our interfaces.
  * - {@link toLangChainMessages} / {@link fromLangChainMessages}: lossless message conversion.
+ * - {@link createMemoryTools}: `remember`, `forget`, `recall_memories`, `search_history` tools scoped by the agent's runtime context.
  *
  * Peer dependencies: `@langchain/core` (>=1) and, for the middleware, `langchain` (>=1).
  */
