@@ -12,6 +12,8 @@ export default defineConfig({
     'langchain/index': 'integrations/langchain/index.ts',
     'ai-sdk/index': 'integrations/ai-sdk/index.ts',
     'next/index': 'integrations/next/index.ts',
+    'openai-agents/index': 'integrations/openai-agents/index.ts',
+    'langgraph/index': 'integrations/langgraph/index.ts',
     'cli/index': 'src/cli/index.ts',
   },
   format: ['esm'],

@@ -3,6 +3,7 @@
  * - `contextMiddleware` / `contextMiddlewareV3` for `wrapLanguageModel`: record turns, assemble the prompt, calibrate token counts.
  * - Lossless converters between our messages and `ModelMessage`, the provider-level prompt and `UIMessage`.
  * - `Summarizer`, `MemoryExtractor` and `Embedder` backed by any AI SDK model.
+ * - `createMemoryTools`: `remember`, `forget`, `recall_memories`, `search_history` tools scoped by the tool context.
  */
 export {
   contextMiddleware,
@@ -29,3 +30,4 @@ export {
 export { createAiSdkSummarizer, DEFAULT_SUMMARY_INSTRUCTIONS } from './summarizer.js';
 export { createAiSdkMemoryExtractor, DEFAULT_MEMORY_INSTRUCTIONS } from './memory-extractor.js';
 export { createAiSdkEmbedder } from './embedder.js';
+export { createMemoryTools, memoryToolsContext, memoryToolContextSchema, type MemoryToolName, type MemoryToolsContextValue } from './memory-tools.js';

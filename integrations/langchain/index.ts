@@ -4,6 +4,7 @@
  * - {@link contextMiddleware}: `createAgent` middleware that records turns and sends an assembled, budgeted prompt.
  * - {@link langChainSummarizer}, {@link langChainMemoryExtractor}, {@link langChainEmbedder}: LangChain models behind our interfaces.
  * - {@link toLangChainMessages} / {@link fromLangChainMessages}: lossless message conversion.
+ * - {@link createMemoryTools}: `remember`, `forget`, `recall_memories`, `search_history` tools scoped by the agent's runtime context.
  *
  * Peer dependencies: `@langchain/core` (>=1) and, for the middleware, `langchain` (>=1).
  */
@@ -26,3 +27,4 @@ export {
 export type { LangChainFields, LangChainToolCall } from './langchain-fields.js';
 export { toolDefinitionsOf } from './tool-definitions.js';
 export type { ManagerLike, AssembleBudget, AssembledMessage } from './manager-like.js';
+export { createMemoryTools, memoryToolContextSchema, type LangChainMemoryToolsOptions } from './memory-tools.js';

@@ -3,3 +3,20 @@ export { selectMemories, type SelectedMemories } from './select-memories.js';
 export { extractMemories, type ExtractedMemory, type ExtractMemoriesResult, type MemoryExtractor } from './extract-memories.js';
 export { createMemorySource } from './memory-source.js';
 
+export {
+  createMemoryToolHandlers,
+  truncateToTokens,
+  MEMORY_TOOL_DESCRIPTIONS,
+  MAX_TOOL_SEARCH_LIMIT,
+  type MemoryToolContext,
+  type MemoryToolManager,
+  type MemoryToolsOptions,
+  type MemoryToolHandlers,
+  type RememberInput,
+  type ForgetInput,
+  type SearchInput as MemoryToolSearchInput,
+  type RememberOutput,
+  type ForgetOutput,
+  type RecallMemoriesOutput,
+  type SearchHistoryOutput,
+} from './memory-tools.js';

@@ -1,0 +1,95 @@
+import { tool } from 'ai';
+import { z } from 'zod';
+import {
+  createMemoryToolHandlers,
+  MAX_TOOL_SEARCH_LIMIT,
+  MEMORY_TOOL_DESCRIPTIONS,
+  type MemoryToolContext,
+  type MemoryToolsOptions,
+} from '../../src/index.js';
+
+/** The tool context every memory tool requires (`toolsContext` of `generateText` / `streamText`). */
+export const memoryToolContextSchema = z.object({
+  scope: z.object({ tenantId: z.string().min(1), userId: z.string().min(1).optional() }),
+  conversationId: z.string().min(1).optional(),
+  messageIds: z.array(z.string()).optional(),
+});
+
+// Input schemas hold no scope field: where the data lives is never the model's choice.
+const rememberInput = z.object({
+  text: z.string().min(1).max(2000).describe('The fact, one short sentence.'),
+  key: z.string().min(1).max(200).optional().describe('Stable key such as "preference.units"; reusing it updates the fact.'),
+  tags: z.array(z.string().min(1).max(64)).max(8).optional(),
+});
+const forgetInput = z.object({
+  key: z.string().min(1).max(200).optional().describe('The key the fact was saved under.'),
+  id: z.string().min(1).max(256).optional().describe('The id recall_memories returned.'),
+});
+const searchInput = z.object({
+  query: z.string().min(1).max(500),
+  limit: z.number().int().min(1).max(MAX_TOOL_SEARCH_LIMIT).optional(),
+});
+
+/** The names of the memory tools, as the model sees them. */
+export type MemoryToolName = 'remember' | 'forget' | 'recall_memories' | 'search_history';
+
+/**
+ * The memory tools as AI SDK `tool()`s: `remember`, `forget`, `recall_memories`, `search_history`.
+ * Each reads who is calling from its tool context (`toolsContext`, ai 7; `experimental_context`,
+ * ai 6), never from the model's arguments; build that context with {@link memoryToolsContext}.
+ * Outputs are small JSON objects bounded by `maxOutputTokens` (default 400 tokens).
+ *
+ * @example
+ * ```ts
+ * const result = await generateText({
+ *   model, prompt, tools: createMemoryTools({ manager }),
+ *   toolsContext: memoryToolsContext({ scope: { tenantId: 'acme', userId: session.userId }, conversationId: 'chat-1' }),
+ * });
+ * ```
+ * @throws {ValidationError} from a tool call with a missing/bad context or arguments (the SDK sends
+ * the message to the model as the tool error; nothing is written).
+ */
+export function createMemoryTools(options: MemoryToolsOptions) {
+  const handlers = createMemoryToolHandlers(options);
+  const contextOf = (execution: { context?: unknown; experimental_context?: unknown }) =>
+    (execution.context ?? execution.experimental_context) as MemoryToolContext;
+  return {
+    remember: tool({
+      description: MEMORY_TOOL_DESCRIPTIONS.remember,
+      inputSchema: rememberInput,
+      contextSchema: memoryToolContextSchema,
+      execute: (input, execution) => handlers.remember(input, contextOf(execution)),
+    }),
+    forget: tool({
+      description: MEMORY_TOOL_DESCRIPTIONS.forget,
+      inputSchema: forgetInput,
+      contextSchema: memoryToolContextSchema,
+      execute: (input, execution) => handlers.forget(input, contextOf(execution)),
+    }),
+    recall_memories: tool({
+      description: MEMORY_TOOL_DESCRIPTIONS.recall_memories,
+      inputSchema: searchInput,
+      contextSchema: memoryToolContextSchema,
+      execute: (input, execution) => handlers.recallMemories(input, contextOf(execution)),
+    }),
+    search_history: tool({
+      description: MEMORY_TOOL_DESCRIPTIONS.search_history,
+      inputSchema: searchInput,
+      contextSchema: memoryToolContextSchema,
+      execute: (input, execution) => handlers.searchHistory(input, contextOf(execution)),
+    }),
+  };
+}
+
+/** The tool context of one memory tool call, as the tools' `contextSchema` types it. */
+export type MemoryToolsContextValue = z.infer<typeof memoryToolContextSchema>;
+
+/** The `toolsContext` map for {@link createMemoryTools}: the same caller context for each memory tool. */
+export function memoryToolsContext(context: MemoryToolContext): Record<MemoryToolName, MemoryToolsContextValue> {
+  const value: MemoryToolsContextValue = {
+    scope: context.scope.userId === undefined ? { tenantId: context.scope.tenantId } : { tenantId: context.scope.tenantId, userId: context.scope.userId },
+    ...(context.conversationId !== undefined ? { conversationId: context.conversationId } : {}),
+    ...(context.messageIds !== undefined ? { messageIds: [...context.messageIds] } : {}),
+  };
+  return { remember: value, forget: value, recall_memories: value, search_history: value };
+}
