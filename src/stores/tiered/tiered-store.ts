@@ -64,12 +64,27 @@ export interface TieredStore extends Store {
  *   `ioredis` client to fail fast (`maxRetriesPerRequest: 1`, `enableOfflineQueue: false`) so a
  *   dead server costs one quick error, not a queue of retries.
  *
+ * - **Input** is validated once, by the shared validators (`defineStore`) of the store a call
+ *   reaches first: the durable store for writes (a rejected write reaches neither store), the hot
+ *   store for tier reads (its `ValidationError` is passed through, the durable store is not asked).
+ *   The tier is a composition of two whole stores, not a driver: each may be any {@link Store}
+ *   (Redis, a remote store…), and repopulation moves conversations between them by export/import.
+ * - **Idempotency conflicts**: the durable store decides. A mirrored append that the hot copy
+ *   refuses (`idempotency_conflict`: the copy is stale) drops the hot copy.
+ *
  * Limits: pending invalidations are kept in this process; another process that wrote during the
  * same outage drops its own. Capabilities are the durable store's.
  *
  * @throws whatever the durable store throws (`StoreUnavailableError` when it is down, `NotFoundError`,
  *   `ValidationError`, …); hot-store errors are never thrown, only counted in `health()`.
  */
+/**
+ * Error codes of a hot-store call that are answers, not hot-store failures: a missing or taken
+ * conversation, a reused message id whose stored copy differs (the hot copy is stale: the durable
+ * store already decided), and bad input.
+ */
+const ANSWERS: ReadonlySet<string> = new Set(['not_found', 'conversation_exists', 'idempotency_conflict', 'invalid_input']);
+
 export function createTieredStore(options: TieredStoreOptions): TieredStore {
   const { hot, durable } = options;
   const retryAfter = options.hotRetryAfterMs ?? 5000;
@@ -105,7 +120,12 @@ export function createTieredStore(options: TieredStoreOptions): TieredStore {
     return true;
   }
 
-  /** Runs a hot-store call; on failure records it and marks the conversation stale. Returns undefined on failure. */
+  /**
+   * Runs a hot-store call; on failure records it and marks the conversation stale. Returns undefined
+   * on failure. Errors in {@link ANSWERS} are rethrown: bad input (`invalid_input`, from the shared
+   * validators every store uses, so the durable store would say the same), and the data answers a
+   * mirror turns into an invalidation.
+   */
   async function onHot<T>(operation: string, scope: Scope, conversationId: string | undefined, run: () => Promise<T>): Promise<T | undefined> {
     if (!(await hotUsable())) {
       if (conversationId !== undefined) stale.set(staleKey(scope, conversationId), { scope, conversationId });
@@ -114,7 +134,8 @@ export function createTieredStore(options: TieredStoreOptions): TieredStore {
     try {
       return await run();
     } catch (error) {
-      if (LLMContextError.isInstance(error) && (error.code === 'not_found' || error.code === 'conversation_exists')) throw error;
+      // Answers about the data or the call, not failures of the hot store: the caller decides.
+      if (LLMContextError.isInstance(error) && ANSWERS.has(error.code)) throw error;
       recordFailure(operation, error);
       if (conversationId !== undefined) stale.set(staleKey(scope, conversationId), { scope, conversationId });
       return undefined;
@@ -156,7 +177,11 @@ export function createTieredStore(options: TieredStoreOptions): TieredStore {
 
   /** Reads from the hot store; `isMiss` says when its answer cannot be trusted to be complete. */
   async function readThrough<T>(operation: string, scope: Scope, conversationId: string, read: (store: Store) => Promise<T>, isMiss: (value: T) => boolean): Promise<T> {
-    const fromHot = await onHot(operation, scope, conversationId, () => read(hot)).catch(() => undefined);
+    const fromHot = await onHot(operation, scope, conversationId, () => read(hot)).catch((error: unknown) => {
+      // Bad input: the durable store runs the same shared validators, so its answer would be the same.
+      if (LLMContextError.isInstance(error) && error.code === 'invalid_input') throw error;
+      return undefined;
+    });
     if (fromHot !== undefined && !isMiss(fromHot)) {
       counters.hotHits += 1;
       return fromHot;
