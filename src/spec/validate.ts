@@ -395,6 +395,7 @@ export function validateMemoryPatch(patch: unknown): Partial<Pick<NewMemory, 'te
   if (value.text !== undefined) {
     const text = checkString('patch.text', value.text);
     if (text.trim().length === 0) fail('patch.text', 'must not be empty');
+    if (encoder.encode(text).length > DEFAULT_MAX_MESSAGE_BYTES) fail('patch.text', `must be at most ${DEFAULT_MAX_MESSAGE_BYTES} bytes`);
   }
   if (value.tags !== undefined) validateTags('patch.tags', value.tags);
   if (value.pinned !== undefined && typeof value.pinned !== 'boolean') fail('patch.pinned', 'must be a boolean');

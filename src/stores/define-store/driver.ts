@@ -48,12 +48,19 @@ export interface StoreDriver {
   /**
    * Stores `child` (built by the layer like a new conversation, with `parentId`, `forkedFromSeq`)
    * holding copies of the parent's messages with `seq <= atSeq`; the driver sets the child's
-   * `messageCount`, `tokenCount` and `lastSeq` from what it copied (see {@link primaryTokens}).
+   * `messageCount` and `tokenCount` from what it copied (see {@link primaryTokens}) and
+   * `lastSeq = atSeq` (as `forkedFromSeq`).
    * @throws {NotFoundError} when the parent is absent. @throws {ConversationExistsError}
    */
   forkConversation(scope: Scope, parentId: string, options: { readonly atSeq: number; readonly child: Conversation }): Promise<Conversation>;
 
-  /** See `Store.appendMessages`; `messages` are validated, `now` is the layer's clock. */
+  /**
+   * See `Store.appendMessages`; `messages` are validated, `now` is the layer's clock.
+   * @throws {NotFoundError} when the conversation is absent.
+   * @throws {IdempotencyConflictError} when an id already stored in the conversation comes again
+   *   with another role or content hash; checked atomically with the write, nothing of the batch
+   *   is written.
+   */
   appendMessages(scope: Scope, conversationId: string, messages: readonly NewMessage[], options: DriverAppendOptions): Promise<AppendResult>;
   listMessages(scope: Scope, conversationId: string, options: DriverListMessagesOptions): Promise<Message[]>;
   getTail(scope: Scope, conversationId: string, options: DriverTailOptions): Promise<TailResult>;

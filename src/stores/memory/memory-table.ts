@@ -1,22 +1,22 @@
 import { NotFoundError, ValidationError } from '../../errors.js';
 import { compareNewestFirst, decodeCursor, encodeCursor, isAfterCursor } from '../../spec/cursor.js';
-import type { MemoryStore } from '../../spec/store.js';
-import { validateId, validateLimit, validateNewMemory, validateQuery, validateScope, validateTags, validateUserScope } from '../../spec/validate.js';
+import type { MemoryDriver } from '../define-store/driver.js';
+import { ownedBy, ownerOf } from '../define-store/records.js';
 import { LexicalIndex } from '../../search/lexical-index.js';
 import type { Memory, NewMemory, Scope } from '../../types.js';
 
 /** An in-process {@link MemoryStore} plus the erasure hook its owning store calls. */
-export interface InProcessMemoryTable extends MemoryStore {
+export interface InProcessMemoryTable extends MemoryDriver {
   /** Deletes every memory of `scope.userId` in the tenant; returns how many. */
   eraseUser(scope: Scope & { readonly userId: string }): number;
 }
 
 /**
  * Memories kept in plain maps with a BM25 index for `search` — the memory capability of the
- * in-memory store. Ownership is exact (tenant and `userId ?? none`), like conversations; `put`
- * with a `key` updates that scope's memory with the same key (keeping its id and `createdAt`).
- * Values are deep-copied in and out. Every write validates first and then mutates without
- * awaiting, so it is all-or-nothing.
+ * in-memory store. Inputs arrive validated by the store layer (`defineStore`). Ownership is exact
+ * (tenant and `userId ?? none`), like conversations; `put` with a `key` updates that scope's memory
+ * with the same key (keeping its id and `createdAt`). Values are deep-copied in and out. Every write
+ * mutates without awaiting, so it is all-or-nothing.
  *
  * @param options.clock ms since epoch for `createdAt`/`updatedAt`. @default Date
  */
@@ -27,7 +27,7 @@ export function createInProcessMemoryTable(options: { clock?: { now(): number } 
   const index = new LexicalIndex();
   const rowKey = (tenantId: string, id: string) => `${tenantId}\u0000${id}`;
   const partition = (scope: Pick<Scope, 'tenantId' | 'userId'>) => `${scope.tenantId}\u0000${scope.userId ?? ''}\u0000${scope.userId === undefined ? 'tenant' : 'user'}`;
-  const owns = (scope: Scope, memory: Memory) => memory.tenantId === scope.tenantId && memory.userId === scope.userId;
+  const owns = (scope: Scope, memory: Memory) => ownedBy(memory, scope);
   const copy = <T>(value: T): T => structuredClone(value);
 
   const owned = (scope: Scope, id: string): Memory | undefined => {
@@ -41,8 +41,6 @@ export function createInProcessMemoryTable(options: { clock?: { now(): number } 
 
   return {
     async put(scope, input: NewMemory) {
-      validateScope(scope);
-      validateNewMemory(input);
       const now = new Date(clock.now());
       const byKey = input.key === undefined ? undefined : [...memories.values()].find((memory) => owns(scope, memory) && memory.key === input.key);
       const taken = memories.get(rowKey(scope.tenantId, input.id));
@@ -50,8 +48,7 @@ export function createInProcessMemoryTable(options: { clock?: { now(): number } 
       const memory: Memory = {
         ...copy(input),
         id: byKey?.id ?? input.id,
-        tenantId: scope.tenantId,
-        ...(scope.userId !== undefined ? { userId: scope.userId } : {}),
+        ...ownerOf(scope),
         createdAt: byKey?.createdAt ?? taken?.createdAt ?? now,
         updatedAt: now,
       };
@@ -60,16 +57,12 @@ export function createInProcessMemoryTable(options: { clock?: { now(): number } 
     },
 
     async get(scope, id) {
-      validateScope(scope);
-      validateId('id', id);
       const memory = owned(scope, id);
       return memory ? copy(memory) : null;
     },
 
-    async list(scope, listOptions = {}) {
-      validateScope(scope);
-      const limit = validateLimit('limit', listOptions.limit, 50);
-      if (listOptions.tags !== undefined) validateTags('tags', listOptions.tags);
+    async list(scope, listOptions) {
+      const { limit } = listOptions;
       const cursor = listOptions.cursor === undefined ? undefined : decodeCursor('cursor', listOptions.cursor);
       const position = (memory: Memory) => ({ updatedAt: memory.updatedAt.getTime(), id: memory.id });
       const matches = [...memories.values()]
@@ -84,19 +77,14 @@ export function createInProcessMemoryTable(options: { clock?: { now(): number } 
     },
 
     async update(scope, id, patch) {
-      validateScope(scope);
-      validateId('id', id);
       const current = owned(scope, id);
       if (!current) throw new NotFoundError({ kind: 'memory', id });
       const next: Memory = { ...current, ...copy(patch), updatedAt: new Date(clock.now()) };
-      validateNewMemory(next);
       write(next);
       return copy(next);
     },
 
     async delete(scope, id) {
-      validateScope(scope);
-      validateId('id', id);
       if (!owned(scope, id)) return false;
       memories.delete(rowKey(scope.tenantId, id));
       index.remove(rowKey(scope.tenantId, id));
@@ -104,10 +92,7 @@ export function createInProcessMemoryTable(options: { clock?: { now(): number } 
     },
 
     async search(scope, searchOptions) {
-      validateScope(scope);
-      validateQuery('query', searchOptions.query);
-      const limit = validateLimit('limit', searchOptions.limit, 10, 100);
-      if (searchOptions.tags !== undefined) validateTags('tags', searchOptions.tags);
+      const { limit } = searchOptions;
       const tags = searchOptions.tags ?? [];
       const hits = index.search(searchOptions.query, {
         partitionKey: partition(scope),
@@ -118,7 +103,6 @@ export function createInProcessMemoryTable(options: { clock?: { now(): number } 
     },
 
     eraseUser(scope) {
-      validateUserScope(scope);
       let erased = 0;
       for (const [key, memory] of memories) {
         if (!owns(scope, memory)) continue;

@@ -1,5 +1,5 @@
-import type { ContextRead, ContextReadOptions, TailResult } from '../../spec/store.js';
-import { validateConversationId, validateLimit, validateScope, validateTailOptions } from '../../spec/validate.js';
+import type { ContextRead, TailResult } from '../../spec/store.js';
+import type { DriverContextReadOptions, DriverTailOptions } from '../define-store/driver.js';
 import type { Message, Scope } from '../../types.js';
 import { VISIBLE } from './conversations.js';
 import { FIRST_TAIL_PAGE_SQL } from './messages.js';
@@ -7,9 +7,6 @@ import { conversationFromRow, CONVERSATION_COLUMNS, MEMORY_COLUMNS, MESSAGE_COLU
 import { timestamp, userKey, type StoreContext } from './store-context.js';
 
 const NO_UPPER_BOUND = Number.MAX_SAFE_INTEGER;
-
-/** At most this many pinned memories are read with the context (as `selectMemories`' default). */
-const MAX_PINNED = 1000;
 
 type Row = Record<string, unknown>;
 
@@ -26,7 +23,7 @@ type Row = Record<string, unknown>;
  */
 export function createContextRead(
   context: StoreContext,
-  getTail: (scope: Scope, conversationId: string, options: ContextReadOptions) => Promise<TailResult>,
+  getTail: (scope: Scope, conversationId: string, options: DriverTailOptions) => Promise<TailResult>,
   shape: { tailAsJson: boolean },
 ) {
   const { names } = context;
@@ -74,12 +71,10 @@ export function createContextRead(
   const withMemoriesSql = statement(true);
   const withoutMemoriesSql = statement(false);
 
-  return async function readContext(scope: Scope, conversationId: string, options: ContextReadOptions): Promise<ContextRead> {
-    validateScope(scope);
-    validateConversationId(conversationId);
-    const { maxMessages, maxTokens, beforeSeq } = validateTailOptions(options);
+  return async function readContext(scope: Scope, conversationId: string, options: DriverContextReadOptions): Promise<ContextRead> {
+    const { maxMessages, maxTokens, beforeSeq } = options;
     const before = beforeSeq ?? NO_UPPER_BOUND;
-    const pinnedLimit = options.pinnedMemories === undefined || options.pinnedMemories === 0 ? 0 : validateLimit('pinnedMemories', options.pinnedMemories, 100, MAX_PINNED);
+    const pinnedLimit = options.pinnedMemories;
 
     const rows = await context.run('readContext', scope, async (sql) => {
       const parameters: unknown[] = [scope.tenantId, userKey(scope), timestamp(context.clock.now()), conversationId, before, options.encoding, maxTokens, maxMessages];
@@ -106,7 +101,7 @@ export function createContextRead(
   };
 
   /** The budget walk of `getTail` over the first page; a further read only when the page ran out before the budget did. */
-  async function walkTail(scope: Scope, conversationId: string, options: ContextReadOptions, rows: Row[], pageSize: number, maxMessages: number): Promise<TailResult> {
+  async function walkTail(scope: Scope, conversationId: string, options: DriverContextReadOptions, rows: Row[], pageSize: number, maxMessages: number): Promise<TailResult> {
     const collected: Message[] = [];
     let total = 0;
     let index = 0;

@@ -1,17 +1,6 @@
 import { ConversationExistsError, NotFoundError, StateConflictError } from '../../errors.js';
-import { decodeCursor, encodeCursor } from '../../spec/cursor.js';
-import type { ListConversationsOptions } from '../../spec/store.js';
-import {
-  validateConversationId,
-  validateCreateConversation,
-  validateJsonObject,
-  validateLimit,
-  validateScope,
-  validateSeq,
-  validateTags,
-  validateUpdateConversation,
-} from '../../spec/validate.js';
-import type { Conversation, CreateConversationInput, JsonObject, Page, Scope, UpdateConversationInput } from '../../types.js';
+import type { StoreDriver } from '../define-store/driver.js';
+import type { Conversation, Scope } from '../../types.js';
 import { conversationFromRow, CONVERSATION_COLUMNS, json, tagKeys } from './rows.js';
 import { claimExpiredId, deleteLockedConversations, type ConversationKey } from './delete-conversations.js';
 import { NEWEST_FIRST, recencySql } from './recency.js';
@@ -28,42 +17,37 @@ export function createConversationOperations(context: StoreContext) {
 
   const claimId = (sql: SqlQueryable, scope: Scope, id: string) => claimExpiredId(sql, context, scope.tenantId, id, timestamp(context.clock.now()));
 
-  /** Inserts the row unless the id is taken; returns it, or null when taken. */
-  async function insertConversation(
-    sql: SqlQueryable,
-    scope: Scope,
-    input: CreateConversationInput,
-    fork?: { parentId: string; atSeq: number },
-  ): Promise<Conversation | null> {
-    const id = input.id ?? crypto.randomUUID();
-    const now = context.clock.now();
-    const tags = [...(input.tags ?? [])];
+  /**
+   * Inserts `conversation` (built by the store layer) unless its id is taken; returns the row, or
+   * null when taken. A fork's counters are computed from the parent's copied rows.
+   */
+  async function insertConversation(sql: SqlQueryable, scope: Scope, conversation: Conversation, fork?: { parentId: string; atSeq: number }): Promise<Conversation | null> {
     const copiedFrom = fork
-      ? `(SELECT count(*) FROM ${names.messages} WHERE tenant_id = $1 AND conversation_id = $14 AND seq <= $15),
-         (SELECT coalesce(sum(primary_tokens), 0) FROM ${names.messages} WHERE tenant_id = $1 AND conversation_id = $14 AND seq <= $15)`
+      ? `(SELECT count(*) FROM ${names.messages} WHERE tenant_id = $1 AND conversation_id = $15 AND seq <= $16),
+         (SELECT coalesce(sum(primary_tokens), 0) FROM ${names.messages} WHERE tenant_id = $1 AND conversation_id = $15 AND seq <= $16)`
       : '0, 0';
     const result = await sql.query(
       `INSERT INTO ${names.conversations} AS c (tenant_id, id, user_id, title, tags, tag_keys, state, metadata, ttl_seconds, ttl_mode, expires_at,
          created_at, updated_at, parent_id, forked_from_seq, last_seq, message_count, token_count)
-       SELECT $1, $2, $3, $4, $5::text[], $6::text[], $7::jsonb, $8::jsonb, $9::int, $10::text,
-         CASE WHEN $9::int IS NULL THEN NULL ELSE $11::timestamptz + make_interval(secs => $9::int) END,
+       SELECT $1, $2, $3, $4, $5::text[], $6::text[], $7::jsonb, $8::jsonb, $9::int, $10::text, $14::timestamptz,
          $11::timestamptz, $11::timestamptz, $12::text, $13::bigint, coalesce($13::bigint, 0), ${copiedFrom}
        ON CONFLICT (tenant_id, id) DO NOTHING
        RETURNING ${CONVERSATION_COLUMNS}`,
       [
         scope.tenantId,
-        id,
+        conversation.id,
         userKey(scope),
-        input.title ?? null,
-        tags,
-        tagKeys(scope.tenantId, userKey(scope), tags),
-        json(input.state ?? {}),
-        json(input.metadata ?? {}),
-        input.ttl?.seconds ?? null,
-        input.ttl?.mode ?? null,
-        timestamp(now),
+        conversation.title ?? null,
+        [...conversation.tags],
+        tagKeys(scope.tenantId, userKey(scope), conversation.tags),
+        json(conversation.state),
+        json(conversation.metadata),
+        conversation.ttl?.seconds ?? null,
+        conversation.ttl?.mode ?? null,
+        conversation.createdAt.toISOString(),
         fork?.parentId ?? null,
         fork?.atSeq ?? null,
+        conversation.expiresAt?.toISOString() ?? null,
         ...(fork ? [fork.parentId, fork.atSeq] : []),
       ],
     );
@@ -80,32 +64,29 @@ export function createConversationOperations(context: StoreContext) {
     return row ? conversationFromRow(row) : null;
   }
 
-  return {
-    findVisible,
-
-    async createConversation(scope: Scope, input: CreateConversationInput, createOptions: { ifExists?: 'error' | 'return' } = {}): Promise<Conversation> {
-      validateScope(scope);
-      validateCreateConversation(input);
+  const operations: ConversationDriver = {
+    /** One statement in the common case; only a taken id (maybe by an expired conversation) takes the transaction. */
+    async createConversation(scope, conversation, { ifExists }) {
+      const created = await context.run('createConversation', scope, (sql) => insertConversation(sql, scope, conversation));
+      if (created) return created;
       return context.run(
         'createConversation',
         scope,
         async (sql) => {
-          if (input.id !== undefined) await claimId(sql, scope, input.id);
-          const created = await insertConversation(sql, scope, input);
+          await claimId(sql, scope, conversation.id);
+          const created = await insertConversation(sql, scope, conversation);
           if (created) return created;
-          if (createOptions.ifExists === 'return') {
-            const existing = await findVisible(sql, scope, input.id!);
+          if (ifExists === 'return') {
+            const existing = await findVisible(sql, scope, conversation.id);
             if (existing) return existing;
           }
-          throw new ConversationExistsError({ id: input.id! });
+          throw new ConversationExistsError({ id: conversation.id });
         },
-        { transaction: input.id !== undefined },
+        { transaction: true },
       );
     },
 
-    async getConversation(scope: Scope, conversationId: string): Promise<Conversation | null> {
-      validateScope(scope);
-      validateConversationId(conversationId);
+    async getConversation(scope, conversationId) {
       return context.run('getConversation', scope, (sql) => findVisible(sql, scope, conversationId));
     },
 
@@ -114,51 +95,35 @@ export function createConversationOperations(context: StoreContext) {
      * recency DESC, id DESC) index (see recency.ts); a tag filter uses the GIN index on
      * owner-qualified tags.
      */
-    async listConversations(scope: Scope, listOptions: ListConversationsOptions = {}): Promise<Page<Conversation>> {
-      validateScope(scope);
-      const limit = validateLimit('limit', listOptions.limit, 50);
-      const cursor = listOptions.cursor === undefined ? undefined : decodeCursor('cursor', listOptions.cursor);
-      if (listOptions.parentId !== undefined) validateConversationId(listOptions.parentId);
-      if (listOptions.tag !== undefined) validateTags('tag', [listOptions.tag]);
+    async listConversations(scope, { tag, parentId, limit, after }) {
       const conditions = [VISIBLE];
       const parameters: unknown[] = scopeParameters(scope);
       const bind = (value: unknown) => `$${parameters.push(value)}`;
-      if (listOptions.tag !== undefined) conditions.push(`c.tag_keys @> ARRAY[${bind(tagKeys(scope.tenantId, userKey(scope), [listOptions.tag])[0])}]::text[]`);
-      if (listOptions.parentId !== undefined) conditions.push(`c.parent_id = ${bind(listOptions.parentId)}`);
-      if (cursor) {
-        const after = `${bind(timestamp(cursor.updatedAt))}::timestamptz`;
+      if (tag !== undefined) conditions.push(`c.tag_keys @> ARRAY[${bind(tagKeys(scope.tenantId, userKey(scope), [tag])[0])}]::text[]`);
+      if (parentId !== undefined) conditions.push(`c.parent_id = ${bind(parentId)}`);
+      if (after) {
+        const afterTime = `${bind(timestamp(after.updatedAt))}::timestamptz`;
         // The recency bound is implied by the row comparison; stated, it bounds the index range.
-        conditions.push(`(c.updated_at, c.id) < (${after}, ${bind(cursor.id)}::text) AND c.recency <= ${recencySql(after)}`);
+        conditions.push(`(c.updated_at, c.id) < (${afterTime}, ${bind(after.id)}::text) AND c.recency <= ${recencySql(afterTime)}`);
       }
       const sqlText = `SELECT ${CONVERSATION_COLUMNS} FROM ${names.conversations} c WHERE ${conditions.join(' AND ')}
         ORDER BY ${NEWEST_FIRST} LIMIT ${bind(limit + 1)}`;
-      return context.run('listConversations', scope, async (sql) => {
-        const rows = (await sql.query(sqlText, parameters)).rows.map(conversationFromRow);
-        const items = rows.slice(0, limit);
-        const last = items.at(-1);
-        return {
-          items,
-          ...(rows.length > limit && last ? { nextCursor: encodeCursor({ updatedAt: last.updatedAt.getTime(), id: last.id }) } : {}),
-        };
-      });
+      return context.run('listConversations', scope, async (sql) => (await sql.query(sqlText, parameters)).rows.map(conversationFromRow));
     },
 
-    async updateConversation(scope: Scope, conversationId: string, patch: UpdateConversationInput): Promise<Conversation> {
-      validateScope(scope);
-      validateConversationId(conversationId);
-      validateUpdateConversation(patch);
+    async updateConversation(scope, conversationId, changes) {
       const parameters: unknown[] = [...scopeParameters(scope), conversationId];
       const bind = (value: unknown) => `$${parameters.push(value)}`;
       const sets = ['updated_at = $3::timestamptz'];
-      if (patch.title !== undefined) sets.push(`title = ${bind(patch.title)}::text`);
-      if (patch.tags !== undefined) {
-        sets.push(`tags = ${bind([...patch.tags])}::text[]`);
-        sets.push(`tag_keys = ${bind(tagKeys(scope.tenantId, userKey(scope), patch.tags))}::text[]`);
+      if (changes.title !== undefined) sets.push(`title = ${bind(changes.title)}::text`);
+      if (changes.tags !== undefined) {
+        sets.push(`tags = ${bind([...changes.tags])}::text[]`);
+        sets.push(`tag_keys = ${bind(tagKeys(scope.tenantId, userKey(scope), changes.tags))}::text[]`);
       }
-      if (patch.metadata !== undefined) sets.push(`metadata = ${bind(json(patch.metadata))}::jsonb`);
-      if (patch.ttl !== undefined) {
-        const seconds = bind(patch.ttl?.seconds ?? null);
-        sets.push(`ttl_seconds = ${seconds}::int`, `ttl_mode = ${bind(patch.ttl?.mode ?? null)}::text`);
+      if (changes.metadata !== undefined) sets.push(`metadata = ${bind(json(changes.metadata))}::jsonb`);
+      if (changes.ttl !== undefined) {
+        const seconds = bind(changes.ttl?.seconds ?? null);
+        sets.push(`ttl_seconds = ${seconds}::int`, `ttl_mode = ${bind(changes.ttl?.mode ?? null)}::text`);
         sets.push(`expires_at = CASE WHEN ${seconds}::int IS NULL THEN NULL ELSE $3::timestamptz + make_interval(secs => ${seconds}::int) END`);
       }
       return context.run('updateConversation', scope, async (sql) => {
@@ -169,11 +134,8 @@ export function createConversationOperations(context: StoreContext) {
       });
     },
 
-    async updateState(scope: Scope, conversationId: string, state: JsonObject, stateOptions: { expectedVersion?: number } = {}): Promise<Conversation> {
-      validateScope(scope);
-      validateConversationId(conversationId);
-      validateJsonObject('state', state);
-      const expected = validateSeq('expectedVersion', stateOptions.expectedVersion) ?? null;
+    async updateState(scope, conversationId, state, { expectedVersion }) {
+      const expected = expectedVersion ?? null;
       return context.run(
         'updateState',
         scope,
@@ -194,9 +156,7 @@ export function createConversationOperations(context: StoreContext) {
       );
     },
 
-    async deleteConversation(scope: Scope, conversationId: string): Promise<boolean> {
-      validateScope(scope);
-      validateConversationId(conversationId);
+    async deleteConversation(scope, conversationId) {
       return context.run(
         'deleteConversation',
         scope,
@@ -213,12 +173,7 @@ export function createConversationOperations(context: StoreContext) {
     },
 
     /** Copies the parent's messages with `seq <= atSeq` in one `INSERT … SELECT` (same ids and seqs). */
-    async forkConversation(scope: Scope, parentId: string, forkOptions: { atSeq: number; input?: CreateConversationInput }): Promise<Conversation> {
-      validateScope(scope);
-      validateConversationId(parentId);
-      const atSeq = validateSeq('atSeq', forkOptions.atSeq) ?? 0;
-      const input = forkOptions.input ?? {};
-      validateCreateConversation(input);
+    async forkConversation(scope, parentId, { atSeq, child }) {
       return context.run(
         'forkConversation',
         scope,
@@ -226,21 +181,27 @@ export function createConversationOperations(context: StoreContext) {
           // FOR SHARE: the parent cannot be deleted or appended to between the copy and the count.
           const parent = await findVisible(sql, scope, parentId, 'FOR SHARE');
           if (!parent) throw new NotFoundError({ kind: 'conversation', id: parentId });
-          if (input.id !== undefined) await claimId(sql, scope, input.id);
-          const child = await insertConversation(sql, scope, input, { parentId, atSeq });
-          if (!child) throw new ConversationExistsError({ id: input.id! });
+          await claimId(sql, scope, child.id);
+          const created = await insertConversation(sql, scope, child, { parentId, atSeq });
+          if (!created) throw new ConversationExistsError({ id: child.id });
           await sql.query(
             `INSERT INTO ${names.messages} (tenant_id, conversation_id, seq, id, role, name, content, metadata, tags, token_counts, primary_tokens, content_hash, created_at)
              SELECT tenant_id, $3, seq, id, role, name, content, metadata, tags, token_counts, primary_tokens, content_hash, created_at
              FROM ${names.messages} WHERE tenant_id = $1 AND conversation_id = $2 AND seq <= $4`,
-            [scope.tenantId, parentId, child.id, atSeq],
+            [scope.tenantId, parentId, created.id, atSeq],
           );
-          return child;
+          return created;
         },
         { transaction: true },
       );
     },
   };
+  return { findVisible, ...operations };
 }
+
+type ConversationDriver = Pick<
+  StoreDriver,
+  'createConversation' | 'getConversation' | 'listConversations' | 'updateConversation' | 'updateState' | 'deleteConversation' | 'forkConversation'
+>;
 
 export type ConversationOperations = ReturnType<typeof createConversationOperations>;

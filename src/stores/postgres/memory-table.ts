@@ -1,7 +1,6 @@
 import { NotFoundError, ValidationError } from '../../errors.js';
 import { decodeCursor, encodeCursor } from '../../spec/cursor.js';
-import type { MemoryStore } from '../../spec/store.js';
-import { validateId, validateLimit, validateNewMemory, validateQuery, validateScope, validateTags } from '../../spec/validate.js';
+import type { MemoryDriver } from '../define-store/driver.js';
 import type { Memory, NewMemory, Scope } from '../../types.js';
 import { json, MEMORY_COLUMNS, memoryFromRow } from './rows.js';
 import { timestamp, userKey, type StoreContext } from './store-context.js';
@@ -11,13 +10,11 @@ import { tsQuerySql } from './text-search.js';
  * Long-term memories in one table keyed `(tenant_id, id)`, upserted by `(tenant_id, user_id, key)`
  * (a partial unique index), searched with the same full-text setup as messages.
  */
-export function createMemoryTable(context: StoreContext): MemoryStore {
+export function createMemoryTable(context: StoreContext): MemoryDriver {
   const { names } = context;
 
   return {
     async put(scope: Scope, memory: NewMemory): Promise<Memory> {
-      validateScope(scope);
-      validateNewMemory(memory);
       const now = timestamp(context.clock.now());
       const values = [
         scope.tenantId,
@@ -55,8 +52,6 @@ export function createMemoryTable(context: StoreContext): MemoryStore {
     },
 
     async get(scope: Scope, id: string): Promise<Memory | null> {
-      validateScope(scope);
-      validateId('id', id);
       return context.run('memories.get', scope, async (sql) => {
         const result = await sql.query(`SELECT ${MEMORY_COLUMNS} FROM ${names.memories} mm WHERE mm.tenant_id = $1 AND mm.user_id = $2 AND mm.id = $3`, [
           scope.tenantId,
@@ -68,11 +63,9 @@ export function createMemoryTable(context: StoreContext): MemoryStore {
       });
     },
 
-    async list(scope: Scope, options: { tags?: readonly string[]; pinned?: boolean; limit?: number; cursor?: string } = {}) {
-      validateScope(scope);
-      const limit = validateLimit('limit', options.limit, 50);
-      const tags = options.tags === undefined ? null : [...validateTags('tags', options.tags)];
-      if (options.pinned !== undefined && typeof options.pinned !== 'boolean') throw new ValidationError({ field: 'pinned', message: 'must be a boolean' });
+    async list(scope: Scope, options: Parameters<MemoryDriver['list']>[1]) {
+      const { limit } = options;
+      const tags = options.tags === undefined ? null : [...options.tags];
       const cursor = options.cursor === undefined ? null : decodeCursor('cursor', options.cursor);
       return context.run('memories.list', scope, async (sql) => {
         const result = await sql.query(
@@ -91,16 +84,11 @@ export function createMemoryTable(context: StoreContext): MemoryStore {
     },
 
     async update(scope: Scope, id: string, patch) {
-      validateScope(scope);
-      validateId('id', id);
       const parameters: unknown[] = [scope.tenantId, userKey(scope), id, timestamp(context.clock.now())];
       const bind = (value: unknown) => `$${parameters.push(value)}`;
       const sets = ['updated_at = $4::timestamptz'];
-      if (patch.text !== undefined) {
-        if (typeof patch.text !== 'string' || patch.text.trim() === '' || patch.text.includes('\u0000')) throw new ValidationError({ field: 'patch.text', message: 'must be non-empty text without NUL characters' });
-        sets.push(`text = ${bind(patch.text)}`);
-      }
-      if (patch.tags !== undefined) sets.push(`tags = ${bind([...validateTags('patch.tags', patch.tags)])}::text[]`);
+      if (patch.text !== undefined) sets.push(`text = ${bind(patch.text)}`);
+      if (patch.tags !== undefined) sets.push(`tags = ${bind([...patch.tags])}::text[]`);
       if (patch.pinned !== undefined) sets.push(`pinned = ${bind(patch.pinned === true)}::boolean`);
       if (patch.metadata !== undefined) sets.push(`metadata = ${bind(json(patch.metadata))}::jsonb`);
       if (patch.tokenCounts !== undefined) sets.push(`token_counts = ${bind(json(patch.tokenCounts))}::jsonb`);
@@ -117,8 +105,6 @@ export function createMemoryTable(context: StoreContext): MemoryStore {
     },
 
     async delete(scope: Scope, id: string): Promise<boolean> {
-      validateScope(scope);
-      validateId('id', id);
       return context.run(
         'memories.delete',
         scope,
@@ -132,11 +118,9 @@ export function createMemoryTable(context: StoreContext): MemoryStore {
       );
     },
 
-    async search(scope: Scope, options: { query: string; tags?: readonly string[]; limit?: number }) {
-      validateScope(scope);
-      const query = validateQuery('query', options.query);
-      const limit = validateLimit('limit', options.limit, 10, 100);
-      const tags = options.tags === undefined ? null : [...validateTags('tags', options.tags)];
+    async search(scope: Scope, options: Parameters<MemoryDriver['search']>[1]) {
+      const { query, limit } = options;
+      const tags = options.tags === undefined ? null : [...options.tags];
       return context.run('memories.search', scope, async (sql) => {
         const result = await sql.query(
           `SELECT ${MEMORY_COLUMNS}, ts_rank_cd(mm.search_vector, q.query) AS score

@@ -1,16 +1,7 @@
-import { NotFoundError } from '../../errors.js';
-import type { AppendOptions, AppendResult, ListMessagesOptions, MessageSearchHit, MessageSearchOptions, TailOptions, TailResult } from '../../spec/store.js';
-import {
-  validateConversationId,
-  validateId,
-  validateLimit,
-  validateNewMessages,
-  validateQuery,
-  validateScope,
-  validateSeq,
-  validateTags,
-  validateTailOptions,
-} from '../../spec/validate.js';
+import { IdempotencyConflictError, NotFoundError } from '../../errors.js';
+import type { AppendResult, MessageSearchHit, TailResult } from '../../spec/store.js';
+import type { DriverMessageSearchOptions, DriverTailOptions, StoreDriver } from '../define-store/driver.js';
+import { isRetriedBatch } from '../define-store/records.js';
 import type { Message, NewMessage, Scope } from '../../types.js';
 import { VISIBLE } from './conversations.js';
 import { batchJson, conversationFromRow, CONVERSATION_COLUMNS, MESSAGE_COLUMNS, messageFromRow } from './rows.js';
@@ -40,7 +31,7 @@ export const FIRST_TAIL_PAGE_SQL = `(CASE WHEN $7::float8 <= 0 THEN 1
   ELSE least($8::float8, ceil($7::float8 / greatest(1.0, c.token_count::float8 / greatest(c.message_count, 1)) * 1.25) + 8) END)::bigint`;
 
 /** Message reads, appends and full-text search of the PostgreSQL store. */
-export function createMessageOperations(context: StoreContext, options: { maxMessageBytes?: number }) {
+export function createMessageOperations(context: StoreContext) {
   const { names } = context;
 
   /**
@@ -49,7 +40,8 @@ export function createMessageOperations(context: StoreContext, options: { maxMes
    * concurrent appends to one conversation queue there and each sees the last_seq its predecessor
    * committed — READ COMMITTED re-reads the locked row); `written` inserts the new rows with seqs
    * `last_seq - n + rank` (rank = position among the new rows in input order), which is how the
-   * caller derives each seq from the returned conversation. As a single statement it is atomic on
+   * caller derives each seq from the returned conversation. `conflict` refuses the batch when a
+   * stored id comes again with another role or content hash. As a single statement it is atomic on
    * its own (autocommit), so the common case costs one round trip.
    *
    * Its snapshot is taken before it waits for the lock, so a concurrent append of the *same* id can
@@ -83,6 +75,10 @@ export function createMessageOperations(context: StoreContext, options: { maxMes
          ) e
          WHERE EXISTS (SELECT 1 FROM visible)
        ),
+       -- A stored id coming again with another role or content: the whole batch is refused (nothing below writes).
+       conflict AS (
+         SELECT i.id FROM input i JOIN existing e ON e.id = i.id WHERE e.role <> i.role OR e.content_hash <> i.content_hash
+       ),
        fresh AS (
          SELECT i.*, row_number() OVER (ORDER BY i.ord) AS rank FROM input i WHERE i.id NOT IN (SELECT id FROM existing)
        ),
@@ -95,7 +91,7 @@ export function createMessageOperations(context: StoreContext, options: { maxMes
              updated_at = $3::timestamptz,
              expires_at = CASE WHEN c.ttl_mode = 'sliding' THEN $3::timestamptz + make_interval(secs => c.ttl_seconds) ELSE c.expires_at END
          FROM totals
-         WHERE c.id = $5 AND ${VISIBLE} AND totals.n > 0
+         WHERE c.id = $5 AND ${VISIBLE} AND totals.n > 0 AND NOT EXISTS (SELECT 1 FROM conflict)
          RETURNING ${CONVERSATION_COLUMNS}
        ),
        written AS (
@@ -108,18 +104,21 @@ export function createMessageOperations(context: StoreContext, options: { maxMes
        SELECT (SELECT row_to_json(reserved) FROM reserved) AS conversation,
               (SELECT row_to_json(visible) FROM visible WHERE NOT EXISTS (SELECT 1 FROM reserved)) AS visible,
               (SELECT json_agg(existing) FROM existing) AS existing,
-              (SELECT count(*) FROM written) AS inserted`;
+              (SELECT count(*) FROM written) AS inserted,
+              (SELECT min(id) FROM conflict) AS conflict`;
 
-  async function appendOnce(sql: SqlQueryable, scope: Scope, conversationId: string, batch: readonly NewMessage[]): Promise<AppendResult> {
+  async function appendOnce(sql: SqlQueryable, scope: Scope, conversationId: string, batch: readonly NewMessage[], now: Date): Promise<AppendResult> {
     const result = await sql.query<{
       conversation: Record<string, unknown> | null;
       visible: Record<string, unknown> | null;
       existing: Record<string, unknown>[] | null;
       inserted: number | string;
-    }>(appendSql, [scope.tenantId, userKey(scope), timestamp(context.clock.now()), batchJson(batch), conversationId]);
+      conflict: string | null;
+    }>(appendSql, [scope.tenantId, userKey(scope), timestamp(now.getTime()), batchJson(batch), conversationId]);
     const row = result.rows[0]!;
     const conversationRow = row.conversation ?? row.visible;
     if (!conversationRow) throw new NotFoundError({ kind: 'conversation', id: conversationId });
+    if (row.conflict !== null) throw new IdempotencyConflictError({ messageId: row.conflict });
     const existing = new Map((row.existing ?? []).map((stored) => [String(stored.id), messageFromRow(stored)]));
     const inserted = Number(row.inserted);
     // New messages not all written: the conversation was deleted (or expired) while this statement waited for its row lock.
@@ -137,58 +136,48 @@ export function createMessageOperations(context: StoreContext, options: { maxMes
    * stored ids. Used for content-hash dedup (which compares against the newest stored messages)
    * and to retry a fast append that raced with an append of the same id.
    */
-  async function appendLocked(sql: SqlQueryable, scope: Scope, conversationId: string, batch: readonly NewMessage[], appendOptions: AppendOptions): Promise<AppendResult> {
+  async function appendLocked(sql: SqlQueryable, scope: Scope, conversationId: string, batch: readonly NewMessage[], dedupeByContentHash: boolean, now: Date): Promise<AppendResult> {
     const locked = await sql.query(`SELECT ${CONVERSATION_COLUMNS} FROM ${names.conversations} c WHERE c.id = $4 AND ${VISIBLE} FOR UPDATE`, [
       scope.tenantId,
       userKey(scope),
-      timestamp(context.clock.now()),
+      timestamp(now.getTime()),
       conversationId,
     ]);
     const lockedRow = locked.rows[0];
     if (!lockedRow) throw new NotFoundError({ kind: 'conversation', id: conversationId });
-    if (appendOptions.dedupeByContentHash) {
+    if (dedupeByContentHash) {
       const newest = await sql.query(`SELECT ${MESSAGE_COLUMNS} FROM ${names.messages} m WHERE m.tenant_id = $1 AND m.conversation_id = $2 ORDER BY m.seq DESC LIMIT $3`, [
         scope.tenantId,
         conversationId,
         batch.length,
       ]);
       const stored = newest.rows.map(messageFromRow).reverse();
-      const retried = stored.length === batch.length && stored.every((message, index) => message.role === batch[index]!.role && message.contentHash === batch[index]!.contentHash);
-      if (retried) return { messages: stored, inserted: 0, conversation: conversationFromRow(lockedRow) };
+      if (isRetriedBatch(stored, batch)) return { messages: stored, inserted: 0, conversation: conversationFromRow(lockedRow) };
     }
-    return appendOnce(sql, scope, conversationId, batch);
+    return appendOnce(sql, scope, conversationId, batch, now);
   }
 
-  return {
-    async appendMessages(scope: Scope, conversationId: string, batch: readonly NewMessage[], appendOptions: AppendOptions = {}): Promise<AppendResult> {
-      validateScope(scope);
-      validateConversationId(conversationId);
-      validateNewMessages(batch, { maxMessageBytes: options.maxMessageBytes });
-      if (!appendOptions.dedupeByContentHash) {
+  const operations: MessageDriver = {
+    async appendMessages(scope, conversationId, batch, { dedupeByContentHash, now }) {
+      if (!dedupeByContentHash) {
         try {
-          return await context.run('appendMessages', scope, (sql) => appendOnce(sql, scope, conversationId, batch));
+          return await context.run('appendMessages', scope, (sql) => appendOnce(sql, scope, conversationId, batch, now));
         } catch (error) {
           // 23505: a concurrent append stored one of these ids first; retry where the lock comes first.
           if (!isUniqueViolation(error)) throw error;
         }
       }
-      return context.run('appendMessages', scope, (sql) => appendLocked(sql, scope, conversationId, batch, appendOptions), { transaction: true });
+      return context.run('appendMessages', scope, (sql) => appendLocked(sql, scope, conversationId, batch, dedupeByContentHash, now), { transaction: true });
     },
 
-    async listMessages(scope: Scope, conversationId: string, listOptions: ListMessagesOptions): Promise<Message[]> {
-      validateScope(scope);
-      validateConversationId(conversationId);
-      const limit = validateLimit('limit', listOptions.limit, 100);
-      const after = validateSeq('afterSeq', listOptions.afterSeq) ?? 0;
-      const before = validateSeq('beforeSeq', listOptions.beforeSeq) ?? NO_UPPER_BOUND;
-      const order = listOptions.order === 'desc' ? 'DESC' : 'ASC';
+    async listMessages(scope, conversationId, { order, afterSeq, beforeSeq = NO_UPPER_BOUND, limit }) {
       return context.run('listMessages', scope, async (sql) => {
         const result = await sql.query(
           `SELECT ${MESSAGE_COLUMNS} FROM ${names.messages} m
            WHERE m.tenant_id = $1 AND m.conversation_id = $4 AND m.seq > $5 AND m.seq < $6
              AND EXISTS (SELECT 1 FROM ${names.conversations} c WHERE c.id = $4 AND ${VISIBLE})
-           ORDER BY m.seq ${order} LIMIT $7`,
-          [scope.tenantId, userKey(scope), timestamp(context.clock.now()), conversationId, after, before, limit],
+           ORDER BY m.seq ${order === 'desc' ? 'DESC' : 'ASC'} LIMIT $7`,
+          [scope.tenantId, userKey(scope), timestamp(context.clock.now()), conversationId, afterSeq, beforeSeq, limit],
         );
         return result.rows.map(messageFromRow);
       });
@@ -201,10 +190,8 @@ export function createMessageOperations(context: StoreContext, options: { maxMes
      * rows past the budget are dropped here; a further page is read only when the estimate fell
      * short. Cost depends on the rows returned, not on the conversation's length.
      */
-    async getTail(scope: Scope, conversationId: string, tailOptions: TailOptions): Promise<TailResult> {
-      validateScope(scope);
-      validateConversationId(conversationId);
-      const { maxMessages, maxTokens, beforeSeq } = validateTailOptions(tailOptions);
+    async getTail(scope: Scope, conversationId: string, tailOptions: DriverTailOptions): Promise<TailResult> {
+      const { maxMessages, maxTokens, beforeSeq } = tailOptions;
       const before = beforeSeq ?? NO_UPPER_BOUND;
       return context.run('getTail', scope, async (sql) => {
         const collected: Message[] = [];
@@ -261,10 +248,7 @@ export function createMessageOperations(context: StoreContext, options: { maxMes
       });
     },
 
-    async deleteMessage(scope: Scope, conversationId: string, messageId: string): Promise<boolean> {
-      validateScope(scope);
-      validateConversationId(conversationId);
-      validateId('messageId', messageId);
+    async deleteMessage(scope, conversationId, messageId) {
       return context.run(
         'deleteMessage',
         scope,
@@ -303,13 +287,10 @@ export function createMessageOperations(context: StoreContext, options: { maxMes
      * (autovacuum off, just loaded). Planned per call (`prepare: false`) so the tsquery is a
      * constant the planner can match to the GIN index. Full rows are read only for the top `limit`.
      */
-    async searchMessages(scope: Scope, searchOptions: MessageSearchOptions): Promise<MessageSearchHit[]> {
-      validateScope(scope);
-      const query = validateQuery('query', searchOptions.query);
-      const limit = validateLimit('limit', searchOptions.limit, 10, 100);
-      if (searchOptions.conversationId !== undefined) validateConversationId(searchOptions.conversationId);
-      const before = validateSeq('beforeSeq', searchOptions.beforeSeq) ?? NO_UPPER_BOUND;
-      const tags = searchOptions.tags === undefined ? null : [...validateTags('tags', searchOptions.tags)];
+    async searchMessages(scope: Scope, searchOptions: DriverMessageSearchOptions): Promise<MessageSearchHit[]> {
+      const { query, limit } = searchOptions;
+      const before = searchOptions.beforeSeq ?? NO_UPPER_BOUND;
+      const tags = searchOptions.tags === undefined ? null : [...searchOptions.tags];
       const tsQuery = tsQuerySql('$4', query);
       return context.run('searchMessages', scope, async (sql) => {
         const result = await sql.query(
@@ -367,7 +348,10 @@ export function createMessageOperations(context: StoreContext, options: { maxMes
       });
     },
   };
+  return operations;
 }
+
+type MessageDriver = Pick<StoreDriver, 'appendMessages' | 'listMessages' | 'getTail' | 'deleteMessage'> & Required<Pick<StoreDriver, 'searchMessages'>>;
 
 /** SQLSTATE 23505 in the driver error kept as `cause`. */
 function isUniqueViolation(error: unknown): boolean {

@@ -1,4 +1,5 @@
 import type { Conversation, JsonObject, Memory, Message, MessageContent, NewMessage, Role, Summary } from '../../types.js';
+import { primaryTokens } from '../define-store/records.js';
 import { toNumber } from './store-context.js';
 
 /** Columns selected for a conversation (table alias `c`). */
@@ -108,7 +109,7 @@ export function batchJson(batch: readonly NewMessage[]): string {
       tags: message.tags,
       token_counts: message.tokenCounts,
       content_hash: message.contentHash,
-      primary_tokens: primaryTokens(message.tokenCounts),
+      primary_tokens: primaryTokens(message),
       created_at: message.createdAt.toISOString(),
     })),
   );
@@ -117,11 +118,6 @@ export function batchJson(batch: readonly NewMessage[]): string {
 /** The owner-qualified tag keys indexed by GIN, so tag lookups stay within one tenant and user. */
 export function tagKeys(tenantId: string, userKey: string, tags: readonly string[]): string[] {
   return tags.map((tag) => JSON.stringify([tenantId, userKey, tag]));
-}
-
-/** The store's primary token count of a message: its first listed encoding (as the in-memory store). */
-export function primaryTokens(tokenCounts: Readonly<Record<string, number>>): number {
-  return Object.values(tokenCounts)[0] ?? 0;
 }
 
 /** A PostgreSQL array literal of strings, every element double-quoted and escaped, parsed by `::text[]` (one parameter per row in `unnest`). */

@@ -1,14 +1,11 @@
-import { NotFoundError, ValidationError } from '../../errors.js';
+import { NotFoundError } from '../../errors.js';
 import type { EmbeddingRecord, VectorHit, VectorIndex, VectorSearchOptions } from '../../spec/store.js';
-import { validateConversationId, validateId, validateLimit, validateScope, validateSeq } from '../../spec/validate.js';
 import type { Scope } from '../../types.js';
 import { VISIBLE } from './conversations.js';
 import { timestamp, toNumber, userKey, type StoreContext } from './store-context.js';
 
 /** pgvector's HNSW index holds `vector` values of at most 2,000 dimensions (pgvector README, "Indexing"). */
 const MAX_INDEXED_DIMENSIONS = 2000;
-/** pgvector's `vector` type holds at most 16,000 dimensions. */
-const MAX_DIMENSIONS = 16000;
 
 /**
  * Embeddings in one pgvector table, cosine similarity. Vectors of a dimension listed in
@@ -21,27 +18,8 @@ export function createVectorIndex(context: StoreContext, options: { indexedDimen
   const { names } = context;
   const indexed = new Set(options.indexedDimensions);
 
-  function checkVector(field: string, vector: unknown): number[] {
-    if (!Array.isArray(vector) || vector.length === 0 || vector.length > MAX_DIMENSIONS) {
-      throw new ValidationError({ field, message: `must be an array of 1–${MAX_DIMENSIONS} numbers` });
-    }
-    if (!vector.every((value) => typeof value === 'number' && Number.isFinite(value))) throw new ValidationError({ field, message: 'must contain finite numbers only' });
-    return vector as number[];
-  }
-
   return {
     async upsert(scope: Scope, records: readonly EmbeddingRecord[]): Promise<void> {
-      validateScope(scope);
-      if (!Array.isArray(records)) throw new ValidationError({ field: 'records', message: 'must be an array' });
-      records.forEach((record, index) => {
-        if (record.kind !== 'message' && record.kind !== 'memory') throw new ValidationError({ field: `records[${index}].kind`, message: 'must be "message" or "memory"' });
-        validateId(`records[${index}].targetId`, record.targetId);
-        validateId(`records[${index}].model`, record.model);
-        if (record.conversationId !== undefined) validateConversationId(record.conversationId);
-        if (record.seq !== undefined) validateSeq(`records[${index}].seq`, record.seq);
-        checkVector(`records[${index}].vector`, record.vector);
-        if (typeof record.contentHash !== 'string') throw new ValidationError({ field: `records[${index}].contentHash`, message: 'must be a string' });
-      });
       if (records.length === 0) return;
       await context.run(
         'vectors.upsert',
@@ -84,12 +62,9 @@ export function createVectorIndex(context: StoreContext, options: { indexedDimen
     },
 
     async search(scope: Scope, search: VectorSearchOptions): Promise<VectorHit[]> {
-      validateScope(scope);
-      const limit = validateLimit('limit', search.limit, 10, 100);
-      const vector = checkVector('vector', search.vector);
-      validateId('model', search.model);
-      if (search.conversationId !== undefined) validateConversationId(search.conversationId);
-      const before = validateSeq('beforeSeq', search.beforeSeq) ?? null;
+      const limit = search.limit ?? 10;
+      const vector = search.vector;
+      const before = search.beforeSeq ?? null;
       const dimensions = vector.length;
       // The cast must match the index expression for the planner to use the HNSW index.
       const column = indexed.has(dimensions) && dimensions <= MAX_INDEXED_DIMENSIONS ? `e.embedding::vector(${dimensions})` : 'e.embedding';
@@ -121,8 +96,6 @@ export function createVectorIndex(context: StoreContext, options: { indexedDimen
     },
 
     async has(scope: Scope, query: { model: string; kind: 'message' | 'memory'; targetIds: readonly string[] }): Promise<Set<string>> {
-      validateScope(scope);
-      if (!Array.isArray(query.targetIds)) throw new ValidationError({ field: 'targetIds', message: 'must be an array of ids' });
       if (query.targetIds.length === 0) return new Set();
       return context.run('vectors.has', scope, async (sql) => {
         const result = await sql.query<{ target_id: string }>(

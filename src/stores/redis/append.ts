@@ -1,7 +1,8 @@
-import { NotFoundError } from '../../errors.js';
-import type { AppendOptions, AppendResult } from '../../spec/store.js';
+import { IdempotencyConflictError, NotFoundError } from '../../errors.js';
+import type { AppendResult } from '../../spec/store.js';
+import { primaryTokens } from '../define-store/records.js';
 import type { Conversation, Message, NewMessage, Scope } from '../../types.js';
-import { decodeConversation, decodeMessage, messageBody, primaryTokens, toFieldMap } from './codec.js';
+import { decodeConversation, decodeMessage, messageBody, toFieldMap } from './codec.js';
 import { conversationKeyList, conversationKeys } from './keys.js';
 import { scriptSha, sendScript, type RedisClientLike } from './redis-client.js';
 import type { ScopeIndex } from './scope-index.js';
@@ -41,16 +42,13 @@ export function createAppender(options: { client: RedisClientLike; prefix: strin
   }
 
   /**
-   * Appends `batch` (validated by the caller) at time `now` (ms).
+   * Appends `batch` (validated by the store layer) at time `now` (ms).
    * @throws {NotFoundError} when the conversation is absent in this scope.
+   * @throws {IdempotencyConflictError} when a stored id comes again with another role or content (nothing written).
    */
-  return async function append(scope: Scope, conversationId: string, batch: readonly NewMessage[], appendOptions: AppendOptions, now: number): Promise<AppendResult> {
-    const dedupe = appendOptions.dedupeByContentHash === true;
+  return async function append(scope: Scope, conversationId: string, batch: readonly NewMessage[], dedupe: boolean, now: number): Promise<AppendResult> {
     const args: Array<string | number> = [now, scope.userId === undefined ? '0' : '1', scope.userId ?? '', dedupe ? '1' : '0', batch.length];
-    for (const message of batch) {
-      args.push(message.id, primaryTokens(message), messageBody(message));
-      if (dedupe) args.push(message.role, message.contentHash);
-    }
+    for (const message of batch) args.push(message.id, primaryTokens(message), messageBody(message), message.role, message.contentHash);
     const rememberKey = JSON.stringify([scope.tenantId, scope.userId ?? null, conversationId]);
     const assumed = client.isCluster === true ? undefined : (remembered.get(rememberKey) ?? { tags: [], parentId: undefined });
     const touchKeys = assumed ? index.entryKeys(scope, assumed) : [];
@@ -68,6 +66,13 @@ export function createAppender(options: { client: RedisClientLike; prefix: strin
       reply = (await replied) as unknown[];
     } finally {
       await touched;
+    }
+    if (reply[0] === 'conflict') {
+      // Nothing written: put back what the touch moved forward, as for a batch of stored ids.
+      const before = await touched;
+      const moved = before === null ? [] : touchKeys.filter((_, position) => before[position] !== '' && Number(before[position]) < now);
+      if (moved.length > 0) await index.untouch(conversationId, moved, now, Number(reply[2]));
+      throw new IdempotencyConflictError({ messageId: String(reply[1]) });
     }
     if (reply[0] !== 'ok') throw new NotFoundError({ kind: 'conversation', id: conversationId });
     const inserted = Number(reply[1]);

@@ -9,11 +9,6 @@ import type { Conversation, JsonObject, Message, NewMessage, Scope, Summary } fr
  * - Summary: JSON with `updatedAt` in epoch ms.
  */
 
-/** The primary-encoding count of a message: its first `tokenCounts` entry, as every store does. */
-export function primaryTokens(message: Pick<NewMessage, 'tokenCounts'>): number {
-  return Object.values(message.tokenCounts)[0] ?? 0;
-}
-
 /** The JSON of a message without `seq` and without the opening brace (see the append script). */
 export function messageBody(message: NewMessage): string {
   return JSON.stringify(messageFields(message)).slice(1);

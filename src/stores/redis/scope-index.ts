@@ -1,6 +1,6 @@
 import type { ListConversationsOptions } from '../../spec/store.js';
-import { encodeCursor, type ListCursor } from '../../spec/cursor.js';
-import type { Conversation, Page, Scope } from '../../types.js';
+import type { ListCursor } from '../../spec/cursor.js';
+import type { Conversation, Scope } from '../../types.js';
 import { decodeConversation, isVisible } from './codec.js';
 import { conversationKeyList, conversationKeys, EXPIRY_BUCKETS, expiryBucketKey, expiryKey, expiryMember, scopeKeys } from './keys.js';
 import { runScript, type RedisClientLike, type RedisScript } from './redis-client.js';
@@ -87,8 +87,8 @@ export function createScopeIndex(options: { client: RedisClientLike; prefix: str
     return { live, moved };
   }
 
-  /** One page newest first (updatedAt desc, id desc) after `start`, reading index pages of `limit + 1`. */
-  async function list(request: { scope: Scope; indexKey: string; limit: number; start?: ListCursor; filter: ListConversationsOptions; now: number }): Promise<Page<Conversation>> {
+  /** Up to `limit + 1` live conversations newest first (updatedAt desc, id desc) after `start` (the caller pages with the extra one). */
+  async function list(request: { scope: Scope; indexKey: string; limit: number; start?: ListCursor; filter: ListConversationsOptions; now: number }): Promise<Conversation[]> {
     const { scope, indexKey, limit, filter, now } = request;
     for (let attempt = 0; ; attempt += 1) {
       const items: Conversation[] = [];
@@ -107,12 +107,7 @@ export function createScopeIndex(options: { client: RedisClientLike; prefix: str
         position = { updatedAt: last[1], id: last[0] };
       }
       if (anyMoved && attempt < MAX_RELISTS) continue;
-      const page = items.slice(0, limit);
-      const tail = page.at(-1);
-      return {
-        items: page,
-        ...(items.length > limit && tail ? { nextCursor: encodeCursor({ updatedAt: tail.updatedAt.getTime(), id: tail.id }) } : {}),
-      };
+      return items.slice(0, limit + 1);
     }
   }
 

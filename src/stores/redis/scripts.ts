@@ -115,10 +115,11 @@ return {'deleted', f[1], f[2] or '', f[3]}
 /**
  * ARGV 4 dedupeByContentHash ('1'|'0'), 5 n, then per message: id, primary token count, JSON body
  * without its opening '{' (the script prepends '{"seq":N,' so it never parses or re-encodes a
- * message), and with dedupe also role and contentHash.
+ * message), role and contentHash.
  * Returns 'ok', inserted, the meta hash, and per input message in order either its new seq (an
  * integer: the caller has the message) or the stored JSON (a string: the id was already stored,
- * or the dedupe matched).
+ * or the dedupe matched). Returns 'conflict', the id and the meta's `updatedAt`, writing nothing,
+ * when a stored id comes again with another role or content hash.
  *
  * Costs O(1) Redis calls per batch, not per message (one HMGET of the ids, one ZADD and two HSETs
  * for all new messages, one HSET of the meta hash): at 20 messages, per-message calls made the
@@ -142,7 +143,8 @@ local state, owned = judge(f, ARGV[2], ARGV[3], now)
 if state ~= 'live' or not owned then return {'nf'} end
 local n = tonumber(ARGV[5])
 local dedupe = ARGV[4] == '1'
-local stride = dedupe and 5 or 3
+-- per message: id, primary tokens, body, role, content hash
+local stride = 5
 if dedupe then
   local tail = redis.call('ZREVRANGE', KEYS[2], 0, n - 1)
   if #tail == n then
@@ -163,14 +165,22 @@ local ids = {}
 for i = 1, n do ids[i] = ARGV[6 + (i - 1) * stride] end
 -- n values in input order (the caller's ids are unique), false where the id is new
 local stored = sliced('HMGET', KEYS[3], ids)
+local out = {}
+-- A stored id coming again with another role or content hash refuses the whole batch, before any write.
+for i = 1, n do
+  if stored[i] then
+    local p = 6 + (i - 1) * stride
+    out[i] = redis.call('ZRANGEBYSCORE', KEYS[2], stored[i], stored[i])[1]
+    local m = cjson.decode(out[i])
+    if m.role ~= ARGV[p + 3] or m.contentHash ~= ARGV[p + 4] then return {'conflict', ids[i], f[10]} end
+  end
+end
 local seq = tonumber(f[5])
 local tokens = 0
-local members, idPairs, tokPairs, out = {}, {}, {}, {}
+local members, idPairs, tokPairs = {}, {}, {}
 for i = 1, n do
   local p = 6 + (i - 1) * stride
-  if stored[i] then
-    out[i] = redis.call('ZRANGEBYSCORE', KEYS[2], stored[i], stored[i])[1]
-  else
+  if not stored[i] then
     seq = seq + 1
     local s = fmt(seq)
     members[#members + 1] = s

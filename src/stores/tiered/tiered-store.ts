@@ -1,4 +1,5 @@
 import { LLMContextError } from '../../errors.js';
+import { createHotTier } from './hot-tier.js';
 import { buildExport } from '../../spec/export-format.js';
 import type { AppendOptions, AppendResult, ContextRead, ContextReadOptions, ListMessagesOptions, Store, TailOptions, TailResult } from '../../spec/store.js';
 import type { NewMessage, Scope, Summary } from '../../types.js';
@@ -64,6 +65,14 @@ export interface TieredStore extends Store {
  *   `ioredis` client to fail fast (`maxRetriesPerRequest: 1`, `enableOfflineQueue: false`) so a
  *   dead server costs one quick error, not a queue of retries.
  *
+ * - **Input** is validated once, by the shared validators (`defineStore`) of the store a call
+ *   reaches first: the durable store for writes (a rejected write reaches neither store), the hot
+ *   store for tier reads (its `ValidationError` is passed through, the durable store is not asked).
+ *   The tier is a composition of two whole stores, not a driver: each may be any {@link Store}
+ *   (Redis, a remote store…), and repopulation moves conversations between them by export/import.
+ * - **Idempotency conflicts**: the durable store decides. A mirrored append that the hot copy
+ *   refuses (`idempotency_conflict`: the copy is stale) drops the hot copy.
+ *
  * Limits: pending invalidations are kept in this process; another process that wrote during the
  * same outage drops its own. Capabilities are the durable store's.
  *
@@ -72,100 +81,8 @@ export interface TieredStore extends Store {
  */
 export function createTieredStore(options: TieredStoreOptions): TieredStore {
   const { hot, durable } = options;
-  const retryAfter = options.hotRetryAfterMs ?? 5000;
-  const clock = options.clock ?? { now: () => Date.now() };
-  const counters = { hotHits: 0, hotMisses: 0, repopulations: 0, invalidations: 0, hotFailures: 0 };
-  let lastHotError: string | undefined;
-  let downUntil = 0;
-  /** key → scope of conversations whose hot copy may be stale. */
-  const stale = new Map<string, { scope: Scope; conversationId: string }>();
-  const background = new Set<Promise<void>>();
-
-  const staleKey = (scope: Scope, conversationId: string) => JSON.stringify([scope.tenantId, scope.userId ?? null, conversationId]);
-
-  function recordFailure(operation: string, error: unknown): void {
-    counters.hotFailures += 1;
-    lastHotError = LLMContextError.isInstance(error) ? error.code : 'unknown';
-    downUntil = clock.now() + retryAfter;
-    options.onHotError?.({ operation, error });
-  }
-
-  /** True when the hot store may be used: not in its back-off, and pending invalidations flushed. */
-  async function hotUsable(): Promise<boolean> {
-    if (clock.now() < downUntil) return false;
-    for (const [key, { scope, conversationId }] of stale) {
-      try {
-        await hot.deleteConversation(scope, conversationId);
-        stale.delete(key);
-      } catch (error) {
-        recordFailure('deleteConversation', error);
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /** Runs a hot-store call; on failure records it and marks the conversation stale. Returns undefined on failure. */
-  async function onHot<T>(operation: string, scope: Scope, conversationId: string | undefined, run: () => Promise<T>): Promise<T | undefined> {
-    if (!(await hotUsable())) {
-      if (conversationId !== undefined) stale.set(staleKey(scope, conversationId), { scope, conversationId });
-      return undefined;
-    }
-    try {
-      return await run();
-    } catch (error) {
-      if (LLMContextError.isInstance(error) && (error.code === 'not_found' || error.code === 'conversation_exists')) throw error;
-      recordFailure(operation, error);
-      if (conversationId !== undefined) stale.set(staleKey(scope, conversationId), { scope, conversationId });
-      return undefined;
-    }
-  }
-
-  async function invalidate(scope: Scope, conversationId: string): Promise<void> {
-    counters.invalidations += 1;
-    await onHot('deleteConversation', scope, conversationId, () => hot.deleteConversation(scope, conversationId));
-  }
-
-  /** Mirrors a write to the hot copy; a missing copy is fine (it is repopulated on the next miss). */
-  async function mirror(operation: string, scope: Scope, conversationId: string, run: () => Promise<boolean>): Promise<void> {
-    try {
-      const consistent = await onHot(operation, scope, conversationId, run);
-      if (consistent === false) await invalidate(scope, conversationId);
-    } catch (error) {
-      if (LLMContextError.isInstance(error) && error.code === 'not_found') return;
-      await invalidate(scope, conversationId);
-    }
-  }
-
-  function repopulate(scope: Scope, conversationId: string): void {
-    const task = (async () => {
-      try {
-        const exported = await durable.exportConversation(scope, conversationId);
-        const copied = await onHot('importConversation', scope, conversationId, () => hot.importConversation(scope, exported));
-        if (!copied) return;
-        counters.repopulations += 1;
-        const current = await durable.getConversation(scope, conversationId);
-        if (!current || current.lastSeq !== copied.lastSeq || current.messageCount !== copied.messageCount) await invalidate(scope, conversationId);
-      } catch {
-        // Absent in the durable store, or already copied by a concurrent reader: nothing to do.
-      }
-    })();
-    background.add(task);
-    void task.finally(() => background.delete(task));
-  }
-
-  /** Reads from the hot store; `isMiss` says when its answer cannot be trusted to be complete. */
-  async function readThrough<T>(operation: string, scope: Scope, conversationId: string, read: (store: Store) => Promise<T>, isMiss: (value: T) => boolean): Promise<T> {
-    const fromHot = await onHot(operation, scope, conversationId, () => read(hot)).catch(() => undefined);
-    if (fromHot !== undefined && !isMiss(fromHot)) {
-      counters.hotHits += 1;
-      return fromHot;
-    }
-    counters.hotMisses += 1;
-    const fromDurable = await read(durable);
-    if (fromHot !== undefined && !isMiss(fromDurable)) repopulate(scope, conversationId);
-    return fromDurable;
-  }
+  const tier = createHotTier(options);
+  const { onHot, invalidate, mirror, readThrough } = tier;
 
   const store: TieredStore = {
     specificationVersion: 'v1',
@@ -273,17 +190,8 @@ export function createTieredStore(options: TieredStoreOptions): TieredStore {
         }
       : {}),
 
-    health() {
-      return {
-        hot: clock.now() < downUntil ? 'down' : 'up',
-        ...counters,
-        ...(lastHotError !== undefined ? { lastHotError } : {}),
-        pendingInvalidations: stale.size,
-      };
-    },
-    async settle() {
-      while (background.size > 0) await Promise.all([...background]);
-    },
+    health: tier.health,
+    settle: tier.settle,
   };
   return store;
 }

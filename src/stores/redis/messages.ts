@@ -1,0 +1,96 @@
+import type { StoreDriver } from '../define-store/driver.js';
+import type { Message } from '../../types.js';
+import { decodeMessage } from './codec.js';
+import { conversationKeys } from './keys.js';
+import { upperBound, type RedisContext } from './redis-context.js';
+import * as scripts from './scripts.js';
+import { readContextFast } from './context-read.js';
+import { readTailFast } from './tail-read.js';
+
+/** Average tokens per message assumed for a conversation's first context read in this process (chat turns run 20–100). */
+const FIRST_READ_AVERAGE_TOKENS = 40;
+
+/** Key of a conversation's learned average tokens per message (per encoding) in `TailEstimates`. */
+export const tailEstimateKey = (tenantId: string, conversationId: string, encoding: string) => JSON.stringify([tenantId, conversationId, encoding]);
+
+/** Messages of the Redis driver: append (append.ts), pages, tail reads, deletes. */
+export function createMessageOperations(context: RedisContext): Pick<StoreDriver, 'appendMessages' | 'listMessages' | 'getTail' | 'deleteMessage'> & Required<Pick<StoreDriver, 'readContext'>> {
+  const { client, prefix, clock, tailEstimates, conversationScript } = context;
+  const operations: ReturnType<typeof createMessageOperations> = {
+    async appendMessages(scope, conversationId, batch, { dedupeByContentHash }) {
+      return context.append(scope, conversationId, batch, dedupeByContentHash, clock.now());
+    },
+
+    async listMessages(scope, conversationId, { order, afterSeq, beforeSeq, limit }) {
+      const members = await context.range(scope, conversationId, clock.now(), order, afterSeq === 0 ? '-inf' : `(${afterSeq}`, upperBound(beforeSeq), limit);
+      return (members ?? []).map((json) => decodeMessage(json, conversationId));
+    },
+
+    /**
+     * One round trip: once this process knows the conversation's average tokens per message, a
+     * `MULTI` reads the newest ≈ budget ÷ average × 1.15 messages natively (tail-read.ts);
+     * otherwise, or when that read falls short, the `TAIL` Lua script walks back inside Redis.
+     */
+    async getTail(scope, conversationId, { maxTokens, encoding, maxMessages, beforeSeq }) {
+      const now = clock.now();
+      const upper = upperBound(beforeSeq);
+      const estimateKey = tailEstimateKey(scope.tenantId, conversationId, encoding);
+      const average = tailEstimates.get(estimateKey);
+      if (average !== undefined) {
+        const fast = await readTailFast({ client, keys: conversationKeys(prefix, scope.tenantId, conversationId), scope, conversationId, now, encoding, maxTokens, maxMessages, upper, average });
+        if (fast.kind === 'absent') return { messages: [], reachedStart: true };
+        if (fast.kind === 'done') {
+          if (fast.average !== undefined) tailEstimates.set(estimateKey, fast.average);
+          return { messages: fast.messages, reachedStart: fast.reachedStart };
+        }
+      }
+      const reply = await conversationScript(scripts.TAIL, scope, conversationId, now, [encodeURIComponent(encoding), String(Math.min(maxTokens, Number.MAX_SAFE_INTEGER)), maxMessages, upper]);
+      if (reply[0] !== 'ok') return { messages: [], reachedStart: true };
+      const newestFirst = reply[1] as string[];
+      const messages: Message[] = [];
+      for (let index = newestFirst.length - 1; index >= 0; index -= 1) messages.push(decodeMessage(newestFirst[index]!, conversationId));
+      const tokens = messages.reduce((sum, message) => sum + (message.tokenCounts[encoding] ?? 0), 0);
+      tailEstimates.set(estimateKey, messages.length > 0 && tokens > 0 ? tokens / messages.length : 1);
+      return { messages, reachedStart: reply[2] === '1' };
+    },
+
+    /**
+     * One round trip in the common case ({@link readContextFast}): the conversation, the
+     * speculative tail and the summary in one `MULTI`. Until this process has learned the
+     * conversation's average tokens per message, the tail is sized for
+     * {@link FIRST_READ_AVERAGE_TOKENS}; a read that falls short is finished by `getTail` (a second
+     * round trip, sized from the conversation's stored average). Memories are absent in Redis.
+     */
+    async readContext(scope, conversationId, options) {
+      const { maxTokens, encoding, maxMessages, beforeSeq } = options;
+      const estimateKey = tailEstimateKey(scope.tenantId, conversationId, encoding);
+      const read = await readContextFast({
+        client,
+        keys: conversationKeys(prefix, scope.tenantId, conversationId),
+        scope,
+        conversationId,
+        now: clock.now(),
+        encoding,
+        maxTokens,
+        maxMessages,
+        upper: upperBound(beforeSeq),
+        average: tailEstimates.get(estimateKey) ?? FIRST_READ_AVERAGE_TOKENS,
+      });
+      if (read.kind === 'absent') return { conversation: null, tail: { messages: [], reachedStart: true }, summary: null };
+      const { conversation, summary } = read;
+      if (read.tail.kind === 'done') {
+        if (read.tail.average !== undefined) tailEstimates.set(estimateKey, read.tail.average);
+        return { conversation, tail: { messages: read.tail.messages, reachedStart: read.tail.reachedStart }, summary };
+      }
+      // Too short: size getTail's read from the conversation's stored average and finish there.
+      if (conversation.messageCount > 0) tailEstimates.set(estimateKey, Math.max(1, conversation.tokenCount / conversation.messageCount));
+      return { conversation, tail: await operations.getTail(scope, conversationId, { maxTokens, encoding, maxMessages, ...(beforeSeq !== undefined ? { beforeSeq } : {}) }), summary };
+    },
+
+    async deleteMessage(scope, conversationId, messageId) {
+      const reply = await conversationScript(scripts.DELETE_MESSAGE, scope, conversationId, clock.now(), [messageId]);
+      return reply[0] === 'deleted';
+    },
+  };
+  return operations;
+}
