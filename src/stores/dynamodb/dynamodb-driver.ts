@@ -18,8 +18,21 @@ export const STORE = 'dynamodb';
 const FIRST_PAGE_BATCHES = 30;
 /** Messages per batch item when copying (fork, import). */
 const COPY_BATCH_MESSAGES = 50;
+/** Messages one group commit takes from the queue at most. */
+const GROUP_MESSAGES = 500;
 /** Attempts at committing one append before giving up under contention. */
 const MAX_APPEND_ATTEMPTS = 200;
+
+interface PendingAppend {
+  readonly scope: Scope;
+  readonly scopeKey: string;
+  readonly conversationId: string;
+  readonly messages: readonly NewMessage[];
+  readonly dedupe: boolean;
+  readonly now: number;
+  resolve(result: AppendResult): void;
+  reject(error: unknown): void;
+}
 
 export interface DriverOptions {
   readonly table: TableClient;
@@ -39,7 +52,8 @@ export function createDynamoDBDriver(options: DriverOptions): StoreDriver {
   const memories = createDynamoDBMemories({ table, clock });
   const vectors = createDynamoDBVectors({ table, reads });
   const search = createMessageSearch({ table, reads, clock });
-  const appendQueues = new Map<string, Promise<unknown>>();
+  /** Appends waiting per conversation partition in this process (group commit). */
+  const appendQueues = new Map<string, PendingAppend[]>();
   const newGen = () => crypto.randomUUID();
   const convKey = (pk: string) => ({ pk, sk: CONVERSATION_SK });
 
@@ -47,18 +61,6 @@ export function createDynamoDBDriver(options: DriverOptions): StoreDriver {
     const live = await reads.find(scope, conversationId);
     if (!live) throw new NotFoundError({ kind: 'conversation', id: conversationId });
     return live;
-  }
-
-  /** Runs appends to one conversation from this process one after another (no self-contention). */
-  function serialize<T>(key: string, task: () => Promise<T>): Promise<T> {
-    const previous = appendQueues.get(key) ?? Promise.resolve();
-    const run = previous.then(task, task);
-    const tail = run.catch(() => undefined);
-    appendQueues.set(key, tail);
-    void tail.then(() => {
-      if (appendQueues.get(key) === tail) appendQueues.delete(key);
-    });
-    return run;
   }
 
   /** Deletes every item of a conversation partition except the conversation item; returns visible messages of generation `gen`. */
@@ -193,56 +195,112 @@ export function createDynamoDBDriver(options: DriverOptions): StoreDriver {
     }
   }
 
-  async function appendOnce(scope: Scope, conversationId: string, batch: readonly NewMessage[], dedupe: boolean, now: number): Promise<AppendResult | 'retry'> {
+  /**
+   * Appends a group of batches queued for one conversation by this process, in queue order, as ONE
+   * commit (group commit): each batch stays contiguous, ids repeated across the group resolve to
+   * the first copy, and a batch that reuses a stored id with other content is rejected alone.
+   * @returns per batch its result or error, or 'retry' when another process took the seq slot.
+   */
+  async function appendGroup(scope: Scope, conversationId: string, group: readonly PendingAppend[], now: number): Promise<Array<AppendResult | Error> | 'retry'> {
     const live = await require(scope, conversationId);
     const { pk, gen } = live;
-    if (dedupe) {
+    if (group.length === 1 && group[0]!.dedupe) {
+      const batch = group[0]!.messages;
       const newest: Array<{ role: Message['role']; contentHash: string; entry: { batch: DecodedBatch; message: EncodedMessage } }> = [];
       for await (const entry of reads.newestFirst(live, { pageSize: batch.length + 1 })) {
         newest.unshift({ role: entry.message.r, contentHash: entry.message.h, entry });
         if (newest.length >= batch.length) break;
       }
       if (isRetriedBatch(newest, batch)) {
-        return { messages: await reads.materialize(pk, conversationId, newest.map((item) => item.entry)), inserted: 0, conversation: live.conversation };
+        return [{ messages: await reads.materialize(pk, conversationId, newest.map((item) => item.entry)), inserted: 0, conversation: live.conversation }];
       }
     }
-    // Idempotency by id: id items point at the batch holding the stored message.
-    const idItems = (await table.getMany(batch.map((message) => ({ pk, sk: idSk(message.id) })))).filter((item) => item.gen === gen);
-    const stored = new Map<string, Message>();
+    // Idempotency by id: id items point at the batch item holding the stored message.
+    const allIds = [...new Set(group.flatMap((pending) => pending.messages.map((message) => message.id)))];
+    const idItems = (await table.getMany(allIds.map((id) => ({ pk, sk: idSk(id) })))).filter((item) => item.gen === gen);
+    const storedHeaders = new Map<string, { batch: DecodedBatch; message: EncodedMessage }>();
     if (idItems.length > 0) {
+      const seqOf = new Map(idItems.map((item) => [(item.sk as string).slice(2), Number(item.seq)]));
       const batches = (await table.getMany([...new Set(idItems.map((item) => Number(item.first)))].map((first) => ({ pk, sk: batchSk(first) }))))
         .filter((item) => item.gen === gen)
         .map(decodeBatch);
-      const wanted = batches.flatMap((decoded) => decoded.messages.filter((message) => idItems.some((item) => item.sk === idSk(message.i) && Number(item.seq) === message.s)).map((message) => ({ batch: decoded, message })));
-      for (const input of batch) {
-        const found = wanted.find((entry) => entry.message.i === input.id);
-        if (found && (found.message.r !== input.role || found.message.h !== input.contentHash)) throw new IdempotencyConflictError({ messageId: input.id });
-      }
-      for (const message of await reads.materialize(pk, conversationId, wanted)) stored.set(message.id, message);
+      for (const decoded of batches) for (const message of decoded.messages) if (seqOf.get(message.i) === message.s) storedHeaders.set(message.i, { batch: decoded, message });
     }
+    const storedMessages = new Map<string, Message>();
+    const headers = [...storedHeaders.values()];
+    (await reads.materialize(pk, conversationId, headers)).forEach((message) => storedMessages.set(message.id, message));
+
     let seq = live.conversation.lastSeq;
     const fresh: Message[] = [];
-    const result: Message[] = batch.map((input) => {
-      const existing = stored.get(input.id);
-      if (existing) return existing;
-      seq += 1;
-      const message: Message = { ...structuredClone(input), conversationId, seq } as Message;
-      fresh.push(message);
-      return message;
+    const assigned = new Map<string, Message>();
+    const outcomes: Array<{ messages: Message[]; inserted: number } | Error> = group.map((pending) => {
+      const conflict = pending.messages.find((input) => {
+        const previous = storedMessages.get(input.id) ?? assigned.get(input.id);
+        return previous !== undefined && (previous.role !== input.role || previous.contentHash !== input.contentHash);
+      });
+      if (conflict) return new IdempotencyConflictError({ messageId: conflict.id });
+      let inserted = 0;
+      const messages = pending.messages.map((input) => {
+        const previous = storedMessages.get(input.id) ?? assigned.get(input.id);
+        if (previous) return previous;
+        seq += 1;
+        inserted += 1;
+        const message = { ...structuredClone(input), conversationId, seq } as Message;
+        assigned.set(message.id, message);
+        fresh.push(message);
+        return message;
+      });
+      return { messages, inserted };
     });
-    if (fresh.length === 0) return { messages: result, inserted: 0, conversation: live.conversation };
-
-    const encoded = encodeBatch({ pk, gen, messages: fresh });
-    if (encoded.chunks.length > 0) await table.writeMany({ puts: encoded.chunks });
-    // The commit: one conditional PutItem at the next seq slot. Exactly one appender wins a slot.
-    if (!(await table.put(encoded.item, { expression: 'attribute_not_exists(pk)' }))) {
-      if (encoded.chunks.length > 0) await table.writeMany({ deletes: encoded.chunks.map((chunk) => ({ pk, sk: chunk.sk as string })) });
-      await rollForward(scope, live, now);
-      return 'retry';
+    let conversation = live.conversation;
+    if (fresh.length > 0) {
+      const encoded = encodeBatch({ pk, gen, messages: fresh });
+      if (encoded.chunks.length > 0) await table.writeMany({ puts: encoded.chunks });
+      // The commit: one conditional PutItem at the next seq slot. Exactly one appender wins a slot.
+      if (!(await table.put(encoded.item, { expression: 'attribute_not_exists(pk)' }))) {
+        if (encoded.chunks.length > 0) await table.writeMany({ deletes: encoded.chunks.map((chunk) => ({ pk, sk: chunk.sk as string })) });
+        await rollForward(scope, live, now);
+        return 'retry';
+      }
+      const updated = await applyBatch(live, decodeBatch(encoded.item), now);
+      conversation = updated ? decodeConversation(updated) : (await require(scope, conversationId)).conversation;
     }
-    const updated = await applyBatch(live, decodeBatch(encoded.item), now);
-    const conversation = updated ? decodeConversation(updated) : (await require(scope, conversationId)).conversation;
-    return { messages: result, inserted: fresh.length, conversation };
+    return outcomes.map((outcome) => (outcome instanceof Error ? outcome : { ...outcome, conversation }));
+  }
+
+  /** Takes the queue head's group: consecutive appends of the same scope, without dedupe, up to {@link GROUP_MESSAGES} messages. */
+  function takeGroup(queue: PendingAppend[]): PendingAppend[] {
+    const head = queue.shift()!;
+    const group = [head];
+    if (head.dedupe) return group;
+    let size = head.messages.length;
+    while (queue.length > 0) {
+      const next = queue[0]!;
+      if (next.dedupe || next.scopeKey !== head.scopeKey || size + next.messages.length > GROUP_MESSAGES) break;
+      group.push(queue.shift()!);
+      size += next.messages.length;
+    }
+    return group;
+  }
+
+  async function drain(key: string): Promise<void> {
+    const queue = appendQueues.get(key)!;
+    while (queue.length > 0) {
+      const group = takeGroup(queue);
+      const head = group[0]!;
+      try {
+        let outcomes: Array<AppendResult | Error> | 'retry' = 'retry';
+        for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS && outcomes === 'retry'; attempt += 1) {
+          if (attempt > 2) await backoff(Math.min(attempt, 5));
+          outcomes = await appendGroup(head.scope, head.conversationId, group, head.now);
+        }
+        if (outcomes === 'retry') throw new StoreError({ store: STORE, operation: 'appendMessages', detail: `no free seq slot after ${MAX_APPEND_ATTEMPTS} attempts (heavy contention); nothing was written`, retryable: true });
+        outcomes.forEach((outcome, index) => (outcome instanceof Error ? group[index]!.reject(outcome) : group[index]!.resolve(outcome)));
+      } catch (error) {
+        for (const pending of group) pending.reject(error);
+      }
+    }
+    appendQueues.delete(key);
   }
 
   const capabilities: StoreCapabilities = {
@@ -372,13 +430,15 @@ export function createDynamoDBDriver(options: DriverOptions): StoreDriver {
     },
 
     appendMessages(scope, conversationId, messages, appendOptions) {
-      return serialize(conversationPk(scope.tenantId, conversationId), async () => {
-        for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt += 1) {
-          const result = await appendOnce(scope, conversationId, messages, appendOptions.dedupeByContentHash, appendOptions.now.getTime());
-          if (result !== 'retry') return result;
-          if (attempt > 2) await backoff(Math.min(attempt, 5));
+      const key = conversationPk(scope.tenantId, conversationId);
+      return new Promise<AppendResult>((resolve, reject) => {
+        const pending: PendingAppend = { scope, scopeKey: JSON.stringify([scope.tenantId, scope.userId ?? null]), conversationId, messages, dedupe: appendOptions.dedupeByContentHash, now: appendOptions.now.getTime(), resolve, reject };
+        const queue = appendQueues.get(key);
+        if (queue) queue.push(pending);
+        else {
+          appendQueues.set(key, [pending]);
+          void drain(key);
         }
-        throw new StoreError({ store: STORE, operation: 'appendMessages', detail: `no free seq slot after ${MAX_APPEND_ATTEMPTS} attempts (heavy contention); nothing was written`, retryable: true });
       });
     },
 
@@ -451,7 +511,7 @@ export function createDynamoDBDriver(options: DriverOptions): StoreDriver {
     },
 
     async deleteMessage(scope, conversationId, messageId) {
-      return serialize(conversationPk(scope.tenantId, conversationId), async () => {
+      {
         const found = await reads.find(scope, conversationId);
         if (!found) return false;
         const live = await rollForward(scope, found, clock.now());
@@ -474,7 +534,7 @@ export function createDynamoDBDriver(options: DriverOptions): StoreDriver {
         );
         await table.delete({ pk: live.pk, sk: idSk(messageId) }, { expression: 'gen = :gen AND seq = :seq', values: { ':gen': live.gen, ':seq': message.s } });
         return true;
-      });
+      }
     },
 
     async getSummary(scope, conversationId) {
@@ -496,7 +556,7 @@ export function createDynamoDBDriver(options: DriverOptions): StoreDriver {
 
     async readConversation(scope, conversationId) {
       const found = await require(scope, conversationId);
-      const live = await serialize(found.pk, () => rollForward(scope, found, clock.now()));
+      const live = await rollForward(scope, found, clock.now());
       const [messages, summary] = await Promise.all([reads.allMessages(live), reads.summary(live)]);
       return { conversation: live.conversation, messages, summary };
     },
