@@ -7,15 +7,18 @@ import { conversationItem, decodeBatch, decodeConversation, decodeSummary, encod
 import { createConversationReads, isDead, type LiveConversation } from './conversation-table.js';
 import { BATCH_PREFIX, batchSk, CONVERSATION_SK, conversationPk, idSk, KEY_SCHEMA, listSk, parentListPk, scopeListPk, SUMMARY_SK, vectorPk } from './keys.js';
 import { createDynamoDBMemories } from './memory-table.js';
-import { createMessageSearch } from './message-search.js';
+import { createMessageSearch, type SearchWindow } from './message-search.js';
 import { backoff, type TableClient } from './table-client.js';
 import { buildUpdate } from './update-expression.js';
 import { createDynamoDBVectors } from './vector-table.js';
 
 export const STORE = 'dynamodb';
 
-/** Batch items read by `readContext`'s single Query besides the conversation and summary items. */
-const FIRST_PAGE_BATCHES = 30;
+/**
+ * Batch items read by `readContext`'s single Query besides the conversation and summary items:
+ * ~100 chat messages, enough for a 4,000-token window of typical turns in one request.
+ */
+const FIRST_PAGE_BATCHES = 50;
 /** Messages per batch item when copying (fork, import). */
 const COPY_BATCH_MESSAGES = 50;
 /** Messages one group commit takes from the queue at most. */
@@ -39,6 +42,7 @@ export interface DriverOptions {
   readonly clock: { now(): number };
   /** Seconds DynamoDB's native TTL waits past `expiresAt`. */
   readonly ttlGraceSeconds: number;
+  readonly searchWindow?: Partial<SearchWindow>;
 }
 
 /**
@@ -51,7 +55,7 @@ export function createDynamoDBDriver(options: DriverOptions): StoreDriver {
   const reads = createConversationReads(table, clock);
   const memories = createDynamoDBMemories({ table, clock });
   const vectors = createDynamoDBVectors({ table, reads });
-  const search = createMessageSearch({ table, reads, clock });
+  const search = createMessageSearch({ table, reads, ...(options.searchWindow ? { window: options.searchWindow } : {}) });
   /** Appends waiting per conversation partition in this process (group commit). */
   const appendQueues = new Map<string, PendingAppend[]>();
   const newGen = () => crypto.randomUUID();

@@ -3,6 +3,7 @@ import { defineStore } from '../define-store/define-store.js';
 import { DEFAULT_TTL_GRACE_SECONDS } from './codec.js';
 import { createDynamoDBDriver } from './dynamodb-driver.js';
 import { ensureTable } from './ensure-table.js';
+import type { SearchWindow } from './message-search.js';
 import { createTableClient, type DynamoDBClientLike } from './table-client.js';
 
 /** Options of {@link createDynamoDBStore}. */
@@ -25,6 +26,11 @@ export interface DynamoDBStoreOptions {
    * `sweepExpired` delete its messages first. @default 86400
    */
   readonly ttlGraceSeconds?: number;
+  /**
+   * Bounds of lexical search (no full-text index in DynamoDB): messages read per search. Larger
+   * windows find older messages and cost proportionally more reads. @default DYNAMODB_SEARCH_WINDOW
+   */
+  readonly searchWindow?: Partial<SearchWindow>;
 }
 
 /** What the DynamoDB store adds to {@link Store}. */
@@ -55,7 +61,7 @@ export interface DynamoDBStoreExtras {
 export function createDynamoDBStore(options: DynamoDBStoreOptions): Store & DynamoDBStoreExtras {
   const clock = options.clock ?? { now: () => Date.now() };
   const table = createTableClient(options.client, options.tableName);
-  const driver = createDynamoDBDriver({ table, clock, ttlGraceSeconds: options.ttlGraceSeconds ?? DEFAULT_TTL_GRACE_SECONDS });
+  const driver = createDynamoDBDriver({ table, clock, ttlGraceSeconds: options.ttlGraceSeconds ?? DEFAULT_TTL_GRACE_SECONDS, ...(options.searchWindow ? { searchWindow: options.searchWindow } : {}) });
   return defineStore(
     driver,
     { clock, ...(options.maxMessageBytes !== undefined ? { maxMessageBytes: options.maxMessageBytes } : {}) },

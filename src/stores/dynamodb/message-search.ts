@@ -15,16 +15,25 @@ import type { TableClient } from './table-client.js';
  * (≈ 1 RCU per 4 KB of messages), so a search costs at most about (window bytes / 4 KB) RCU,
  * whatever the history length. A search that did not read everything says so in `coverage`.
  */
-export const DYNAMODB_SEARCH_WINDOW = { conversationMessages: 2000, conversations: 20, messagesPerConversation: 200 } as const;
+export const DYNAMODB_SEARCH_WINDOW: SearchWindow = { conversationMessages: 1000, conversations: 20, messagesPerConversation: 200 };
 
-export function createMessageSearch(options: { table: TableClient; reads: ConversationReads; clock: { now(): number } }) {
+/** The bounds of {@link DYNAMODB_SEARCH_WINDOW}; `createDynamoDBStore({ searchWindow })` overrides them. */
+export interface SearchWindow {
+  readonly conversationMessages: number;
+  readonly conversations: number;
+  readonly messagesPerConversation: number;
+}
+
+export function createMessageSearch(options: { table: TableClient; reads: ConversationReads; window?: Partial<SearchWindow> }) {
   const { table, reads } = options;
+  const bounds: SearchWindow = { ...DYNAMODB_SEARCH_WINDOW, ...options.window };
 
   /** Newest messages of one conversation (seq < beforeSeq), at most `limit`; `complete` when its start was reached. */
   async function window(live: LiveConversation, limit: number, beforeSeq?: number): Promise<{ messages: Message[]; complete: boolean }> {
     const wanted: Array<{ batch: DecodedBatch; message: EncodedMessage }> = [];
     let complete = true;
-    for await (const entry of reads.newestFirst(live, { pageSize: 100, ...(beforeSeq !== undefined ? { beforeSeq } : {}) })) {
+    // One Query page covers the window (a batch item holds at least one message).
+    for await (const entry of reads.newestFirst(live, { pageSize: Math.min(1000, limit), ...(beforeSeq !== undefined ? { beforeSeq } : {}) })) {
       if (wanted.length >= limit) {
         complete = false;
         break;
@@ -40,24 +49,24 @@ export function createMessageSearch(options: { table: TableClient; reads: Conver
     let conversations = 0;
     let bound: string;
     if (search.conversationId !== undefined) {
-      bound = `the newest ${DYNAMODB_SEARCH_WINDOW.conversationMessages} messages of the conversation`;
+      bound = `the newest ${bounds.conversationMessages} messages of the conversation`;
       const live = await reads.find(scope, search.conversationId);
       if (live) {
         conversations = 1;
-        const read = await window(live, DYNAMODB_SEARCH_WINDOW.conversationMessages, search.beforeSeq);
+        const read = await window(live, bounds.conversationMessages, search.beforeSeq);
         candidates.push(...read.messages);
         complete = read.complete;
       }
     } else {
-      bound = `the newest ${DYNAMODB_SEARCH_WINDOW.messagesPerConversation} messages of each of the ${DYNAMODB_SEARCH_WINDOW.conversations} most recently updated conversations`;
+      bound = `the newest ${bounds.messagesPerConversation} messages of each of the ${bounds.conversations} most recently updated conversations`;
       const lives: LiveConversation[] = [];
       let startKey: Record<string, unknown> | undefined;
       do {
-        const page = await table.queryPage({ index: 'byScope', keyCondition: 'lpk = :p', values: { ':p': scopeListPk(scope) }, forward: false, limit: DYNAMODB_SEARCH_WINDOW.conversations + 1 }, startKey);
+        const page = await table.queryPage({ index: 'byScope', keyCondition: 'lpk = :p', values: { ':p': scopeListPk(scope) }, forward: false, limit: bounds.conversations + 1 }, startKey);
         for (const item of page.items) {
           const live = reads.live(scope, item);
           if (!live) continue;
-          if (lives.length >= DYNAMODB_SEARCH_WINDOW.conversations) {
+          if (lives.length >= bounds.conversations) {
             complete = false;
             break;
           }
@@ -66,7 +75,7 @@ export function createMessageSearch(options: { table: TableClient; reads: Conver
         startKey = complete ? page.lastKey : undefined;
       } while (startKey);
       conversations = lives.length;
-      const reads_ = await Promise.all(lives.map((live) => window(live, DYNAMODB_SEARCH_WINDOW.messagesPerConversation)));
+      const reads_ = await Promise.all(lives.map((live) => window(live, bounds.messagesPerConversation)));
       for (const read of reads_) {
         candidates.push(...read.messages);
         if (!read.complete) complete = false;
