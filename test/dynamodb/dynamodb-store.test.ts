@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { searchMessages } from '../../src/index.js';
 import type { MessageSearchResult } from '../../src/spec/store.js';
 import { encodeBatch } from '../../src/stores/dynamodb/codec.js';
 import { createDynamoDBStore } from '../../src/stores/dynamodb/index.js';
@@ -101,6 +102,9 @@ describe('DynamoDB store on dynalite', () => {
     await store.createConversation(scope, { id: 'third' });
     const everywhere = await store.searchMessages!(scope, { query: 'lighthouse', limit: 100 });
     expect(everywhere.coverage).toMatchObject({ complete: false, conversationsScanned: 2 });
+    // The public search helper reports the bound in its notes.
+    const viaHelper = await searchMessages({ store, scope, query: 'lighthouse', conversationId: 'long' });
+    expect(viaHelper.notes.join(' ')).toContain('bounded window (the newest 5 messages of the conversation: 5 messages of 1 conversations)');
     // A search that read everything carries no coverage.
     const tiny = await store.searchMessages!(scope, { query: 'lighthouse', conversationId: 'short' });
     expect(tiny.map((hit) => hit.message.content)).toEqual(['lighthouse short']);
