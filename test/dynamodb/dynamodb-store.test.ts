@@ -1,3 +1,4 @@
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { searchMessages } from '../../src/index.js';
 import type { MessageSearchResult } from '../../src/spec/store.js';
@@ -109,6 +110,19 @@ describe('DynamoDB store on dynalite', () => {
     const tiny = await store.searchMessages!(scope, { query: 'lighthouse', conversationId: 'short' });
     expect(tiny.map((hit) => hit.message.content)).toEqual(['lighthouse short']);
     expect(tiny.coverage).toBeUndefined();
+  });
+
+  it('should work the same with a DynamoDBDocumentClient as with a DynamoDBClient', async () => {
+    const document = DynamoDBDocumentClient.from(server.client());
+    const store = createDynamoDBStore({ client: document, tableName: uniqueTableName('doc') });
+    expect(await store.ensureTable()).toBe(true);
+    await store.createConversation(scope, { id: 'doc', tags: ['t'] });
+    const large = 'é'.repeat(400_000);
+    await store.appendMessages(scope, 'doc', await prepare([{ id: 'a', role: 'user', content: large }, { id: 'b', role: 'assistant', content: 'ok' }]));
+    await store.deleteMessage(scope, 'doc', 'b');
+    const messages = await store.listMessages(scope, 'doc', { order: 'asc', limit: 10 });
+    expect(messages.map((message) => [message.id, message.content === large])).toEqual([['a', true]]);
+    expect((await store.listConversations(scope, { tag: 't' })).items.map((conversation) => conversation.id)).toEqual(['doc']);
   });
 
   it('should fail with a typed error naming ensureTable when the table is missing', async () => {
