@@ -9,6 +9,7 @@ export default defineConfig({
     'embedded/index': 'src/stores/embedded/index.ts',
     'tiered/index': 'src/stores/tiered/index.ts',
     'redis/index': 'src/stores/redis/index.ts',
+    'dynamodb/index': 'src/stores/dynamodb/index.ts',
     'langchain/index': 'integrations/langchain/index.ts',
     'ai-sdk/index': 'integrations/ai-sdk/index.ts',
     'next/index': 'integrations/next/index.ts',
@@ -22,6 +23,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   splitting: true,
-  // The test runner is the user's, never bundled.
-  external: ['vitest'],
+  // The test runner and the AWS SDK (optional peers, the user's own client) are never bundled.
+  external: ['vitest', '@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb'],
 });

@@ -3,7 +3,8 @@
  * writer its own conversation), against raw batched writes of the same rows in the same run:
  * - Postgres/PGlite: one `INSERT … SELECT FROM unnest(…)` per batch into a copy of the messages
  *   table (`LIKE … INCLUDING ALL`: same keys, indexes and generated tsvector), seqs given by the client;
- * - Redis: one `RPUSH` of the batch's JSON per batch.
+ * - Redis: one `RPUSH` of the batch's JSON per batch;
+ * - DynamoDB (dynalite in process): one `BatchWriteItem` of the batch, one item per message.
  * The store does more per batch (scope and idempotency checks, seq assignment, conversation
  * counters, TTL); the target is ≥ 0.8× raw.
  */
@@ -39,6 +40,7 @@ async function rawWriter(backend: Backend): Promise<RawWriter | undefined> {
         batch.map((message) => message.contentHash),
       ]);
   }
+  if (backend.rawAppend) return backend.rawAppend;
   if (backend.name === 'redis') {
     return (writer, batch) => backend.redis!.rpush(`${backend.keyPrefix}raw-append:${writer}`, ...batch.map((message) => JSON.stringify(message)));
   }

@@ -105,6 +105,7 @@ export async function runAssemblyBench(options: AssemblyOptions): Promise<string
   const langChainMax = 10_000;
   const rows: string[][] = [];
   const flatness: string[][] = [];
+  const noRecall: string[][] = [];
   for (const name of options.backends) {
     const perSize = new Map<number, Summary>();
     for (const size of sizes) {
@@ -117,6 +118,9 @@ export async function runAssemblyBench(options: AssemblyOptions): Promise<string
       const contenders: Record<string, () => Promise<unknown>> = { ours: assemble };
       if (backend.rawTail) contenders.floor = () => backend.rawTail!(TENANT, conversationId);
       if (backend.rawTailDecoded) contenders.floorDecoded = () => backend.rawTailDecoded!(TENANT, conversationId);
+      // DynamoDB has no full-text index: recall's lexical search reads a bounded window per call.
+      // The same assembly without recall shows what the context read itself costs.
+      if (name === 'dynamodb') contenders.noRecall = () => manager.assemble(conversationId, { scope, budget: { maxTokens: BUDGET }, shares: { recall: 0 } });
       const results = await compare({ iterations, warmup: 10, contenders });
       const ours = results.ours!;
       perSize.set(size, ours);
@@ -148,6 +152,7 @@ export async function runAssemblyBench(options: AssemblyOptions): Promise<string
         langChainCell,
         speedup,
       ]);
+      if (results.noRecall && floor) noRecall.push([name, size.toLocaleString('en-US'), `${formatMs(results.noRecall.median)} / ${formatMs(results.noRecall.p95)}`, formatRatio(results.noRecall.median / floor.median)]);
       progress(`assembly ${name} ${size}: ${formatMs(ours.median)} ms median`);
     }
     const smallest = perSize.get(sizes[0]!)!;
@@ -162,5 +167,8 @@ export async function runAssemblyBench(options: AssemblyOptions): Promise<string
     `Flatness (median at ${sizes.at(-1)!.toLocaleString('en-US')} ÷ median at ${sizes[0]}; target ≤ 1.3×):`,
     '',
     markdownTable(['store', `ms at ${sizes[0]}`, `ms at ${sizes.at(-1)!.toLocaleString('en-US')}`, 'ratio', '≤ 1.3×'], flatness),
+    ...(noRecall.length > 0
+      ? ['', 'Without recall (`shares: { recall: 0 }`: no bounded lexical scan; the context read alone):', '', markdownTable(['store', 'messages', '`assemble`', 'ours ÷ floor'], noRecall)]
+      : []),
   ].join('\n');
 }

@@ -6,13 +6,15 @@ import type { Store } from '../../src/spec/store.js';
 import { createMemoryStore } from '../../src/stores/memory/index.js';
 import { createPostgresStore } from '../../src/stores/postgres/index.js';
 import { createRedisStore, type RedisClientLike } from '../../src/stores/redis/index.js';
+import type { NewMessage, Scope } from '../../src/types.js';
+import { openDynamoDBBackend } from './dynamodb-backend.js';
 
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 import { REDIS_URL, redisReachable } from '../../test/redis/redis-test-env.js';
 
 export { REDIS_URL, redisReachable };
 
-export type BackendName = 'memory' | 'pglite' | 'postgres' | 'redis';
+export type BackendName = 'memory' | 'pglite' | 'postgres' | 'redis' | 'dynamodb';
 
 /** A store under benchmark plus the raw-driver floor over the same rows: "the last 100 items". */
 export interface Backend {
@@ -24,6 +26,10 @@ export interface Backend {
   readonly rawTailDecoded?: (tenantId: string, conversationId: string) => Promise<unknown>;
   /** Writes the same messages where `rawTail` reads them, when that is not the store's own table. */
   readonly seedRaw?: (conversationId: string, jsonItems: readonly string[]) => Promise<void>;
+  /** Seeds a created conversation faster than batched appends, in the store's own item format (DynamoDB). */
+  readonly seedStore?: (scope: Scope, conversationId: string, messages: readonly NewMessage[]) => Promise<void>;
+  /** Raw batched write of a batch, for the append benchmark (DynamoDB: one BatchWriteItem). */
+  readonly rawAppend?: (writer: number, batch: readonly NewMessage[], firstSeq: number) => Promise<unknown>;
   readonly pool?: pg.Pool;
   readonly redis?: Redis;
   readonly pglite?: PGlite;
@@ -49,7 +55,8 @@ export async function postgresReachable(): Promise<boolean> {
 
 /** Which backends this machine can run; the unreachable ones are named with the reason. */
 export async function availableBackends(): Promise<{ names: BackendName[]; skipped: string[] }> {
-  const names: BackendName[] = ['memory', 'pglite'];
+  // DynamoDB runs on dynalite started in this process: always available.
+  const names: BackendName[] = ['memory', 'pglite', 'dynamodb'];
   const skipped: string[] = [];
   if (await postgresReachable()) names.push('postgres');
   else skipped.push(`postgres (no server at DATABASE_URL)`);
@@ -66,6 +73,7 @@ export async function openBackend(name: BackendName, label: string): Promise<Bac
   if (name === 'memory') {
     return { name, store: createMemoryStore(), close: async () => undefined };
   }
+  if (name === 'dynamodb') return openDynamoDBBackend(label);
   if (name === 'pglite') {
     const vector = await loadPgvectorExtension();
     const db = await PGlite.create('memory://', vector ? { extensions: { vector } } : {});

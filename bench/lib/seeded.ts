@@ -39,9 +39,12 @@ export async function seededBackend(name: BackendName, size: number): Promise<Ba
     const messages = await corpusOf(size);
     const scope = scopeOf(size);
     await backend.store.createConversation(scope, { id: conversationOf(size) });
-    // Bulk path: batched appends of 1,000 (one transaction / one Lua call each).
-    for (let start = 0; start < size; start += SEED_BATCH) {
-      await backend.store.appendMessages(scope, conversationOf(size), messages.slice(start, start + SEED_BATCH));
+    if (backend.seedStore) await backend.seedStore(scope, conversationOf(size), messages);
+    else {
+      // Bulk path: batched appends of 1,000 (one transaction / one Lua call each).
+      for (let start = 0; start < size; start += SEED_BATCH) {
+        await backend.store.appendMessages(scope, conversationOf(size), messages.slice(start, start + SEED_BATCH));
+      }
     }
     if (backend.seedRaw) await backend.seedRaw(conversationOf(size), messages.map((message) => JSON.stringify(message)));
     done.add(size);

@@ -4,6 +4,8 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ContextManager } from '../context-manager.js';
 import { createEmbeddedStore, DEFAULT_DATA_DIR, type EmbeddedStore } from '../stores/embedded/index.js';
 import { LLMContextError } from '../errors.js';
+import type { Store } from '../spec/store.js';
+import type { DynamoDBStoreExtras } from '../stores/dynamodb/index.js';
 import type { Scope } from '../types.js';
 import { formatAssembly } from './print-assembly.js';
 import { readTranscript } from './read-transcript.js';
@@ -35,12 +37,18 @@ interface GlobalOptions {
   dataDir: string;
   tenant: string;
   user?: string;
+  dynamodbTable?: string;
+  dynamodbEndpoint?: string;
 }
+
+/** The store a command opened: the embedded one, or DynamoDB with `--dynamodb-table`. */
+type OpenedStore = (EmbeddedStore & { readonly kind: 'embedded' }) | (Store & DynamoDBStoreExtras & { readonly kind: 'dynamodb' });
 
 /**
  * Runs the `llm-context` CLI with `argv` (without the node and script paths).
  * Every command opens the embedded store in `--data-dir` (default `./.llm-context/`), so separate
- * invocations share data. @returns the exit code (0 ok, 1 error, 2 usage).
+ * invocations share data — or, with `--dynamodb-table NAME` (and `--dynamodb-endpoint URL` for
+ * DynamoDB Local or dynalite), the DynamoDB store (region and credentials from the AWS environment). @returns the exit code (0 ok, 1 error, 2 usage).
  */
 export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
   const program = new Command('llm-context')
@@ -48,13 +56,26 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     .option('--data-dir <dir>', 'embedded store directory', DEFAULT_DATA_DIR)
     .option('--tenant <id>', 'tenant id', 'default')
     .option('--user <id>', 'user id')
+    .option('--dynamodb-table <name>', 'use the DynamoDB store on this table instead of the embedded store')
+    .option('--dynamodb-endpoint <url>', 'DynamoDB endpoint (DynamoDB Local, dynalite); default: AWS for the environment region')
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout(text.trimEnd()), writeErr: (text) => io.stderr(text.trimEnd()) });
 
-  let store: EmbeddedStore | undefined;
+  let store: OpenedStore | undefined;
+  let closeStore: (() => Promise<void>) | undefined;
   const open = async () => {
     const options = program.opts<GlobalOptions>();
-    store = await createEmbeddedStore({ dataDir: options.dataDir });
+    if (options.dynamodbTable !== undefined) {
+      // Loaded only when asked for: the AWS SDK is an optional peer dependency.
+      const [{ DynamoDBClient }, { createDynamoDBStore }] = await Promise.all([import('@aws-sdk/client-dynamodb'), import('../stores/dynamodb/index.js')]);
+      const client = new DynamoDBClient(options.dynamodbEndpoint ? { endpoint: options.dynamodbEndpoint } : {});
+      store = Object.assign(createDynamoDBStore({ client, tableName: options.dynamodbTable }), { kind: 'dynamodb' as const });
+      closeStore = async () => client.destroy();
+    } else {
+      const embedded = await createEmbeddedStore({ dataDir: options.dataDir });
+      store = Object.assign(embedded, { kind: 'embedded' as const });
+      closeStore = () => embedded.close();
+    }
     const scope: Scope = options.user ? { tenantId: options.tenant, userId: options.user } : { tenantId: options.tenant };
     return { store, scope, manager: new ContextManager({ store }) };
   };
@@ -137,9 +158,14 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
 
   program
     .command('migrate')
-    .description('apply pending schema migrations')
+    .description('apply pending schema migrations (DynamoDB: create the table and its indexes when absent)')
     .action(async () => {
       const { store: opened } = await open();
+      if (opened.kind === 'dynamodb') {
+        const created = await opened.ensureTable();
+        io.stdout(`table ${opened.tableName} ${created ? 'created (on-demand billing, 3 GSIs)' : 'already exists'}`);
+        return;
+      }
       const report = await opened.migrate();
       io.stdout(`schema at version ${report.current.at(-1) ?? 0} (${report.applied.length} migrations applied now)`);
     });
@@ -165,6 +191,6 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     io.stderr(LLMContextError.isInstance(error) ? `error [${error.code}]: ${error.message}` : `error: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   } finally {
-    await store?.close();
+    await closeStore?.();
   }
 }

@@ -1,5 +1,5 @@
 import { CapabilityError, ValidationError } from '../errors.js';
-import type { MessageSearchHit, Store } from '../spec/store.js';
+import type { MessageSearchHit, MessageSearchResult, Store } from '../spec/store.js';
 import type { Message, Scope } from '../types.js';
 import { embedQuery, type Embedder } from './embedder.js';
 import { reciprocalRankFusion } from './rank-fusion.js';
@@ -46,6 +46,8 @@ export async function searchMessages(options: {
   const lexical = canLexical
     ? await store.searchMessages!(scope, { query, limit, ...(options.conversationId !== undefined ? { conversationId: options.conversationId } : {}), ...(options.tags ? { tags: options.tags } : {}) })
     : [];
+  const coverage = (lexical as MessageSearchResult).coverage;
+  if (coverage) notes.push(`lexical search read a bounded window (${coverage.bound}: ${coverage.messagesScanned} messages of ${coverage.conversationsScanned} conversations); older messages were not searched`);
   if (!canVector) return { hits: lexical, method: 'lexical', notes };
 
   const embedder = options.embedder!;

@@ -115,7 +115,7 @@ export interface Store {
   eraseUser(scope: Scope & { readonly userId: string }): Promise<ErasureResult>;
 
   /** Lexical (full-text) search over message text, best first. Present when `capabilities.lexicalSearch`. */
-  searchMessages?(scope: Scope, options: MessageSearchOptions): Promise<MessageSearchHit[]>;
+  searchMessages?(scope: Scope, options: MessageSearchOptions): Promise<MessageSearchResult>;
   /** Embedding storage and nearest-neighbour search. Present when `capabilities.vectorSearch`. */
   vectors?: VectorIndex;
   /** Long-term memories. Present when `capabilities.memories`. */
@@ -225,6 +225,21 @@ export interface MessageSearchHit {
   /** Higher is better; comparable only within one result list. */
   readonly score: number;
 }
+
+/**
+ * What a bounded search read, attached (as a non-enumerable `coverage` property) to a result that
+ * did not read everything in the scope — so a store without a full-text index never truncates silently.
+ */
+export interface SearchCoverage {
+  readonly complete: false;
+  readonly conversationsScanned: number;
+  readonly messagesScanned: number;
+  /** The bound in words, e.g. "the newest 200 messages of each of the 20 most recently updated conversations". */
+  readonly bound: string;
+}
+
+/** Search hits, best first; `coverage` is present when the store searched a bounded window only. */
+export type MessageSearchResult = MessageSearchHit[] & { readonly coverage?: SearchCoverage };
 
 export interface EmbeddingRecord {
   readonly kind: 'message' | 'memory';

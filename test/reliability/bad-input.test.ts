@@ -13,8 +13,8 @@ import { FULL, kindAvailable, openStore, STORE_KINDS, type StoreKind } from './s
  * error and nothing written. No error message repeats caller data.
  */
 const RUNS: Record<StoreKind, number> = FULL
-  ? { memory: 2000, pglite: 500, postgres: 1000, redis: 1000, tiered: 500 }
-  : { memory: 300, pglite: 60, postgres: 120, redis: 120, tiered: 60 };
+  ? { memory: 2000, pglite: 500, postgres: 1000, redis: 1000, tiered: 500, dynamodb: 500 }
+  : { memory: 300, pglite: 60, postgres: 120, redis: 120, tiered: 60, dynamodb: 120 };
 
 /** What must survive a round trip: the caller's fields, compared as canonical JSON. */
 function roundTripView(message: Pick<Message, 'role' | 'content'> & Partial<Pick<Message, 'name' | 'metadata' | 'tags' | 'id'>>): string {

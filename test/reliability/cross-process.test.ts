@@ -36,13 +36,13 @@ async function readAll(store: Store, conversationId: string): Promise<Message[]>
   }
 }
 
-for (const kind of ['postgres', 'redis'] as const) {
+for (const kind of ['postgres', 'redis', 'dynamodb'] as const) {
   describe.skipIf(!kindAvailable(kind))(`appends from two processes on ${kind}`, () => {
     it(`should keep seqs contiguous with no loss, duplicate or interleaving over 2 × ${APPENDS} appends`, async () => {
       const handle = await openStore(kind, 'xproc');
       try {
         for (const id of CONVERSATIONS) await handle.store.createConversation(scope, { id });
-        const location = kind === 'postgres' ? handle.schema! : handle.keyPrefix!;
+        const location = kind === 'postgres' ? handle.schema! : kind === 'dynamodb' ? `${handle.endpoint!} ${handle.tableName!}` : handle.keyPrefix!;
         const [first, second] = await Promise.all([runWorker(kind, location, 'p1'), runWorker(kind, location, 'p2')]);
         const acknowledged = new Set([...first, ...second]);
         let total = 0;

@@ -2,16 +2,18 @@ import { PGlite } from '@electric-sql/pglite';
 import { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Store } from '../../src/spec/store.js';
+import { createDynamoDBStore } from '../../src/stores/dynamodb/index.js';
 import { createMemoryStore } from '../../src/stores/memory/index.js';
 import { createPostgresStore } from '../../src/stores/postgres/index.js';
 import { createRedisStore } from '../../src/stores/redis/index.js';
 import { createTieredStore } from '../../src/stores/tiered/index.js';
 import { createTestClock, type TestClock } from '../../src/testing/index.js';
+import { startDynalite, uniqueTableName } from '../dynamodb/dynalite.js';
 import { checkServer, createPool, dropSchema, uniqueSchema } from '../postgres/server.js';
 import { asClient, REDIS_URL, skipWithoutRedis, uniquePrefix, unlinkPrefix } from '../redis/redis-test-env.js';
 
 /** Every store the reliability suite runs against. */
-export const STORE_KINDS = ['memory', 'pglite', 'postgres', 'redis', 'tiered'] as const;
+export const STORE_KINDS = ['memory', 'pglite', 'postgres', 'redis', 'tiered', 'dynamodb'] as const;
 export type StoreKind = (typeof STORE_KINDS)[number];
 
 /** Full sizes behind `RELIABILITY_FULL=1`; CI and dev runs use the reduced sizes. */
@@ -41,6 +43,9 @@ export interface StoreHandle {
   readonly schema?: string;
   readonly redis?: Redis;
   readonly keyPrefix?: string;
+  /** dynamodb: the in-process dynalite endpoint and the table. */
+  readonly endpoint?: string;
+  readonly tableName?: string;
   cleanup(): Promise<void>;
 }
 
@@ -48,6 +53,14 @@ export interface StoreHandle {
 export async function openStore(kind: StoreKind, label: string): Promise<StoreHandle> {
   const clock = createTestClock();
   if (kind === 'memory') return { kind, store: createMemoryStore({ clock }), clock, cleanup: async () => undefined };
+  if (kind === 'dynamodb') {
+    // dynalite runs in this process on 127.0.0.1 (no external server, so never skipped).
+    const server = await startDynalite();
+    const tableName = uniqueTableName(`rel-${label}`);
+    const store = createDynamoDBStore({ client: server.client(), tableName, clock });
+    await store.ensureTable();
+    return { kind, store, clock, endpoint: server.endpoint, tableName, cleanup: () => server.close() };
+  }
   if (kind === 'pglite') {
     const db = await PGlite.create('memory://');
     const store = await createPostgresStore({ client: db, clock, name: 'pglite' });

@@ -10,8 +10,8 @@ import { FULL, kindAvailable, openStore, STORE_KINDS, type StoreHandle, type Sto
  * 10,000 on every store. Seed with `ISOLATION_SEED` to replay a failure.
  */
 const OPERATIONS: Record<StoreKind, number> = FULL
-  ? { memory: 10_000, pglite: 10_000, postgres: 10_000, redis: 10_000, tiered: 10_000 }
-  : { memory: 4_000, pglite: 1_500, postgres: 2_000, redis: 2_000, tiered: 1_500 };
+  ? { memory: 10_000, pglite: 10_000, postgres: 10_000, redis: 10_000, tiered: 10_000, dynamodb: 10_000 }
+  : { memory: 4_000, pglite: 1_500, postgres: 2_000, redis: 2_000, tiered: 1_500, dynamodb: 10_000 };
 const SEED = Number(process.env.ISOLATION_SEED ?? 20261122);
 
 const totals: Record<string, number> = {};
@@ -31,7 +31,7 @@ for (const kind of STORE_KINDS) {
       } finally {
         await handle.cleanup();
       }
-    }, FULL ? 1_800_000 : 240_000);
+    }, FULL ? 1_800_000 : kind === 'dynamodb' ? 600_000 : 240_000);
   });
 }
 

@@ -3,7 +3,7 @@ import type {
   AppendResult,
   ContextRead,
   ErasureResult,
-  MessageSearchHit,
+  MessageSearchResult,
   StoreCapabilities,
   TailResult,
   VectorIndex,
@@ -82,7 +82,8 @@ export interface StoreDriver {
   writeConversation(scope: Scope, snapshot: ConversationSnapshot): Promise<Conversation>;
   eraseUser(scope: Scope & { readonly userId: string }): Promise<ErasureResult>;
 
-  searchMessages?(scope: Scope, options: DriverMessageSearchOptions): Promise<MessageSearchHit[]>;
+  /** Best first; attach `coverage` (see `MessageSearchResult`) when only a bounded window was read. */
+  searchMessages?(scope: Scope, options: DriverMessageSearchOptions): Promise<MessageSearchResult>;
   /** Vector index; the layer validates the scope, records and limits before calling it. */
   vectors?: VectorIndex;
   /** Long-term memories; the layer validates the scope, memories, ids and limits before calling. */

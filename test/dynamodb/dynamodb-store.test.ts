@@ -1,0 +1,132 @@
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { searchMessages } from '../../src/index.js';
+import type { MessageSearchResult } from '../../src/spec/store.js';
+import { encodeBatch } from '../../src/stores/dynamodb/codec.js';
+import { createDynamoDBStore } from '../../src/stores/dynamodb/index.js';
+import { CONVERSATION_SK, conversationPk } from '../../src/stores/dynamodb/keys.js';
+import { createTableClient } from '../../src/stores/dynamodb/table-client.js';
+import { newMessages, textTurns } from '../../src/testing/index.js';
+import type { Message, MessageInput } from '../../src/types.js';
+import { startDynalite, uniqueTableName, type DynaliteServer } from './dynalite.js';
+
+/** DynamoDB-specific behaviour beyond the contract: crash recovery, request counts, bounded search. */
+describe('DynamoDB store on dynalite', () => {
+  let server: DynaliteServer;
+  beforeAll(async () => {
+    server = await startDynalite();
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  const scope = { tenantId: 't1', userId: 'u1' };
+  const open = async (options: Partial<Parameters<typeof createDynamoDBStore>[0]> = {}) => {
+    const client = server.client();
+    let requests = 0;
+    const counting = { send: (command: never) => ((requests += 1), client.send(command)) };
+    const tableName = uniqueTableName('unit');
+    const store = createDynamoDBStore({ client: counting, tableName, ...options });
+    await store.ensureTable();
+    return { store, table: createTableClient(client, tableName), requests: () => requests };
+  };
+  const prepare = (inputs: readonly MessageInput[]) => newMessages(inputs);
+
+  it('should roll forward a batch committed by an appender that crashed before updating the counters', async () => {
+    const { store, table } = await open();
+    await store.createConversation(scope, { id: 'c1' });
+    await store.appendMessages(scope, 'c1', await prepare(textTurns(2)));
+    // A crashed appender: its commit item exists at seq 3–4, the conversation item still says lastSeq 2.
+    const pk = conversationPk(scope.tenantId, 'c1');
+    const conversationItem = await table.get({ pk, sk: CONVERSATION_SK });
+    const crashed: Message[] = (await prepare(textTurns(2, 'crashed'))).map((message, index) => ({ ...message, conversationId: 'c1', seq: 3 + index }));
+    const { item } = encodeBatch({ pk, gen: conversationItem!.gen as string, messages: crashed });
+    expect(await table.put(item, { expression: 'attribute_not_exists(pk)' })).toBe(true);
+    // Its messages are committed, so visible; the next append continues after them and fixes the counters.
+    const next = await store.appendMessages(scope, 'c1', await prepare([{ id: 'after', role: 'user', content: 'after the crash' }]));
+    expect(next.messages[0]!.seq).toBe(5);
+    expect(next.conversation).toMatchObject({ lastSeq: 5, messageCount: 5 });
+    const all = await store.listMessages(scope, 'c1', { order: 'asc', limit: 100 });
+    expect(all.map((message) => message.seq)).toEqual([1, 2, 3, 4, 5]);
+    // The crashed batch's ids were indexed by the roll-forward: re-sending it is idempotent.
+    const retried = await store.appendMessages(scope, 'c1', await prepare(textTurns(2, 'crashed')));
+    expect(retried.inserted).toBe(0);
+    expect(retried.messages.map((message) => message.seq)).toEqual([3, 4]);
+  });
+
+  it('should never show a chunk written by an appender that crashed before its commit', async () => {
+    const { store, table } = await open();
+    await store.createConversation(scope, { id: 'big' });
+    const large = await prepare([{ id: 'large', role: 'user', content: 'x'.repeat(500_000) }]);
+    const pk = conversationPk(scope.tenantId, 'big');
+    const conversationItem = await table.get({ pk, sk: CONVERSATION_SK });
+    const { chunks } = encodeBatch({ pk, gen: conversationItem!.gen as string, messages: [{ ...large[0]!, conversationId: 'big', seq: 1 }] });
+    expect(chunks.length).toBeGreaterThan(1);
+    await table.writeMany({ puts: chunks });
+    expect(await store.listMessages(scope, 'big', { order: 'asc', limit: 10 })).toEqual([]);
+    const appended = await store.appendMessages(scope, 'big', large);
+    expect(appended.messages[0]!.seq).toBe(1);
+    const [read] = await store.listMessages(scope, 'big', { order: 'asc', limit: 10 });
+    expect(read!.content).toBe('x'.repeat(500_000));
+    // Deleting the conversation removes every item of its partition, orphaned chunks included.
+    await store.deleteConversation(scope, 'big');
+    expect(await table.queryAll({ keyCondition: 'pk = :pk', values: { ':pk': pk } })).toEqual([]);
+  });
+
+  it('should read the conversation, summary and a 4,000-token tail with readContext in one request', async () => {
+    const { store, requests } = await open();
+    await store.createConversation(scope, { id: 'ctx' });
+    for (let turn = 0; turn < 60; turn += 1) await store.appendMessages(scope, 'ctx', await prepare(textTurns(2, `t${turn}-`, (index) => `turn ${turn} message ${index} ${'with some words '.repeat(8)}`)));
+    await store.putSummary(scope, 'ctx', { text: 'summary', coversThroughSeq: 10, tokenCount: 1, encoding: 'o200k_base', updatedAt: new Date() }, { expectedCoversThroughSeq: null });
+    const before = requests();
+    const read = await store.readContext!(scope, 'ctx', { maxTokens: 1500, encoding: 'o200k_base' });
+    expect(requests() - before).toBe(1);
+    expect(read.conversation?.messageCount).toBe(120);
+    expect(read.summary?.text).toBe('summary');
+    expect(read.tail.messages.length).toBeGreaterThan(10);
+    expect(read.tail.reachedStart).toBe(false);
+  });
+
+  it('should say in the result when lexical search read a bounded window, and name the bound', async () => {
+    const { store } = await open({ searchWindow: { conversationMessages: 5, conversations: 2, messagesPerConversation: 3 } });
+    await store.createConversation(scope, { id: 'long' });
+    await store.appendMessages(scope, 'long', await prepare(textTurns(10, 'w', (index) => `lighthouse number ${index}`)));
+    const inConversation: MessageSearchResult = await store.searchMessages!(scope, { query: 'lighthouse', conversationId: 'long', limit: 100 });
+    expect(inConversation.map((hit) => hit.message.seq).sort((a, b) => a - b)).toEqual([6, 7, 8, 9, 10]);
+    expect(inConversation.coverage).toEqual({ complete: false, conversationsScanned: 1, messagesScanned: 5, bound: 'the newest 5 messages of the conversation' });
+    // Before seq 5 only 4 messages exist: the window holds them all, so the search is complete.
+    const complete = await store.searchMessages!(scope, { query: 'lighthouse', conversationId: 'long', beforeSeq: 5, limit: 100 });
+    expect(complete).toHaveLength(4);
+    expect(complete.coverage).toBeUndefined();
+    await store.createConversation(scope, { id: 'short' });
+    await store.appendMessages(scope, 'short', await prepare([{ role: 'user', content: 'lighthouse short' }]));
+    await store.createConversation(scope, { id: 'third' });
+    const everywhere = await store.searchMessages!(scope, { query: 'lighthouse', limit: 100 });
+    expect(everywhere.coverage).toMatchObject({ complete: false, conversationsScanned: 2 });
+    // The public search helper reports the bound in its notes.
+    const viaHelper = await searchMessages({ store, scope, query: 'lighthouse', conversationId: 'long' });
+    expect(viaHelper.notes.join(' ')).toContain('bounded window (the newest 5 messages of the conversation: 5 messages of 1 conversations)');
+    // A search that read everything carries no coverage.
+    const tiny = await store.searchMessages!(scope, { query: 'lighthouse', conversationId: 'short' });
+    expect(tiny.map((hit) => hit.message.content)).toEqual(['lighthouse short']);
+    expect(tiny.coverage).toBeUndefined();
+  });
+
+  it('should work the same with a DynamoDBDocumentClient as with a DynamoDBClient', async () => {
+    const document = DynamoDBDocumentClient.from(server.client());
+    const store = createDynamoDBStore({ client: document, tableName: uniqueTableName('doc') });
+    expect(await store.ensureTable()).toBe(true);
+    await store.createConversation(scope, { id: 'doc', tags: ['t'] });
+    const large = 'é'.repeat(400_000);
+    await store.appendMessages(scope, 'doc', await prepare([{ id: 'a', role: 'user', content: large }, { id: 'b', role: 'assistant', content: 'ok' }]));
+    await store.deleteMessage(scope, 'doc', 'b');
+    const messages = await store.listMessages(scope, 'doc', { order: 'asc', limit: 10 });
+    expect(messages.map((message) => [message.id, message.content === large])).toEqual([['a', true]]);
+    expect((await store.listConversations(scope, { tag: 't' })).items.map((conversation) => conversation.id)).toEqual(['doc']);
+  });
+
+  it('should fail with a typed error naming ensureTable when the table is missing', async () => {
+    const store = createDynamoDBStore({ client: server.client(), tableName: uniqueTableName('missing') });
+    await expect(store.getConversation(scope, 'x')).rejects.toMatchObject({ code: 'store_error', message: expect.stringContaining('ensureTable') });
+  });
+});
