@@ -54,7 +54,6 @@ export function registerServerCommands(program: Command, io: Io): void {
         onError: (error) => io.stderr(`llm-context serve: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`),
         ...(testToken
           ? {
-              keyCacheMs: 0,
               testing: {
                 token: testToken,
                 setNow: (ms: number) => {
@@ -76,6 +75,11 @@ export function registerServerCommands(program: Command, io: Io): void {
       const listening = await new Promise<{ server: ServerType; port: number }>((resolve) => {
         const instance = serve({ fetch: server.fetch, hostname: options.host, port: options.port }, (info) => resolve({ server: instance, port: info.port }));
       });
+      // Idle keep-alive sockets stay open longer than clients (undici: 4 s) and load balancers
+      // (60 s) keep them, so a client never writes a request into a socket the server just closed.
+      const http = listening.server as { keepAliveTimeout?: number; headersTimeout?: number };
+      http.keepAliveTimeout = 65_000;
+      http.headersTimeout = 66_000;
       const host = options.host.includes(':') ? `[${options.host}]` : options.host;
       io.stdout(`llm-context serving ${opened.description}`);
       io.stdout(`API:     http://${host}:${listening.port}/v1  (OpenAPI: /v1/openapi.json, keys: llm-context keys create --tenant <id>)`);
