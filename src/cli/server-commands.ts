@@ -102,7 +102,7 @@ export function registerServerCommands(program: Command, io: Io): void {
   const keys = program.command('keys').description('manage API keys (stored hashed in the same store as the data)');
   const withKeys = async (options: { postgres?: string; redis?: string; memory?: boolean }, run: (api: ReturnType<typeof createApiKeys>) => Promise<void>) => {
     const flags = flagsOf(options);
-    if (flags.memory) throw new InvalidArgumentError('keys in a --memory store vanish with this process; use the embedded store, --postgres or --redis');
+    if (flags.memory) throw new Error('keys in a --memory store vanish with this process; use the embedded store, --postgres or --redis');
     if (!flags.postgres && !flags.redis) await assertDataDirFree(flags.dataDir);
     const opened = await openStore(flags);
     try {
@@ -120,7 +120,7 @@ export function registerServerCommands(program: Command, io: Io): void {
     .option('--label <text>', 'a note shown by keys list')
     .action(async (options: { role: KeyRole; expires?: string; label?: string; postgres?: string; redis?: string; memory?: boolean }) => {
       // --tenant and --user are the program's global options (commander parses them wherever they appear).
-      if (program.getOptionValueSource('tenant') === 'default') throw new InvalidArgumentError('keys create needs --tenant <id>');
+      if (program.getOptionValueSource('tenant') === 'default') throw new Error('keys create needs --tenant <id>');
       const { tenant, user } = program.opts<{ tenant: string; user?: string }>();
       await withKeys(options, async (api) => {
         const { key, record } = await api.create({
@@ -155,7 +155,7 @@ export function registerServerCommands(program: Command, io: Io): void {
     .description('revoke an API key by its id (from keys list)')
     .action(async (id: string, options: { postgres?: string; redis?: string; memory?: boolean }) => {
       await withKeys(options, async (api) => {
-        if (!(await api.revoke(id))) throw new InvalidArgumentError(`no key with id ${JSON.stringify(id.slice(0, 64))}`);
+        if (!(await api.revoke(id))) throw new Error(`no key with id ${JSON.stringify(id.slice(0, 64))}`);
         io.stdout(`revoked key ${id}`);
       });
     });
