@@ -15,6 +15,9 @@ export const KEYS_TENANT = '__llm_context_keys';
 
 const KEYS_SCOPE: Scope = { tenantId: KEYS_TENANT };
 const KEY_PREFIX = 'lcx_';
+const TOKEN_PREFIX = 'lct_';
+/** Domain separation: a token MAC can never equal a key MAC. */
+const TOKEN_DOMAIN = 'llm-context.token.v1:';
 
 /** `read`: reads and context assembly; `write`: plus every data write; `admin`: plus erasing users, sweeping and minting tokens. */
 export type KeyRole = 'read' | 'write' | 'admin';
@@ -52,7 +55,20 @@ export interface ApiKeys {
   revoke(id: string): Promise<boolean>;
   /** The record of a valid key; null for a malformed, unknown, forged, expired or revoked key. */
   verify(key: string): Promise<ApiKeyRecord | null>;
+  /**
+   * A short-lived signed token for a browser client, acting as one user of the issuing key's tenant
+   * with at most the issuing key's role. Stateless: HMAC-SHA-256 under the server secret; it stops
+   * working when it expires or when the issuing key is revoked.
+   * @param options.ttlSeconds 1–86400. @default 900
+   * @throws {ValidationError}
+   */
+  mintToken(issuer: ApiKeyRecord, options: { userId: string; role?: KeyRole; ttlSeconds?: number }): Promise<{ token: string; expiresAt: Date }>;
+  /** The token's effective record (the issuing key's, narrowed to the token's user and role); null when malformed, forged, expired or its key is no longer valid. */
+  verifyToken(token: string): Promise<ApiKeyRecord | null>;
 }
+
+/** Longest lifetime of a signed token (s). */
+export const MAX_TOKEN_SECONDS = 86_400;
 
 /** Minimum server secret length (characters); the secret keys the HMAC, so it must be unguessable. */
 export const MIN_SECRET_LENGTH = 32;
@@ -118,6 +134,36 @@ export function createApiKeys(options: { store: Store; secret: string; clock?: {
       if (!conversation) return false;
       await store.updateConversation(KEYS_SCOPE, id, { metadata: { ...conversation.metadata, revoked: true } });
       return true;
+    },
+
+    async mintToken(issuer, tokenOptions) {
+      const userId = validateId('userId', tokenOptions.userId);
+      if (issuer.userId !== undefined && issuer.userId !== userId) throw new ValidationError({ field: 'userId', message: 'a user-bound key can mint tokens for its own user only' });
+      const role = tokenOptions.role ?? (issuer.role === 'admin' ? 'write' : issuer.role);
+      if (!(role in ROLE_RANK) || ROLE_RANK[role] > ROLE_RANK[issuer.role]) throw new ValidationError({ field: 'role', message: `must be "read", "write" or "admin", at most the issuing key's role (${issuer.role})` });
+      const ttl = tokenOptions.ttlSeconds ?? 900;
+      if (!Number.isSafeInteger(ttl) || ttl <= 0 || ttl > MAX_TOKEN_SECONDS) throw new ValidationError({ field: 'ttlSeconds', message: `must be 1–${MAX_TOKEN_SECONDS} seconds` });
+      const expiresAt = Math.min(clock.now() + ttl * 1000, issuer.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY);
+      const payload = toBase64Url(new TextEncoder().encode(JSON.stringify({ k: issuer.id, u: userId, r: role, e: expiresAt })));
+      return { token: `${TOKEN_PREFIX}${payload}.${await mac(`${TOKEN_DOMAIN}${payload}`)}`, expiresAt: new Date(expiresAt) };
+    },
+
+    async verifyToken(token) {
+      const match = typeof token === 'string' ? /^lct_([A-Za-z0-9_-]{1,600})\.([0-9a-f]{64})$/.exec(token) : null;
+      if (!match) return null;
+      if (!constantTimeEqual(await mac(`${TOKEN_DOMAIN}${match[1]}`), match[2]!)) return null;
+      let claims: { k?: unknown; u?: unknown; r?: unknown; e?: unknown };
+      try {
+        claims = JSON.parse(new TextDecoder().decode(fromBase64Url(match[1]!)));
+      } catch {
+        return null;
+      }
+      if (typeof claims.k !== 'string' || typeof claims.u !== 'string' || typeof claims.e !== 'number' || typeof claims.r !== 'string' || !(claims.r in ROLE_RANK)) return null;
+      if (claims.e <= clock.now()) return null;
+      const conversation = /^[0-9a-f]{24}$/.test(claims.k) ? await store.getConversation(KEYS_SCOPE, claims.k) : null;
+      const issuer = conversation ? recordOf(conversation) : null;
+      if (!issuer || issuer.revoked || (issuer.expiresAt && issuer.expiresAt.getTime() <= clock.now())) return null;
+      return { ...issuer, userId: claims.u, role: claims.r as KeyRole, expiresAt: new Date(claims.e) };
     },
 
     async verify(key) {
@@ -190,6 +236,11 @@ function toHex(bytes: Uint8Array): string {
   let hex = '';
   for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
   return hex;
+}
+
+function fromBase64Url(text: string): Uint8Array {
+  const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+  return Uint8Array.from(binary, (char) => char.charCodeAt(0));
 }
 
 function toBase64Url(bytes: Uint8Array): string {

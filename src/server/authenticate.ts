@@ -37,7 +37,7 @@ export function authenticate(options: { keys: () => ApiKeys; cacheMs: number; no
     const cached = options.cacheMs > 0 ? cache.get(key) : undefined;
     const at = now();
     if (cached && cached.until > at && (!cached.record.expiresAt || cached.record.expiresAt.getTime() > at)) return cached.record;
-    const record = await options.keys().verify(key);
+    const record = key.startsWith('lct_') ? await options.keys().verifyToken(key) : await options.keys().verify(key);
     if (record && options.cacheMs > 0) {
       if (cache.size >= MAX_CACHED_KEYS) cache.clear();
       cache.set(key, { record, until: at + options.cacheMs });
@@ -50,7 +50,7 @@ export function authenticate(options: { keys: () => ApiKeys; cacheMs: number; no
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) throw new ProblemError(problem('unauthorized', 'Send an API key as "Authorization: Bearer <key>" (create one with `llm-context keys create --tenant <id>`).'));
     const record = await verify(match[1]!);
-    if (!record) throw new ProblemError(problem('unauthorized', 'The API key is unknown, expired or revoked.'));
+    if (!record) throw new ProblemError(problem('unauthorized', 'The API key or token is unknown, expired or revoked.'));
     const tenantHeader = decodeHeader(TENANT_HEADER, c.req.header(TENANT_HEADER));
     if (tenantHeader !== undefined && tenantHeader !== record.tenantId) {
       throw new ProblemError(problem('forbidden', `This API key belongs to another tenant than "${tenantHeader.slice(0, 64)}"; use that tenant's key.`));

@@ -3,7 +3,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { ContextManager } from '../context-manager.js';
 import type { Store } from '../spec/store.js';
 import type { Scope } from '../types.js';
-import { ROLE_RANK, type ApiKeyRecord, type KeyRole } from './api-keys.js';
+import { ROLE_RANK, type ApiKeyRecord, type ApiKeys, type KeyRole } from './api-keys.js';
 import { problem, ProblemError } from './problem.js';
 import { ProblemSchema } from './schemas.js';
 
@@ -27,7 +27,7 @@ export interface ResolvedLimits {
 
 /** What routes read: the current store and its manager (the test-only reset swaps both). */
 export interface ServerDeps {
-  current(): { readonly store: Store; readonly manager: ContextManager };
+  current(): { readonly store: Store; readonly manager: ContextManager; readonly keys: ApiKeys };
   readonly limits: ResolvedLimits;
 }
 

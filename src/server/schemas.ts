@@ -217,6 +217,10 @@ export const VectorSearchSchema = z
 
 export const VectorHasSchema = z.object({ kind: z.enum(['message', 'memory']), model: z.string(), targetIds: z.array(z.string()) }).strict().meta({ id: 'VectorHas' });
 
+export const TokenRequestSchema = z
+  .object({ userId: z.string(), role: z.enum(['read', 'write', 'admin']).optional(), ttlSeconds: z.number().int().optional() })
+  .strict().meta({ id: 'TokenRequest' });
+
 export const SweepSchema = z.object({ limit: z.number().int().optional() }).strict().meta({ id: 'Sweep' });
 
 export const ProblemSchema = z

@@ -107,6 +107,13 @@ async function runServerFuzz(options: { store: Store; requests: number; seed: nu
       for (const userId of USERS) keys.push({ ...(await server.keys.create({ tenantId, role, ...(userId ? { userId } : {}) })), tenantId, ...(userId ? { userId } : {}), role, valid: true } as KeyInfo);
     }
   }
+  // Signed tokens minted by tenant admin keys act as one user, like user-bound keys.
+  for (const tenantId of TENANTS) {
+    const admin = (await server.keys.list({ tenantId })).find((record) => record.role === 'admin' && record.userId === undefined)!;
+    for (const [userId, role] of [['u1', 'read'], ['u2', 'write']] as const) {
+      keys.push({ key: (await server.keys.mintToken(admin, { userId, role, ttlSeconds: 3600 })).token, tenantId, userId, role, valid: true });
+    }
+  }
   const good = keys.filter((key) => key.valid);
   const badKeys: KeyInfo[] = [];
   const expiredKeys = createApiKeys({ store, secret: SECRET, clock: { now: () => Date.now() - 3_600_000 } });
@@ -150,6 +157,7 @@ async function runServerFuzz(options: { store: Store; requests: number; seed: nu
   const oneRequest = async () => {
     const roll = random.next();
     let key: KeyInfo;
+    // (forge() below also tampers with tokens: any changed character breaks their MAC.)
     let keyText: string | undefined;
     if (roll < 0.1) {
       key = random.pick(badKeys);

@@ -241,3 +241,29 @@ describe('limits and bad bodies', () => {
     expect((await store.listConversations({ tenantId: 'acme' })).items).toEqual([]);
   });
 });
+
+describe('signed tokens for browser clients', () => {
+  it('should mint a user-scoped token with an admin key that expires, cannot exceed its role, and dies with its key', async () => {
+    const { call, key, server } = await setup();
+    const admin = await server.keys.create({ tenantId: 'acme', role: 'admin' });
+    const minted = await call(admin.key, 'POST', '/v1/tokens', { userId: 'alice', role: 'read', ttlSeconds: 60 });
+    expect(minted.status).toBe(201);
+    const token = minted.body.token as string;
+    expect(token).toMatch(/^lct_/);
+    await call(await key('acme', 'write', 'alice'), 'POST', '/v1/conversations', { id: 'mine' });
+    await call(await key('acme', 'write', 'bob'), 'POST', '/v1/conversations', { id: 'bobs' });
+    expect((await call(token, 'GET', '/v1/conversations/mine')).status).toBe(200);
+    expect((await call(token, 'GET', '/v1/conversations/bobs')).status).toBe(404);
+    expect((await call(token, 'GET', '/v1/conversations/mine', undefined, { 'x-llm-context-user': 'bob' })).status).toBe(403);
+    expect((await call(token, 'POST', '/v1/conversations', { id: 'x' })).status).toBe(403);
+    expect((await call(await key('acme', 'write'), 'POST', '/v1/tokens', { userId: 'alice' })).status).toBe(403);
+    expect((await call(await key('acme', 'admin', 'bob'), 'POST', '/v1/tokens', { userId: 'alice' })).status).toBe(400);
+    const tampered = token.replace(/^lct_(.)/, (_, first: string) => `lct_${first === 'e' ? 'f' : 'e'}`);
+    expect((await call(tampered, 'GET', '/v1/conversations/mine')).status).toBe(401);
+    const expired = await server.keys.mintToken(admin.record, { userId: 'alice', ttlSeconds: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect((await call(expired.token, 'GET', '/v1/conversations/mine')).status).toBe(401);
+    await server.keys.revoke(admin.record.id);
+    expect((await call(token, 'GET', '/v1/conversations/mine')).status).toBe(401);
+  });
+});

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { CapabilityError, NotFoundError } from '../../errors.js';
 import { defineRoute, jsonBody, jsonResponse, valid, type ServerApp, type ServerDeps } from '../route-kit.js';
-import { AnyObject, SweepSchema, UserIdParam } from '../schemas.js';
+import { AnyObject, SweepSchema, TokenRequestSchema, UserIdParam } from '../schemas.js';
 
 export function registerAdminRoutes(app: ServerApp, deps: ServerDeps): void {
   defineRoute(
@@ -37,6 +37,23 @@ export function registerAdminRoutes(app: ServerApp, deps: ServerDeps): void {
       if (!store.sweepExpired) throw new CapabilityError({ store: store.name, capability: 'TTL sweep', hint: store.capabilities.ttlSweep.available ? 'unavailable' : store.capabilities.ttlSweep.reason });
       const { limit } = valid<{ limit?: number }>(c, 'json');
       return c.json({ deleted: await store.sweepExpired(limit !== undefined ? { limit } : {}) }, 200);
+    },
+  );
+
+  defineRoute(
+    app,
+    {
+      method: 'post',
+      path: '/v1/tokens',
+      role: 'admin',
+      summary: 'Mint a short-lived signed token for a browser client, acting as one user of the key tenant',
+      description: 'The token (`Authorization: Bearer lct_…`) has at most the issuing key\'s role (default write), lasts `ttlSeconds` (default 900, at most 86400), and stops working when the issuing key is revoked.',
+      request: jsonBody(TokenRequestSchema),
+      responses: { 201: jsonResponse(z.object({ token: z.string(), expiresAt: z.string() }), 'The token') },
+    },
+    async (c) => {
+      const body = valid<{ userId: string; role?: 'read' | 'write' | 'admin'; ttlSeconds?: number }>(c, 'json');
+      return c.json(await deps.current().keys.mintToken(c.get('auth').key, body), 201);
     },
   );
 
