@@ -9,6 +9,7 @@ import type { DynamoDBStoreExtras } from '../stores/dynamodb/index.js';
 import type { Scope } from '../types.js';
 import { formatAssembly } from './print-assembly.js';
 import { readTranscript } from './read-transcript.js';
+import { registerServerCommands } from './server-commands.js';
 
 /** Where the CLI writes; tests capture it. */
 export interface CliIo {
@@ -178,6 +179,8 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
       const { store: opened } = await open();
       io.stdout(`swept ${await opened.sweepExpired!({ limit: options.limit })} expired conversations`);
     });
+
+  registerServerCommands(program, io);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });
