@@ -343,7 +343,7 @@ export const INSPECTOR_SCRIPT = String.raw`
     });
     var free = available - report.totalTokens;
     if (free > 0) {
-      var rest = el('div', { 'class': 'segment free', 'data-section': 'free', title: 'unused: ' + formatInt(free) + ' tokens' }, [free / scale > 0.06 ? 'unused' : '']);
+      var rest = el('div', { 'class': 'segment free', 'data-section': 'free', 'data-tokens': free, title: 'unused: ' + formatInt(free) + ' tokens' }, [free / scale > 0.06 ? 'unused' : '']);
       rest.style.width = (100 * free / scale) + '%';
       rest.style.backgroundColor = COLORS.free;
       bar.appendChild(rest);
