@@ -128,13 +128,13 @@ describe('inspector (GET /inspect)', () => {
       const number = (text: string | null | undefined) => Number((text ?? '').replace(/[^0-9]/g, ''));
       const sections: Record<string, number> = {};
       const attributes: Record<string, number> = {};
-      for (const block of document.querySelectorAll('#sections article[data-section]')) {
+      for (const block of Array.from(document.querySelectorAll('#sections article[data-section]'))) {
         const name = block.getAttribute('data-section')!;
         sections[name] = number(block.querySelector('.section-tokens')?.textContent);
         attributes[name] = Number(block.getAttribute('data-tokens'));
       }
       const bar: Record<string, number> = {};
-      for (const segment of document.querySelectorAll('#budget-bar .segment[data-section]')) bar[segment.getAttribute('data-section')!] = Number(segment.getAttribute('data-tokens'));
+      for (const segment of Array.from(document.querySelectorAll('#budget-bar .segment[data-section]'))) bar[segment.getAttribute('data-section')!] = Number(segment.getAttribute('data-tokens'));
       return { sections, attributes, total: number(document.querySelector('#total-tokens')?.textContent), bar };
     });
   }
@@ -228,10 +228,10 @@ describe('inspector (GET /inspect)', () => {
       const probe = await page.evaluate(() => ({
         xss: (window as unknown as { __xss?: string }).__xss,
         images: document.querySelectorAll('img').length,
-        scripts: [...document.querySelectorAll('script')].map((script) => script.getAttribute('type') ?? 'js'),
+        scripts: Array.from(document.querySelectorAll('script')).map((script) => script.getAttribute('type') ?? 'js'),
         current: document.querySelector('#section-current pre.content')?.textContent,
         summary: document.querySelector('#section-summary pre.content')?.textContent,
-        option: [...document.querySelectorAll('#conversation option')].map((option) => option.textContent).find((text) => text?.startsWith('Probe')),
+        option: Array.from(document.querySelectorAll('#conversation option')).map((option) => option.textContent).find((text) => text?.startsWith('Probe')),
       }));
       expect(probe.xss).toBeUndefined();
       expect(probe.images).toBe(0);
