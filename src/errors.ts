@@ -19,7 +19,13 @@ export type ErrorCode =
   | 'idempotency_conflict'
   | 'capability_absent'
   | 'store_unavailable'
-  | 'store_error';
+  | 'store_error'
+  // Answered by the context server (llm-context/server) and rethrown by the remote store.
+  | 'unauthorized'
+  | 'forbidden'
+  | 'payload_too_large'
+  | 'request_timeout'
+  | 'route_not_found';
 
 export class LLMContextError extends Error {
   private readonly [symbol] = true;
@@ -160,6 +166,20 @@ export class StoreError extends LLMContextError {
     this.name = 'StoreError';
     this.store = options.store;
     this.operation = options.operation;
+  }
+}
+
+/**
+ * The context server refused or could not finish a request (HTTP 401, 403, 404 route, 413, 504),
+ * rethrown by the remote store (`llm-context/remote`) with the server's problem detail.
+ */
+export class ServerRequestError extends LLMContextError {
+  /** HTTP status the server answered. */
+  readonly status: number;
+  constructor(options: { code: 'unauthorized' | 'forbidden' | 'payload_too_large' | 'request_timeout' | 'route_not_found'; status: number; message: string; retryable?: boolean }) {
+    super({ code: options.code, message: options.message, retryable: options.retryable ?? false });
+    this.name = 'ServerRequestError';
+    this.status = options.status;
   }
 }
 
