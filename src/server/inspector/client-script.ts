@@ -25,7 +25,7 @@ export const INSPECTOR_SCRIPT = String.raw`
   var USER_HEADER = 'X-LLM-Context-User';
   var OPEN_LIST_MAX = 8;
   var MAX_CONVERSATION_PAGES = 20;
-  var MESSAGE_PAGE = 200;
+  var MESSAGE_PAGE = 1000; // the messages route's largest page
   var DROP_REASONS = {
     'budget': 'did not fit the token budget',
     'too-large': 'larger than the whole window on its own',
@@ -159,7 +159,7 @@ export const INSPECTOR_SCRIPT = String.raw`
     });
   }
 
-  /** Messages with seq in [fromSeq, toSeq] (bounded by MESSAGE_PAGE per request). */
+  /** Messages with seq in [fromSeq, toSeq], one request (a window longer than MESSAGE_PAGE shows its first MESSAGE_PAGE with seqs). */
   function loadMessages(conversationId, fromSeq, toSeq) {
     var limit = Math.max(1, Math.min(MESSAGE_PAGE, toSeq - fromSeq + 1));
     var query = '?order=asc&afterSeq=' + (fromSeq - 1) + '&limit=' + limit;
