@@ -7,6 +7,7 @@ import { LLMContextError } from '../errors.js';
 import type { Scope } from '../types.js';
 import { formatAssembly } from './print-assembly.js';
 import { readTranscript } from './read-transcript.js';
+import { registerServerCommands } from './server-commands.js';
 
 /** Where the CLI writes; tests capture it. */
 export interface CliIo {
@@ -152,6 +153,8 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
       const { store: opened } = await open();
       io.stdout(`swept ${await opened.sweepExpired!({ limit: options.limit })} expired conversations`);
     });
+
+  registerServerCommands(program, io);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -5,6 +5,16 @@ import type { ApiKeyRecord, ApiKeys } from './api-keys.js';
 import { problem, ProblemError } from './problem.js';
 import type { ServerEnv } from './route-kit.js';
 
+/** Scope headers are percent-encoded (`encodeURIComponent`), since ids may hold any Unicode and header values are Latin-1. */
+function decodeHeader(name: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw new ProblemError(problem('invalid_input', `${name} must be percent-encoded (encodeURIComponent).`, { field: name }));
+  }
+}
+
 /** Header a tenant-wide key (one without a user) sets to act for one user of its tenant. */
 export const USER_HEADER = 'x-llm-context-user';
 /** Optional header naming the tenant the caller expects; a mismatch with the key answers 403 instead of touching the key's tenant. */
@@ -41,11 +51,11 @@ export function authenticate(options: { keys: () => ApiKeys; cacheMs: number; no
     if (!match) throw new ProblemError(problem('unauthorized', 'Send an API key as "Authorization: Bearer <key>" (create one with `llm-context keys create --tenant <id>`).'));
     const record = await verify(match[1]!);
     if (!record) throw new ProblemError(problem('unauthorized', 'The API key is unknown, expired or revoked.'));
-    const tenantHeader = c.req.header(TENANT_HEADER);
+    const tenantHeader = decodeHeader(TENANT_HEADER, c.req.header(TENANT_HEADER));
     if (tenantHeader !== undefined && tenantHeader !== record.tenantId) {
       throw new ProblemError(problem('forbidden', `This API key belongs to another tenant than "${tenantHeader.slice(0, 64)}"; use that tenant's key.`));
     }
-    const userHeader = c.req.header(USER_HEADER);
+    const userHeader = decodeHeader(USER_HEADER, c.req.header(USER_HEADER));
     let scope: Scope;
     if (record.userId !== undefined) {
       if (userHeader !== undefined && userHeader !== record.userId) throw new ProblemError(problem('forbidden', 'This API key is bound to one user and cannot act for another.'));

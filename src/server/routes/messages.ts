@@ -124,7 +124,14 @@ export function registerMessageRoutes(app: ServerApp, deps: ServerDeps): void {
       // The server's store reads separately; the answer is the same (see Store.readContext).
       const [conversation, tail] = await Promise.all([store.getConversation(scope, id), store.getTail(scope, id, options)]);
       if (!conversation) return c.json({ conversation: null, tail: { messages: [], reachedStart: true }, summary: null }, 200);
-      return c.json({ conversation, tail, summary: await store.getSummary(scope, id) }, 200);
+      const pinnedMemories = options.pinnedMemories ?? 0;
+      const [summary, pinned, unpinned] = await Promise.all([
+        store.getSummary(scope, id),
+        pinnedMemories > 0 && store.memories ? store.memories.list(scope, { pinned: true, limit: pinnedMemories }) : undefined,
+        pinnedMemories > 0 && store.memories ? store.memories.list(scope, { pinned: false, limit: 1 }) : undefined,
+      ]);
+      const memories = pinned && unpinned ? { memories: { pinned: pinned.items, morePinned: pinned.nextCursor !== undefined, unpinned: unpinned.items.length > 0 } } : {};
+      return c.json({ conversation, tail, summary, ...memories }, 200);
     },
   );
 

@@ -70,7 +70,7 @@ export function defineStore<Extra extends object = object>(driver: StoreDriver, 
     name: driver.name,
     capabilities: driver.capabilities,
 
-    createConversation(scope, input, createOptions = {}) {
+    async createConversation(scope, input, createOptions = {}) {
       validateScope(scope);
       validateCreateConversation(input);
       const conversation = newConversation(scope, input, now());
