@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SECTION_ORDER, type AssemblyReport } from '../../src/assemble/report.js';
 import { createContextServer } from '../../src/server/index.js';
 import { createMemoryStore } from '../../src/stores/memory/index.js';
+import { startServe } from '../support/serve-process.js';
 
 /**
  * End-to-end: the context server in-process on loopback (its real fetch handler under
@@ -260,4 +261,22 @@ describe('inspector (GET /inspect)', () => {
       await page.close();
     }
   }, 60_000);
+});
+
+describe('llm-context serve', () => {
+  it('should print the inspector URL, and serve the page there without a key', async () => {
+    const serve = await startServe({ args: ['--memory'] });
+    try {
+      const url = /Inspector: (http:\/\/\S+)/.exec(serve.output())?.[1];
+      expect(url).toBe(`${serve.url}/inspect`);
+      const response = await fetch(url!);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-security-policy')).toContain("script-src 'nonce-");
+      expect(await response.text()).toContain('<title>llm-context inspector</title>');
+      // The data behind it still needs a key.
+      expect((await fetch(`${serve.url}/v1/conversations`)).status).toBe(401);
+    } finally {
+      await serve.stop();
+    }
+  }, 90_000);
 });
