@@ -248,6 +248,19 @@ describe('inspector (GET /inspect)', () => {
     }
   }, 60_000);
 
+  it.skipIf(!hasChromium)('should take a key passed once in the URL fragment, keep it for the tab and clear it from the address bar', async () => {
+    const page = await browser!.newPage();
+    try {
+      await page.goto(`${baseUrl}/inspect#key=${encodeURIComponent(apiKey)}`);
+      await page.locator(`#conversation option[value="${CONVERSATION}"]`).waitFor({ state: 'attached', timeout: 10_000 });
+      expect(new URL(page.url()).hash).toBe('');
+      expect(await page.evaluate(() => sessionStorage.getItem('llm-context.inspector.apiKey'))).toBe(apiKey);
+      await expect(page.locator('#key-state').getAttribute('data-has-key')).resolves.toBe('true');
+    } finally {
+      await page.close();
+    }
+  }, 60_000);
+
   it.skipIf(!hasChromium)('should say so when the key is refused, and show no data', async () => {
     const page = await browser!.newPage();
     try {
