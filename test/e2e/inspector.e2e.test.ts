@@ -115,11 +115,18 @@ describe('inspector (GET /inspect)', () => {
     await page.locator(`#conversation option[value="${CONVERSATION}"]`).waitFor({ state: 'attached' });
   }
 
-  async function assembleIn(page: Page, conversationId: string, maxTokens: number): Promise<void> {
+  interface Budget {
+    readonly maxTokens?: number;
+    readonly model?: string;
+  }
+
+  /** Picks the conversation, types the budget (tokens, or a model with the token field left empty) and waits for that result. */
+  async function assembleIn(page: Page, conversationId: string, budget: Budget): Promise<void> {
     if ((await page.locator('#conversation').inputValue()) !== conversationId) await page.selectOption('#conversation', conversationId);
-    await page.getByLabel('Budget (max tokens)').fill(String(maxTokens));
+    await page.getByLabel('Budget (max tokens)').fill(budget.maxTokens === undefined ? '' : String(budget.maxTokens));
+    await page.getByLabel('or Model').fill(budget.model ?? '');
     await page.getByRole('button', { name: 'Assemble' }).click();
-    await page.locator(`#result[data-max-tokens="${maxTokens}"]`).waitFor({ timeout: 30_000 });
+    await page.locator(`#result[data-request-budget='${JSON.stringify(budget)}']`).waitFor({ timeout: 30_000 });
     await page.locator('#status[data-status="ready"]').waitFor({ timeout: 30_000 });
   }
 
@@ -140,8 +147,8 @@ describe('inspector (GET /inspect)', () => {
     });
   }
 
-  async function expectShownToEqualReport(page: Page, maxTokens: number): Promise<AssemblyReport> {
-    const { report } = await api<ContextResult>('POST', `/v1/conversations/${CONVERSATION}/context`, { budget: { maxTokens } });
+  async function expectShownToEqualReport(page: Page, budget: Budget): Promise<AssemblyReport> {
+    const { report } = await api<ContextResult>('POST', `/v1/conversations/${CONVERSATION}/context`, { budget });
     const shown = await shownNumbers(page);
     const expected = Object.fromEntries(SECTION_ORDER.map((name) => [name, report.sections[name].tokens]));
     expect(shown.sections).toEqual(expected);
@@ -165,7 +172,7 @@ describe('inspector (GET /inspect)', () => {
     return report;
   }
 
-  it.skipIf(!hasChromium)(`should show the report's numbers for each section at two budgets${hasChromium ? '' : ` (skipped: no ${CHROMIUM}; apt-get install -y chromium)`}`, async () => {
+  it.skipIf(!hasChromium)(`should show the report's numbers for each section at three budgets (two token counts and a model's window)${hasChromium ? '' : ` (skipped: no ${CHROMIUM}; apt-get install -y chromium)`}`, async () => {
     const page = await browser!.newPage({ viewport: { width: 1200, height: 900 } });
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(String(error)));
@@ -178,8 +185,8 @@ describe('inspector (GET /inspect)', () => {
       expect(await page.evaluate(() => sessionStorage.getItem('llm-context.inspector.apiKey'))).toBe(apiKey);
       await expect(page.getByLabel('API key').inputValue()).resolves.toBe('');
 
-      await assembleIn(page, CONVERSATION, 4000);
-      const wide = await expectShownToEqualReport(page, 4000);
+      await assembleIn(page, CONVERSATION, { maxTokens: 4000 });
+      const wide = await expectShownToEqualReport(page, { maxTokens: 4000 });
       // The seed is long enough that every history section is in play.
       expect(wide.sections.recent.tokens).toBeGreaterThan(0);
       expect(wide.sections.summary.tokens).toBeGreaterThan(0);
@@ -187,8 +194,15 @@ describe('inspector (GET /inspect)', () => {
       expect(wide.sections.memories.tokens).toBeGreaterThan(0);
       expect(wide.sections.current.tokens).toBeGreaterThan(0);
 
-      await assembleIn(page, CONVERSATION, 1500);
-      const narrow = await expectShownToEqualReport(page, 1500);
+      // A model's context window as the budget: the whole history fits, so no summary is needed.
+      await assembleIn(page, CONVERSATION, { model: 'gpt-4o' });
+      const whole = await expectShownToEqualReport(page, { model: 'gpt-4o' });
+      expect(whole.budget.reserveOutput).toBe(4096);
+      expect(whole.summary.status).toBe('skipped');
+      expect(whole.window.fromSeq).toBe(1);
+
+      await assembleIn(page, CONVERSATION, { maxTokens: 1500 });
+      const narrow = await expectShownToEqualReport(page, { maxTokens: 1500 });
       expect(narrow.totalTokens).toBeLessThan(wide.totalTokens);
       expect(narrow.totalTokens).toBeLessThanOrEqual(1500);
       expect(narrow.dropped.length).toBeGreaterThan(0);
@@ -221,7 +235,7 @@ describe('inspector (GET /inspect)', () => {
     });
     try {
       await openWithKey(page);
-      await assembleIn(page, XSS_CONVERSATION, 600);
+      await assembleIn(page, XSS_CONVERSATION, { maxTokens: 600 });
       const { report } = await api<ContextResult>('POST', `/v1/conversations/${XSS_CONVERSATION}/context`, { budget: { maxTokens: 600 } });
       expect(report.sections.summary.tokens).toBeGreaterThan(0);
       // Let any injected handler (an <img onerror> fires on load failure) have its chance.

@@ -265,10 +265,22 @@ export const INSPECTOR_SCRIPT = String.raw`
   var lastReport = null;
   var requestNumber = 0;
 
+  /** The request body ({ budget: { maxTokens?, model?, reserveOutput? }, system?, query? }), or { error } saying what to fix. */
   function assembleBody() {
-    var budget = { maxTokens: Number($('max-tokens').value) };
-    var reserve = Number($('reserve-output').value || '0');
-    if (reserve > 0) budget.reserveOutput = reserve;
+    var budget = {};
+    var maxTokens = $('max-tokens').value.trim();
+    var model = $('model').value.trim();
+    var reserve = $('reserve-output').value.trim();
+    if (maxTokens.length > 0) {
+      if (!/^[0-9]+$/.test(maxTokens) || Number(maxTokens) <= 0) return { error: 'The budget must be a positive whole number of tokens.' };
+      budget.maxTokens = Number(maxTokens);
+    }
+    if (model.length > 0) budget.model = model;
+    if (budget.maxTokens === undefined && budget.model === undefined) return { error: 'Give a budget in tokens, or a model to take its context window.' };
+    if (reserve.length > 0) {
+      if (!/^[0-9]+$/.test(reserve)) return { error: 'The reply reserve must be a whole number of tokens.' };
+      budget.reserveOutput = Number(reserve);
+    }
     var body = { budget: budget };
     var system = $('system').value;
     if (system.length > 0) body.system = system;
@@ -280,12 +292,14 @@ export const INSPECTOR_SCRIPT = String.raw`
   function assemble() {
     var conversationId = $('conversation').value;
     if (!conversationId) { setStatus('idle', 'Pick a conversation.'); return Promise.resolve(); }
-    var maxTokens = Number($('max-tokens').value);
-    if (!Number.isSafeInteger(maxTokens) || maxTokens <= 0) { setStatus('error', 'The budget must be a positive whole number of tokens.'); return Promise.resolve(); }
-    var mine = ++requestNumber;
     var body = assembleBody();
-    setStatus('loading', 'Assembling ' + conversationId + ' under ' + formatInt(maxTokens) + ' tokens…');
-    var params = new URLSearchParams({ conversation: conversationId, maxTokens: String(maxTokens) });
+    if (body.error) { setStatus('error', body.error); return Promise.resolve(); }
+    var mine = ++requestNumber;
+    var budgetText = body.budget.maxTokens !== undefined ? formatInt(body.budget.maxTokens) + ' tokens' : 'the context window of ' + body.budget.model;
+    setStatus('loading', 'Assembling ' + conversationId + ' under ' + budgetText + '…');
+    var params = new URLSearchParams({ conversation: conversationId });
+    if (body.budget.maxTokens !== undefined) params.set('maxTokens', String(body.budget.maxTokens));
+    if (body.budget.model !== undefined) params.set('model', body.budget.model);
     history.replaceState(null, '', location.pathname + '?' + params.toString());
     return api('POST', conversationPath(conversationId) + '/context', body).then(function (result) {
       var window = result.report.window;
@@ -297,6 +311,7 @@ export const INSPECTOR_SCRIPT = String.raw`
         lastReport = result.report;
         render(conversationId, result, stored);
         $('result').setAttribute('data-max-tokens', String(result.report.budget.maxTokens));
+        $('result').setAttribute('data-request-budget', JSON.stringify(body.budget));
         setStatus('ready', 'Assembled ' + formatInt(result.messages.length) + ' messages, ' + formatInt(result.report.totalTokens) + ' tokens.');
       });
     }).catch(function (error) {
@@ -536,6 +551,11 @@ export const INSPECTOR_SCRIPT = String.raw`
   showKeyState();
   var initial = new URLSearchParams(location.search).get('maxTokens');
   if (initial && /^\d+$/.test(initial)) $('max-tokens').value = initial;
+  var initialModel = new URLSearchParams(location.search).get('model');
+  if (initialModel) {
+    $('model').value = initialModel;
+    if (!initial) $('max-tokens').value = '';
+  }
 
   $('key-form').addEventListener('submit', function (event) {
     event.preventDefault();
