@@ -158,8 +158,9 @@ export function createContextServer(options: ContextServerOptions): ContextServe
   app.route('/inspect', inspectorRoutes());
 
   const auth = authenticate({ keys: () => current.keys, cacheMs: options.keyCacheMs ?? 5000 });
-  app.use('/v1/*', readJsonBody(limits));
+  // The key first: a request without one is refused before its body is read.
   app.use('/v1/*', auth);
+  app.use('/v1/*', readJsonBody(limits));
 
   registerConversationRoutes(app, deps);
   registerMessageRoutes(app, deps);
