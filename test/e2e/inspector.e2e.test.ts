@@ -262,7 +262,7 @@ describe('inspector (GET /inspect)', () => {
     }
   }, 60_000);
 
-  it.skipIf(!hasChromium)('should take a key passed once in the URL fragment, keep it for the tab and clear it from the address bar', async () => {
+  it.skipIf(!hasChromium)('should take a key passed once in the URL fragment, keep it for the tab and clear it from the address bar; show the errors the API answers', async () => {
     const page = await browser!.newPage();
     try {
       await page.goto(`${baseUrl}/inspect#key=${encodeURIComponent(apiKey)}`);
@@ -270,6 +270,14 @@ describe('inspector (GET /inspect)', () => {
       expect(new URL(page.url()).hash).toBe('');
       expect(await page.evaluate(() => sessionStorage.getItem('llm-context.inspector.apiKey'))).toBe(apiKey);
       await expect(page.locator('#key-state').getAttribute('data-has-key')).resolves.toBe('true');
+
+      // A budget too small for the current turn: the API's problem is shown, with its code.
+      await page.selectOption('#conversation', CONVERSATION);
+      await page.locator('#status[data-status="ready"]').waitFor({ timeout: 30_000 });
+      await page.getByLabel('Budget (max tokens)').fill('10');
+      await page.getByRole('button', { name: 'Assemble' }).click();
+      await page.locator('#status[data-status="error"]').waitFor({ timeout: 30_000 });
+      await expect(page.locator('#status').textContent()).resolves.toMatch(/^422 .*\[budget_too_small\]$/);
     } finally {
       await page.close();
     }
