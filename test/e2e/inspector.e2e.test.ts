@@ -120,9 +120,10 @@ describe('inspector (GET /inspect)', () => {
     readonly model?: string;
   }
 
-  /** Picks the conversation, types the budget (tokens, or a model with the token field left empty) and waits for that result. */
-  async function assembleIn(page: Page, conversationId: string, budget: Budget): Promise<void> {
+  /** Picks the conversation, types the budget (tokens, or a model with the token field left empty) and a system prompt, and waits for that result. */
+  async function assembleIn(page: Page, conversationId: string, budget: Budget, system = ''): Promise<void> {
     if ((await page.locator('#conversation').inputValue()) !== conversationId) await page.selectOption('#conversation', conversationId);
+    await page.getByLabel('System prompt').fill(system);
     await page.getByLabel('Budget (max tokens)').fill(budget.maxTokens === undefined ? '' : String(budget.maxTokens));
     await page.getByLabel('or Model').fill(budget.model ?? '');
     await page.getByRole('button', { name: 'Assemble' }).click();
@@ -147,8 +148,8 @@ describe('inspector (GET /inspect)', () => {
     });
   }
 
-  async function expectShownToEqualReport(page: Page, budget: Budget): Promise<AssemblyReport> {
-    const { report } = await api<ContextResult>('POST', `/v1/conversations/${CONVERSATION}/context`, { budget });
+  async function expectShownToEqualReport(page: Page, budget: Budget, system = ''): Promise<AssemblyReport> {
+    const { report } = await api<ContextResult>('POST', `/v1/conversations/${CONVERSATION}/context`, { budget, ...(system ? { system } : {}) });
     const shown = await shownNumbers(page);
     const expected = Object.fromEntries(SECTION_ORDER.map((name) => [name, report.sections[name].tokens]));
     expect(shown.sections).toEqual(expected);
@@ -201,8 +202,11 @@ describe('inspector (GET /inspect)', () => {
       expect(whole.summary.status).toBe('skipped');
       expect(whole.window.fromSeq).toBe(1);
 
-      await assembleIn(page, CONVERSATION, { maxTokens: 1500 });
-      const narrow = await expectShownToEqualReport(page, { maxTokens: 1500 });
+      const system = 'You are a travel assistant. Answer briefly and name the turn you rely on.';
+      await assembleIn(page, CONVERSATION, { maxTokens: 1500 }, system);
+      const narrow = await expectShownToEqualReport(page, { maxTokens: 1500 }, system);
+      expect(narrow.sections.system.tokens).toBeGreaterThan(0);
+      await expect(page.locator('#section-system pre.content').textContent()).resolves.toBe(system);
       expect(narrow.totalTokens).toBeLessThan(wide.totalTokens);
       expect(narrow.totalTokens).toBeLessThanOrEqual(1500);
       expect(narrow.dropped.length).toBeGreaterThan(0);

@@ -56,12 +56,12 @@ export function renderInspectorPage(options: RenderInspectorPageOptions): string
       <span id="key-state" class="muted" data-has-key="false">no key</span>
     </form>
     <form id="assemble-form" autocomplete="off">
-      <label class="field wide"><span>Conversation</span><select id="conversation" name="conversation"></select></label>
+      <label class="field"><span>Conversation</span><select id="conversation" name="conversation"></select></label>
       <label class="field"><span>Budget (max tokens)</span><input id="max-tokens" name="max-tokens" type="number" min="1" step="1" value="${escapeHtml(String(maxTokens))}"></label>
       <label class="field"><span>or Model (its context window, 4,096 reserved)</span><input id="model" name="model" type="text" spellcheck="false" placeholder="gpt-4o"></label>
       <label class="field"><span>Reserved for the reply (tokens)</span><input id="reserve-output" name="reserve-output" type="number" min="0" step="1" placeholder="0"></label>
       <label class="field"><span>Query (default: the current user turn)</span><input id="query" name="query" type="text"></label>
-      <label class="field"><span>System prompt</span><textarea id="system" name="system" rows="1"></textarea></label>
+      <label class="field"><span>System prompt</span><textarea id="system" name="system" rows="2"></textarea></label>
       <button type="submit" id="assemble">Assemble</button>
     </form>
   </div>

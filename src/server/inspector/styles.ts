@@ -17,8 +17,8 @@ code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; fo
 #key-state { align-self: center; }
 .controls input, .controls select, .controls textarea { font: inherit; padding: 4px 6px; border: 1px solid #d1d5db; border-radius: 4px; }
 .controls input[type=number] { width: 7em; }
-.controls select { min-width: 18em; max-width: 100%; }
-.controls textarea { width: 24em; max-width: 100%; resize: vertical; }
+.controls select { width: 26em; max-width: 100%; }
+.controls textarea { width: 30em; max-width: 100%; resize: vertical; }
 .controls input[type=text], .controls input[type=password] { width: 16em; }
 details > summary { cursor: pointer; font-size: 13px; color: #374151; margin: 2px 0 4px; }
 button { font: inherit; padding: 4px 12px; border-radius: 4px; border: 1px solid #1f2937; background: #1f2937; color: #fff; cursor: pointer; }
