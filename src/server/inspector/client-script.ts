@@ -302,9 +302,9 @@ export const INSPECTOR_SCRIPT = String.raw`
     if (body.budget.model !== undefined) params.set('model', body.budget.model);
     history.replaceState(null, '', location.pathname + '?' + params.toString());
     return api('POST', conversationPath(conversationId) + '/context', body).then(function (result) {
-      var window = result.report.window;
-      var windowMessages = window.fromSeq !== null && window.toSeq !== null
-        ? loadMessages(conversationId, window.fromSeq, window.toSeq).catch(function () { return []; })
+      var sent = result.report.window;
+      var windowMessages = sent.fromSeq !== null && sent.toSeq !== null
+        ? loadMessages(conversationId, sent.fromSeq, sent.toSeq).catch(function () { return []; })
         : Promise.resolve([]);
       return windowMessages.then(function (stored) {
         if (mine !== requestNumber) return;
@@ -461,18 +461,18 @@ export const INSPECTOR_SCRIPT = String.raw`
   function renderWindow(conversationId, report) {
     var node = $('window');
     clear(node);
-    var window = report.window;
+    var sent = report.window;
     node.appendChild(el('h2', {}, ['Window']));
-    if (window.fromSeq === null) {
+    if (sent.fromSeq === null) {
       node.appendChild(el('p', {}, ['No messages in the window.']));
     } else {
-      node.appendChild(el('p', { id: 'window-seqs', 'data-from-seq': window.fromSeq, 'data-to-seq': window.toSeq }, [
-        'Messages ', messageLink(conversationId, window.fromSeq), ' to ', messageLink(conversationId, window.toSeq),
-        ' (' + formatInt(window.messages) + ' messages sent: recent + current).'
+      node.appendChild(el('p', { id: 'window-seqs', 'data-from-seq': sent.fromSeq, 'data-to-seq': sent.toSeq }, [
+        'Messages ', messageLink(conversationId, sent.fromSeq), ' to ', messageLink(conversationId, sent.toSeq),
+        ' (' + formatInt(sent.messages) + ' messages sent: recent + current).'
       ]));
     }
     node.appendChild(el('p', { 'class': 'muted' }, [
-      formatInt(window.olderMessages) + ' older messages neither sent nor read; assembly read ' + formatInt(report.reads.messages) +
+      formatInt(sent.olderMessages) + ' older messages neither sent nor read; assembly read ' + formatInt(report.reads.messages) +
       ' messages in ' + formatInt(report.reads.roundTrips) + ' round trips.'
     ]));
   }
