@@ -29,6 +29,9 @@ export function readJsonBody(limits: ResolvedLimits): MiddlewareHandler<ServerEn
     if (text.trim().length === 0) throw new ProblemError(problem('invalid_input', 'The request body is empty; send a JSON object.'));
     const depth = jsonDepth(text);
     if (depth > limits.maxJsonDepth) throw new ProblemError(problem('invalid_input', `The request body is nested ${depth} levels deep; at most ${limits.maxJsonDepth} are allowed.`));
+    // JSON.parse makes "__proto__" an own key, and the schema parse would drop it silently; the
+    // store validators refuse it, so the API does too (visibly) instead of storing something else.
+    if (/"__proto__"\s*:/.test(text)) throw new ProblemError(problem('invalid_input', 'The request body has a "__proto__" key; rename it.'));
     (c.req as unknown as { bodyCache: Record<string, Promise<unknown>> }).bodyCache.text = Promise.resolve(text);
     return next();
   };

@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { ContextManager } from '../context-manager.js';
 import type { Store } from '../spec/store.js';
 import type { Scope } from '../types.js';
@@ -55,8 +55,17 @@ export function defineRoute(
   handler: (c: ServerContext, scope: Scope) => Promise<Response>,
 ): void {
   const { role, ...rest } = config;
+  // The role is checked before the request is validated: a key that may not call the route learns nothing about its input rules.
+  const checkRole: MiddlewareHandler<ServerEnv> = async (c, next) => {
+    const auth = c.get('auth');
+    if (ROLE_RANK[auth.key.role] < ROLE_RANK[role]) {
+      throw new ProblemError(problem('forbidden', `This API key has role "${auth.key.role}"; this route needs "${role}". Create a key with --role ${role}.`));
+    }
+    return next();
+  };
   const route = createRoute({
     ...(rest as unknown as RouteConfig),
+    middleware: [checkRole] as never,
     security: [{ apiKey: [] }],
     description: `${rest.description ?? ''}\n\nNeeds a key with role \`${role}\` or higher.`.trim(),
     responses: {
@@ -67,13 +76,7 @@ export function defineRoute(
       404: { description: 'Not found in the key scope', content: problemContent },
     },
   });
-  app.openapi(route, (async (c: ServerContext) => {
-    const auth = c.get('auth');
-    if (ROLE_RANK[auth.key.role] < ROLE_RANK[role]) {
-      throw new ProblemError(problem('forbidden', `This API key has role "${auth.key.role}"; this route needs "${role}". Create a key with --role ${role}.`));
-    }
-    return handler(c, auth.scope);
-  }) as never);
+  app.openapi(route, (async (c: ServerContext) => handler(c, c.get('auth').scope)) as never);
 }
 
 /** The validated part of a request (`c.req.valid`), typed loosely: routes re-check values with the store validators. */

@@ -50,7 +50,7 @@ export const CreateConversationSchema = z
     ttl: TtlSchema.optional(),
     ifExists: z.enum(['error', 'return']).optional().meta({ description: '"return": answer 200 with the existing conversation instead of 409' }),
   })
-  .meta({ id: 'CreateConversation' });
+  .strict().meta({ id: 'CreateConversation' });
 
 export const UpdateConversationSchema = z
   .object({
@@ -60,7 +60,7 @@ export const UpdateConversationSchema = z
     ttlSeconds: z.number().int().positive().nullable().optional(),
     ttl: TtlSchema.nullable().optional(),
   })
-  .meta({ id: 'UpdateConversation' });
+  .strict().meta({ id: 'UpdateConversation' });
 
 export const ListConversationsQuery = z.object({
   tag: z.string().optional(),
@@ -69,11 +69,11 @@ export const ListConversationsQuery = z.object({
   cursor: z.string().optional().meta({ description: 'nextCursor of the previous page' }),
 });
 
-export const StateSchema = z.object({ state: JsonObjectSchema }).meta({ id: 'StateUpdate' });
+export const StateSchema = z.object({ state: JsonObjectSchema }).strict().meta({ id: 'StateUpdate' });
 
 export const ForkSchema = z
   .object({ atSeq: z.number().int().nonnegative(), conversation: CreateConversationSchema.omit({ ifExists: true }).optional() })
-  .meta({ id: 'Fork' });
+  .strict().meta({ id: 'Fork' });
 
 const ContentPart = z.record(z.string(), Json).meta({ id: 'ContentPart',  description: 'text, file, reasoning, tool-call or tool-result part (AI SDK ModelMessage parts)' });
 
@@ -89,11 +89,11 @@ export const MessageInSchema = z
     tokenCounts: z.record(z.string(), z.number()).optional().meta({ description: 'Prepared messages only (the remote store sends them): token counts by encoding' }),
     contentHash: z.string().optional().meta({ description: 'Prepared messages only: SHA-256 of the canonical content' }),
   })
-  .meta({ id: 'MessageIn' });
+  .strict().meta({ id: 'MessageIn' });
 
 export const AppendSchema = z
   .object({ messages: z.array(MessageInSchema), dedupeByContentHash: z.boolean().optional() })
-  .meta({ id: 'Append' });
+  .strict().meta({ id: 'Append' });
 
 export const MessageSchema = MessageInSchema.extend({
   id: z.string(),
@@ -119,11 +119,11 @@ export const ListMessagesQuery = z.object({
 
 export const TailSchema = z
   .object({ maxTokens: z.number(), encoding: z.string(), beforeSeq: z.number().int().optional(), maxMessages: z.number().int().optional(), pinnedMemories: z.number().int().optional() })
-  .meta({ id: 'TailRequest' });
+  .strict().meta({ id: 'TailRequest' });
 
 export const BudgetSchema = z
   .object({ maxTokens: z.number().int().positive().optional(), model: z.string().optional(), reserveOutput: z.number().int().nonnegative().optional() })
-  .meta({ id: 'Budget',  description: '{ maxTokens } or { model, reserveOutput }' });
+  .strict().meta({ id: 'Budget',  description: '{ maxTokens } or { model, reserveOutput }' });
 
 export const ContextRequestSchema = z
   .object({
@@ -133,7 +133,7 @@ export const ContextRequestSchema = z
     tools: z.array(z.object({ name: z.string(), description: z.string().optional(), parameters: Json.optional() })).optional(),
     shares: z.object({ memories: z.number().optional(), summary: z.number().optional(), recall: z.number().optional() }).optional(),
   })
-  .meta({ id: 'ContextRequest' });
+  .strict().meta({ id: 'ContextRequest' });
 
 export const ContextResultSchema = z
   .object({ messages: z.array(z.record(z.string(), Json)), report: z.record(z.string(), Json).meta({ description: 'AssemblyReport: sections, tokens, dropped items, notes' }) })
@@ -141,11 +141,11 @@ export const ContextResultSchema = z
 
 export const SummarySchema = z
   .object({ text: z.string(), coversThroughSeq: z.number().int(), tokenCount: z.number().int(), encoding: z.string(), updatedAt: IsoDate })
-  .meta({ id: 'Summary' });
+  .strict().meta({ id: 'Summary' });
 
 export const PutSummarySchema = z
   .object({ summary: SummarySchema, expectedCoversThroughSeq: z.number().int().nullable() })
-  .meta({ id: 'PutSummary' });
+  .strict().meta({ id: 'PutSummary' });
 
 export const ExportSchema = z
   .object({ format: z.literal('llm-context.conversation/v1'), conversation: JsonObjectSchema, messages: z.array(JsonObjectSchema), summary: JsonObjectSchema.nullable() })
@@ -161,7 +161,7 @@ export const SearchQuery = z.object({
 
 export const SearchBodySchema = z
   .object({ query: z.string(), conversationId: z.string().optional(), beforeSeq: z.number().int().optional(), tags: Tags.optional(), limit: z.number().int().optional() })
-  .meta({ id: 'MessageSearch' });
+  .strict().meta({ id: 'MessageSearch' });
 
 export const MemoryInSchema = z
   .object({
@@ -175,7 +175,7 @@ export const MemoryInSchema = z
     tokenCounts: z.record(z.string(), z.number()).optional().meta({ description: 'Prepared memories only (the remote store sends them)' }),
     contentHash: z.string().optional(),
   })
-  .meta({ id: 'MemoryIn' });
+  .strict().meta({ id: 'MemoryIn' });
 
 export const MemoryPatchSchema = MemoryInSchema.pick({ text: true, tags: true, pinned: true, metadata: true, tokenCounts: true, contentHash: true }).partial().meta({ id: 'MemoryPatch' });
 
@@ -186,7 +186,7 @@ export const ListMemoriesQuery = z.object({
   cursor: z.string().optional(),
 });
 
-export const MemorySearchBodySchema = z.object({ query: z.string(), tags: Tags.optional(), limit: z.number().int().optional() }).meta({ id: 'MemorySearch' });
+export const MemorySearchBodySchema = z.object({ query: z.string(), tags: Tags.optional(), limit: z.number().int().optional() }).strict().meta({ id: 'MemorySearch' });
 
 export const EmbeddingRecordsSchema = z
   .object({
@@ -202,7 +202,7 @@ export const EmbeddingRecordsSchema = z
       }),
     ),
   })
-  .meta({ id: 'EmbeddingRecords' });
+  .strict().meta({ id: 'EmbeddingRecords' });
 
 export const VectorSearchSchema = z
   .object({
@@ -213,11 +213,11 @@ export const VectorSearchSchema = z
     beforeSeq: z.number().int().optional(),
     limit: z.number().int().optional(),
   })
-  .meta({ id: 'VectorSearch' });
+  .strict().meta({ id: 'VectorSearch' });
 
-export const VectorHasSchema = z.object({ kind: z.enum(['message', 'memory']), model: z.string(), targetIds: z.array(z.string()) }).meta({ id: 'VectorHas' });
+export const VectorHasSchema = z.object({ kind: z.enum(['message', 'memory']), model: z.string(), targetIds: z.array(z.string()) }).strict().meta({ id: 'VectorHas' });
 
-export const SweepSchema = z.object({ limit: z.number().int().optional() }).meta({ id: 'Sweep' });
+export const SweepSchema = z.object({ limit: z.number().int().optional() }).strict().meta({ id: 'Sweep' });
 
 export const ProblemSchema = z
   .object({

@@ -1,5 +1,8 @@
 import { z } from '@hono/zod-openapi';
-import { NotFoundError, ValidationError } from '../../errors.js';
+import { LLMContextError, NotFoundError, ValidationError } from '../../errors.js';
+import { prepareMessages } from '../../messages/prepare.js';
+import type { AppendResult } from '../../spec/store.js';
+import { validateNewMessages } from '../../spec/validate.js';
 import { sha256Hex } from '../../messages/content-hash.js';
 import { reviveNewMessage } from '../../spec/wire-format.js';
 import type { MessageInput, NewMessage } from '../../types.js';
@@ -46,10 +49,22 @@ export function registerMessageRoutes(app: ServerApp, deps: ServerDeps): void {
       const messages = await withIdempotentIds(body.messages as Array<{ id?: string }>, c.req.header('idempotency-key'));
       const { store, manager } = deps.current();
       const options = body.dedupeByContentHash ? { dedupeByContentHash: true } : {};
-      const result =
-        prepared > 0
-          ? await store.appendMessages(scope, id, messages.map(reviveNewMessage) as NewMessage[], options)
-          : await manager.append(id, messages.map((message) => reviveInput(message as Record<string, unknown>)), { scope, ...options });
+      let batch: NewMessage[];
+      if (prepared > 0) batch = messages.map(reviveNewMessage) as NewMessage[];
+      else {
+        batch = await prepareMessages(messages.map((message) => reviveInput(message as Record<string, unknown>)), { tokenizer: await manager.getTokenizer() });
+        // Validated before anything is written: a bad batch must not leave the conversation it would have created.
+        validateNewMessages(batch);
+      }
+      let result: AppendResult;
+      try {
+        result = await store.appendMessages(scope, id, batch, options);
+      } catch (error) {
+        // Plain messages create their conversation on first append, as ContextManager.append does.
+        if (prepared > 0 || !(LLMContextError.isInstance(error) && error.code === 'not_found')) throw error;
+        await store.createConversation(scope, { id }, { ifExists: 'return' });
+        result = await store.appendMessages(scope, id, batch, options);
+      }
       return c.json(result, result.inserted > 0 ? 201 : 200);
     },
   );
