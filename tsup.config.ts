@@ -9,6 +9,8 @@ export default defineConfig({
     'embedded/index': 'src/stores/embedded/index.ts',
     'tiered/index': 'src/stores/tiered/index.ts',
     'redis/index': 'src/stores/redis/index.ts',
+    'server/index': 'src/server/index.ts',
+    'remote/index': 'src/stores/remote/index.ts',
     'langchain/index': 'integrations/langchain/index.ts',
     'ai-sdk/index': 'integrations/ai-sdk/index.ts',
     'next/index': 'integrations/next/index.ts',
