@@ -83,6 +83,7 @@ export function registerServerCommands(program: Command, io: Io): void {
       const host = options.host.includes(':') ? `[${options.host}]` : options.host;
       io.stdout(`llm-context serving ${opened.description}`);
       io.stdout(`API:     http://${host}:${listening.port}/v1  (OpenAPI: /v1/openapi.json, keys: llm-context keys create --tenant <id>)`);
+      io.stdout(`Inspector: http://${host}:${listening.port}/inspect  (paste a key on the page to see what each context call assembles)`);
       io.stdout(`listening on http://${host}:${listening.port}`);
       await new Promise<void>((resolve) => {
         const stop = () => {

@@ -12,6 +12,7 @@ import { registerAdminRoutes } from './routes/admin.js';
 import { registerConversationRoutes } from './routes/conversations.js';
 import { registerMessageRoutes } from './routes/messages.js';
 import { registerSearchAndMemoryRoutes } from './routes/search-and-memories.js';
+import { inspectorRoutes } from './inspector/index.js';
 
 /** Request limits; each answers with a problem naming the limit and what to do. */
 export interface ServerLimits {
@@ -152,6 +153,9 @@ export function createContextServer(options: ContextServerOptions): ContextServe
   }
 
   app.get('/healthz', (c) => c.json({ ok: true, store: current.store.name }));
+  // The web inspector (GET /inspect): a page holding no data, so it loads without a key; every
+  // data call it makes goes to /v1/ with the key entered on the page (src/server/inspector/).
+  app.route('/inspect', inspectorRoutes());
 
   const auth = authenticate({ keys: () => current.keys, cacheMs: options.keyCacheMs ?? 5000 });
   // The key first: a request without one is refused before its body is read.
