@@ -1,12 +1,13 @@
 /**
  * `npm run bench` — every benchmark, printed as markdown (progress on stderr).
- * `npm run bench -- <name> [<name> …]` runs some: assembly, append, search, memory, tokens.
+ * `npm run bench -- <name> [<name> …]` runs some: assembly, append, search, memory, tokens, cold-start.
  * `--quick` uses small sizes (a smoke run of a minute or two).
  * Needs PostgreSQL (DATABASE_URL) and Redis (REDIS_URL) for those rows; unreachable servers are
  * skipped and named in the output.
  */
 import { runAppendBench } from './append.js';
 import { runAssemblyBench } from './assembly.js';
+import { runColdStartBench } from './cold-start.js';
 import { availableBackends } from './lib/backends.js';
 import { machineLine } from './lib/machine.js';
 import { closeSeeded } from './lib/seeded.js';
@@ -15,7 +16,7 @@ import { runMemoryBench } from './memory-rss.js';
 import { runSearchBench } from './search.js';
 import { runTokensBench } from './tokens.js';
 
-export const BENCHMARKS = ['tokens', 'assembly', 'search', 'memory', 'append'] as const;
+export const BENCHMARKS = ['tokens', 'assembly', 'search', 'memory', 'append', 'cold-start'] as const;
 export type BenchmarkName = (typeof BENCHMARKS)[number];
 
 export async function runBenchmarks(options: { names: readonly BenchmarkName[]; quick: boolean; log?: (text: string) => void }): Promise<string> {
@@ -38,6 +39,7 @@ export async function runBenchmarks(options: { names: readonly BenchmarkName[]; 
         else if (name === 'assembly') emit(await runAssemblyBench(common));
         else if (name === 'search') emit(await runSearchBench(common));
         else if (name === 'memory') emit(await runMemoryBench(common));
+        else if (name === 'cold-start') emit(await runColdStartBench(common));
         else emit(await runAppendBench(common));
       } catch (error) {
         // One broken benchmark must not lose the others' tables; the run still exits non-zero.
