@@ -77,8 +77,34 @@ class ConnectionLostError extends Error {
 }
 
 function pgPoolExecutor(pool: PgPoolLike, prepared: boolean): SqlExecutor {
+  const connection = async <T>(work: (sql: SqlQueryable) => Promise<T>): Promise<T> => {
+    const client = await pool.connect();
+    let lost: Error | undefined;
+    const onError = (error: Error) => {
+      lost ??= error;
+    };
+    client.on?.('error', onError);
+    let broken: Error | undefined;
+    try {
+      return await work({
+        query: async <Row>(text: string, params: readonly unknown[] = [], options?: SqlQueryOptions) => {
+          if (lost) throw new ConnectionLostError(lost);
+          return (await client.query(config(text, params, options, prepared))) as SqlResult<Row>;
+        },
+      });
+    } catch (error) {
+      // `work` may have left a transaction open or the connection half-dead: never pool it again.
+      broken = lost ?? (error instanceof Error ? error : new Error('connection work failed'));
+      throw lost ? new ConnectionLostError(lost) : error;
+    } finally {
+      client.release(broken);
+      if (!broken) client.off?.('error', onError);
+    }
+  };
   return {
     driver: 'pg',
+    // Online migrations hold one connection (the advisory lock) and work on a second.
+    ...(pool.options?.max === 1 ? {} : { connection }),
     query: async <Row>(text: string, params: readonly unknown[] = [], options?: SqlQueryOptions) => (await pool.query(config(text, params, options, prepared))) as SqlResult<Row>,
     async transaction<T>(work: (tx: SqlQueryable) => Promise<T>): Promise<T> {
       const connection = await pool.connect();
