@@ -63,14 +63,27 @@ export async function runMigrations(options: MigrationOptions): Promise<Migratio
   const connection = executor.connection;
   if (!connection) {
     return executor.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1)::bigint)', [LOCK_KEY]);
+      await acquireMigrationLock(tx);
       return applyPending(options, { online: false, sql: tx, ddl: (work) => work(tx) });
     });
   }
   return executor.transaction(async (holder) => {
-    await holder.query('SELECT pg_advisory_xact_lock(hashtext($1)::bigint)', [LOCK_KEY]);
+    await acquireMigrationLock(holder);
     return connection((sql) => applyPending(options, { online: true, sql, ddl: (work) => shortTransaction(sql, work) }));
   });
+}
+
+/**
+ * Takes the migration lock for the rest of `tx`. Polled, not waited for: a statement waiting for
+ * the lock holds a snapshot, and CREATE INDEX CONCURRENTLY in the process holding the lock waits for
+ * every older snapshot to go away — an undetected deadlock across backends. No parameters either:
+ * node-postgres then uses the simple query protocol, which leaves no open portal (and so no
+ * snapshot) in the idle transaction that holds the lock.
+ */
+async function acquireMigrationLock(tx: SqlQueryable): Promise<void> {
+  while (!(await tx.query<{ locked: boolean }>(`SELECT pg_try_advisory_xact_lock(hashtext('${LOCK_KEY}')::bigint) AS locked`)).rows[0]?.locked) {
+    await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 200));
+  }
 }
 
 async function applyPending(options: MigrationOptions, runner: StepRunner): Promise<MigrationReport> {

@@ -58,8 +58,10 @@ export interface PostgresStoreOptions {
 /** The PostgreSQL store: a {@link Store} plus schema management for the CLI and deployments. */
 export interface PostgresStore extends Store {
   /**
-   * Applies pending migrations in one transaction under an advisory lock (safe to run from several
-   * processes at once). Run it once per deployment (or `llm-context migrate`), never per request.
+   * Applies pending migrations under an advisory lock (safe to run from several processes at once).
+   * On node-postgres it runs online: no step blocks appends for longer than a lock timeout of
+   * 200 ms (indexes built concurrently, backfills in batches); it uses two pool connections. Run it
+   * once per deployment (or `llm-context migrate`), never per request.
    */
   migrate(): Promise<MigrationReport>;
   /** Migration versions recorded, or null when `migrate()` never ran on this schema. */
