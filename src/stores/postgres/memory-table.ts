@@ -181,10 +181,9 @@ export function createMemoryTable(context: StoreContext): MemoryStore {
              UNION ALL
              SELECT g.* FROM (
                SELECT mm.id, mm.updated_at, mm.search_vector FROM ${names.memories} mm
-               WHERE mm.search_vector @@ ${tsQuery}
-                 -- IS TRUE hides the owner filter from index matching, so the planner takes the GIN index
-                 -- (the owner index would walk every memory of the owner on a table without statistics)
-                 AND (mm.tenant_id = $1 AND mm.user_id = $2 AND ($4::text[] IS NULL OR mm.tags @> $4::text[])) IS TRUE
+               -- The planner picks the GIN index for a term rare in the table, or the owner index (newest
+               -- first, stopping after the candidates) for a term common elsewhere; never the whole table.
+               WHERE mm.search_vector @@ ${tsQuery} AND mm.tenant_id = $1 AND mm.user_id = $2 AND ($4::text[] IS NULL OR mm.tags @> $4::text[])
                ORDER BY mm.updated_at DESC, mm.id DESC
                LIMIT ${MEMORY_SEARCH_CANDIDATES}
              ) g
