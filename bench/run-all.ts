@@ -1,22 +1,24 @@
 /**
  * `npm run bench` — every benchmark, printed as markdown (progress on stderr).
- * `npm run bench -- <name> [<name> …]` runs some: assembly, append, search, memory, tokens, server.
+ * `npm run bench -- <name> [<name> …]` runs some: assembly, append, search, memory, tokens, server, cold-start, memory-search.
  * `--quick` uses small sizes (a smoke run of a minute or two).
  * Needs PostgreSQL (DATABASE_URL) and Redis (REDIS_URL) for those rows; unreachable servers are
  * skipped and named in the output.
  */
 import { runAppendBench } from './append.js';
 import { runAssemblyBench } from './assembly.js';
+import { runColdStartBench } from './cold-start.js';
 import { availableBackends } from './lib/backends.js';
 import { machineLine } from './lib/machine.js';
 import { closeSeeded } from './lib/seeded.js';
 import { progress } from './lib/table.js';
 import { runMemoryBench } from './memory-rss.js';
+import { runMemorySearchBench } from './memory-search.js';
 import { runSearchBench } from './search.js';
 import { runServerBench } from './server.js';
 import { runTokensBench } from './tokens.js';
 
-export const BENCHMARKS = ['tokens', 'assembly', 'search', 'memory', 'append', 'server'] as const;
+export const BENCHMARKS = ['tokens', 'assembly', 'search', 'memory', 'append', 'server', 'cold-start', 'memory-search'] as const;
 export type BenchmarkName = (typeof BENCHMARKS)[number];
 
 export async function runBenchmarks(options: { names: readonly BenchmarkName[]; quick: boolean; log?: (text: string) => void }): Promise<string> {
@@ -40,6 +42,8 @@ export async function runBenchmarks(options: { names: readonly BenchmarkName[]; 
         else if (name === 'search') emit(await runSearchBench(common));
         else if (name === 'memory') emit(await runMemoryBench(common));
         else if (name === 'server') emit(await runServerBench(common));
+        else if (name === 'cold-start') emit(await runColdStartBench(common));
+        else if (name === 'memory-search') emit(await runMemorySearchBench(common));
         else emit(await runAppendBench(common));
       } catch (error) {
         // One broken benchmark must not lose the others' tables; the run still exits non-zero.

@@ -84,3 +84,27 @@ describe('pg executor: a connection that dies while a transaction holds it', () 
     expect(seen[1]!.name).toBeUndefined();
   });
 });
+
+describe('pg executor: preparedStatements option (transaction-mode poolers)', () => {
+  async function sentConfigs(preparedStatements: boolean | undefined) {
+    const sent: PgQueryConfig[] = [];
+    const connection = { query: async (config: PgQueryConfig) => (sent.push(config), { rows: [] }), release: () => undefined };
+    const pool = { query: async (config: PgQueryConfig) => (sent.push(config), { rows: [] }), connect: async () => connection };
+    const executor = createSqlExecutor(pool, preparedStatements === undefined ? {} : { preparedStatements });
+    await executor.query('SELECT * FROM t WHERE id = $1', ['a']);
+    await executor.transaction((tx) => tx.query('UPDATE t SET x = 1 WHERE id = $1', ['a']));
+    return sent.filter((config) => config.values && config.values.length > 0);
+  }
+
+  it('should name parameterised statements by default', async () => {
+    const sent = await sentConfigs(undefined);
+    expect(sent).toHaveLength(2);
+    for (const config of sent) expect(config.name).toMatch(/^llmctx_/);
+  });
+
+  it('should send only unnamed statements, in and out of transactions, with preparedStatements: false', async () => {
+    const sent = await sentConfigs(false);
+    expect(sent).toHaveLength(2);
+    for (const config of sent) expect(config.name).toBeUndefined();
+  });
+});

@@ -1,13 +1,25 @@
 import type { PGliteLike, PgPoolLike, PostgresClient, SqlExecutor, SqlQueryable, SqlQueryOptions, SqlResult } from './sql-client.js';
 
+/** Options of {@link createSqlExecutor}. */
+export interface SqlExecutorOptions {
+  /**
+   * `false`: never send named (prepared) statements, for transaction-mode poolers (PgBouncer before
+   * 1.21 or with `max_prepared_statements = 0`, Supabase's and Neon's poolers), which hand each
+   * transaction to any server connection, where a statement prepared on another one is unknown
+   * (`prepared statement "…" does not exist`). Every statement is then an unnamed one, parsed and
+   * planned per call. PGlite never prepares. @default true
+   */
+  readonly preparedStatements?: boolean;
+}
+
 /**
  * Builds the tiny per-driver executor: node-postgres transactions check out one pooled connection
  * and run BEGIN/COMMIT on it; PGlite (single connection) uses its own `transaction()`.
  * @throws {TypeError} when `client` is neither a `pg.Pool` nor a PGlite instance.
  */
-export function createSqlExecutor(client: PostgresClient): SqlExecutor {
+export function createSqlExecutor(client: PostgresClient, options: SqlExecutorOptions = {}): SqlExecutor {
   if (isPGlite(client)) return pgliteExecutor(client);
-  if (isPgPool(client)) return pgPoolExecutor(client);
+  if (isPgPool(client)) return pgPoolExecutor(client, options.preparedStatements ?? true);
   throw new TypeError('[llm-context] [postgres] client must be a pg.Pool (node-postgres) or a PGlite instance (@electric-sql/pglite)');
 }
 
@@ -45,8 +57,8 @@ function statementName(text: string): string {
  * Statements worth preparing: parameterised DML, unless the caller asked for a plan per call.
  * Session and DDL statements run unnamed.
  */
-function config(text: string, params: readonly unknown[], options: SqlQueryOptions = {}): { text: string; values: unknown[]; name?: string } {
-  return options.prepare !== false && params.length > 0 && /^\s*(WITH|SELECT|INSERT|UPDATE|DELETE)\b/i.test(text)
+function config(text: string, params: readonly unknown[], options: SqlQueryOptions = {}, prepared = true): { text: string; values: unknown[]; name?: string } {
+  return prepared && options.prepare !== false && params.length > 0 && /^\s*(WITH|SELECT|INSERT|UPDATE|DELETE)\b/i.test(text)
     ? { text, values: [...params], name: statementName(text) }
     : { text, values: [...params] };
 }
@@ -64,10 +76,36 @@ class ConnectionLostError extends Error {
   }
 }
 
-function pgPoolExecutor(pool: PgPoolLike): SqlExecutor {
+function pgPoolExecutor(pool: PgPoolLike, prepared: boolean): SqlExecutor {
+  const connection = async <T>(work: (sql: SqlQueryable) => Promise<T>): Promise<T> => {
+    const client = await pool.connect();
+    let lost: Error | undefined;
+    const onError = (error: Error) => {
+      lost ??= error;
+    };
+    client.on?.('error', onError);
+    let broken: Error | undefined;
+    try {
+      return await work({
+        query: async <Row>(text: string, params: readonly unknown[] = [], options?: SqlQueryOptions) => {
+          if (lost) throw new ConnectionLostError(lost);
+          return (await client.query(config(text, params, options, prepared))) as SqlResult<Row>;
+        },
+      });
+    } catch (error) {
+      // `work` may have left a transaction open or the connection half-dead: never pool it again.
+      broken = lost ?? (error instanceof Error ? error : new Error('connection work failed'));
+      throw lost ? new ConnectionLostError(lost) : error;
+    } finally {
+      client.release(broken);
+      if (!broken) client.off?.('error', onError);
+    }
+  };
   return {
     driver: 'pg',
-    query: async <Row>(text: string, params: readonly unknown[] = [], options?: SqlQueryOptions) => (await pool.query(config(text, params, options))) as SqlResult<Row>,
+    // Online migrations hold one connection (the advisory lock) and work on a second.
+    ...(pool.options?.max === 1 ? {} : { connection }),
+    query: async <Row>(text: string, params: readonly unknown[] = [], options?: SqlQueryOptions) => (await pool.query(config(text, params, options, prepared))) as SqlResult<Row>,
     async transaction<T>(work: (tx: SqlQueryable) => Promise<T>): Promise<T> {
       const connection = await pool.connect();
       // The pool stops listening for 'error' on a connection it hands out; if its backend dies between
@@ -84,7 +122,7 @@ function pgPoolExecutor(pool: PgPoolLike): SqlExecutor {
         const tx: SqlQueryable = {
           query: async <Row>(text: string, params: readonly unknown[] = [], options?: SqlQueryOptions) => {
             if (lost) throw new ConnectionLostError(lost);
-            return (await connection.query(config(text, params, options))) as SqlResult<Row>;
+            return (await connection.query(config(text, params, options, prepared))) as SqlResult<Row>;
           },
         };
         const result = await work(tx);

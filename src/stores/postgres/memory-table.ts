@@ -7,6 +7,16 @@ import { timestamp, userKey, type StoreContext } from './store-context.js';
 import { tsQuerySql } from './text-search.js';
 
 /**
+ * How many matches memory search ranks at most (the owner's most recently updated ones): ranking
+ * costs a few µs a match, so 1,000 keeps a search within a few ms at any number of memories, and
+ * covers every match of an owner with up to a few thousand memories.
+ */
+export const MEMORY_SEARCH_CANDIDATES = 1000;
+
+/** How many of the owner's newest memories search reads from the owner index before it asks the GIN index. */
+export const MEMORY_SEARCH_WINDOW = 2 * MEMORY_SEARCH_CANDIDATES;
+
+/**
  * Long-term memories in one table keyed `(tenant_id, id)`, upserted by `(tenant_id, user_id, key)`
  * (a partial unique index), searched with the same full-text setup as messages.
  */
@@ -118,16 +128,61 @@ export function createMemoryTable(context: StoreContext): MemoryDriver {
       );
     },
 
+    /**
+     * Full-text search ranked by `ts_rank_cd` over at most {@link MEMORY_SEARCH_CANDIDATES} matches
+     * (the owner's most recently updated ones), so its cost is bounded by an index whatever the term:
+     * 1. Read the owner's newest {@link MEMORY_SEARCH_WINDOW} memories from the owner index
+     *    `(tenant_id, user_id, updated_at DESC, id DESC)`. If they hold MEMORY_SEARCH_CANDIDATES
+     *    matches (a common term), or are all the owner has, rank those.
+     * 2. Otherwise (a rarer term) take the matches from the GIN full-text index on `search_vector`,
+     *    newest MEMORY_SEARCH_CANDIDATES first.
+     * The choice uses counts, not planner estimates, so it holds on tables without statistics.
+     * Planned per call (`prepare: false`) so the tsquery is a constant the planner matches to the
+     * GIN index. Full rows are read only for the top `limit`.
+     */
     async search(scope: Scope, options: Parameters<MemoryDriver['search']>[1]) {
       const { query, limit } = options;
       const tags = options.tags === undefined ? null : [...options.tags];
+      const tsQuery = tsQuerySql('$3', query);
       return context.run('memories.search', scope, async (sql) => {
         const result = await sql.query(
-          `SELECT ${MEMORY_COLUMNS}, ts_rank_cd(mm.search_vector, q.query) AS score
-           FROM ${names.memories} mm, (SELECT ${tsQuerySql('$3', query)} AS query) q
-           WHERE mm.tenant_id = $1 AND mm.user_id = $2 AND mm.search_vector @@ q.query AND ($4::text[] IS NULL OR mm.tags @> $4::text[])
-           ORDER BY score DESC, mm.updated_at DESC, mm.id LIMIT $5`,
+          `WITH recent AS MATERIALIZED (
+             SELECT mm.id, mm.tags, mm.updated_at, mm.search_vector FROM ${names.memories} mm
+             WHERE mm.tenant_id = $1 AND mm.user_id = $2
+             ORDER BY mm.updated_at DESC, mm.id DESC
+             LIMIT ${MEMORY_SEARCH_WINDOW}
+           ),
+           recent_hits AS MATERIALIZED (
+             SELECT r.id, r.updated_at, r.search_vector FROM recent r
+             WHERE ts_match_vq(r.search_vector, ${tsQuery}) AND ($4::text[] IS NULL OR r.tags @> $4::text[])
+             LIMIT ${MEMORY_SEARCH_CANDIDATES}
+           ),
+           settled AS (
+             SELECT (SELECT count(*) FROM recent_hits) >= ${MEMORY_SEARCH_CANDIDATES} OR (SELECT count(*) FROM recent) < ${MEMORY_SEARCH_WINDOW} AS done
+           ),
+           candidates AS (
+             SELECT h.* FROM recent_hits h WHERE (SELECT done FROM settled)
+             UNION ALL
+             SELECT g.* FROM (
+               SELECT mm.id, mm.updated_at, mm.search_vector FROM ${names.memories} mm
+               -- The planner picks the GIN index for a term rare in the table, or the owner index (newest
+               -- first, stopping after the candidates) for a term common elsewhere; never the whole table.
+               WHERE mm.search_vector @@ ${tsQuery} AND mm.tenant_id = $1 AND mm.user_id = $2 AND ($4::text[] IS NULL OR mm.tags @> $4::text[])
+               ORDER BY mm.updated_at DESC, mm.id DESC
+               LIMIT ${MEMORY_SEARCH_CANDIDATES}
+             ) g
+             WHERE NOT (SELECT done FROM settled)
+           ),
+           top AS (
+             SELECT k.id, ts_rank_cd(k.search_vector, ${tsQuery}) AS score, k.updated_at FROM candidates k
+             ORDER BY score DESC, k.updated_at DESC, k.id
+             LIMIT $5
+           )
+           SELECT ${MEMORY_COLUMNS}, top.score FROM top
+           JOIN ${names.memories} mm ON mm.tenant_id = $1 AND mm.id = top.id
+           ORDER BY top.score DESC, mm.updated_at DESC, mm.id`,
           [scope.tenantId, userKey(scope), query, tags, limit],
+          { prepare: false },
         );
         return result.rows.map((row) => ({ memory: memoryFromRow(row), score: Number(row.score) }));
       });

@@ -1,10 +1,16 @@
 import { expiryBucketSql, recencySql } from './recency.js';
+import type { SqlQueryable } from './sql-client.js';
 import type { SqlNames } from './sql-names.js';
 import { MESSAGE_TSVECTOR_SQL, TEXT_SEARCH_CONFIG } from './text-search.js';
 
 /**
- * The ordered schema migrations. Each runs once, inside the single transaction of `migrate()`, and
- * is recorded in the bookkeeping table. Never edit an applied migration: append a new one.
+ * The ordered schema migrations. Each runs once and is recorded in the bookkeeping table. Never
+ * edit what an applied migration leaves in the schema: append a new one.
+ *
+ * Two shapes. `sql`: statements run in one transaction (creating tables and their indexes while
+ * they are still empty). `steps`: an online migration for tables that may already be large, run by
+ * `migrate()` so that no step holds a lock that blocks writers for longer than a moment (see
+ * {@link MigrationStep}); every step is safe to run again after a crash part-way through.
  *
  * Layout rules: `tenant_id` leads every primary key and unique constraint (so a deployment can
  * partition or distribute by tenant, e.g. Citus with distribution column `tenant_id`); `user_id`
@@ -17,8 +23,34 @@ export interface Migration {
   readonly name: string;
   /** Applied only when this returns true for the current options and database (e.g. pgvector present). */
   readonly when?: (context: MigrationContext) => boolean;
-  readonly sql: (names: SqlNames, context: MigrationContext) => string[];
+  /** Statements of a transactional migration (one transaction). */
+  readonly sql?: (names: SqlNames, context: MigrationContext) => string[];
+  /** Steps of an online migration, in order. */
+  readonly steps?: (names: SqlNames, context: MigrationContext) => MigrationStep[];
 }
+
+/**
+ * One step of an online migration. Every step is idempotent, so a run that crashed part-way is
+ * finished by the next `migrate()`.
+ *
+ * - `ddl`: a short transaction under `lock_timeout` (see migrate.ts), retried when the lock is not
+ *   granted in time, so it never queues writers behind it for long. Only catalog changes that do
+ *   not rewrite or scan the table belong here (a nullable column without a default, a trigger).
+ * - `backfill`: one batch per call, in its own short transaction: `$1, $2` are the last
+ *   `(tenant_id, id)` done (`''`, `''` at first); it returns that batch's last key, or no row when
+ *   done. Rows are locked a batch at a time, never the table.
+ * - `create-index`: `CREATE INDEX CONCURRENTLY` (writes continue while it builds). A build that
+ *   failed or was interrupted leaves an INVALID index of that name; it is dropped and built again.
+ *   `sql(true)` is the concurrent form, `sql(false)` the plain one, used on PGlite (one connection)
+ *   and on a still empty `table` (a fresh database), where it takes a moment and CONCURRENTLY would
+ *   only wait for every other transaction in the database.
+ * - `drop-index`: `DROP INDEX CONCURRENTLY IF EXISTS`.
+ */
+export type MigrationStep =
+  | { readonly kind: 'ddl'; readonly apply: (sql: SqlQueryable) => Promise<void> }
+  | { readonly kind: 'backfill'; readonly table: string; readonly sql: string }
+  | { readonly kind: 'create-index'; readonly name: string; readonly table: string; readonly sql: (concurrently: boolean) => string }
+  | { readonly kind: 'drop-index'; readonly name: string };
 
 export interface MigrationContext {
   /** The `vector` extension could be created. */
@@ -153,12 +185,13 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'conversation listing indexes on recency (HOT appends)',
     // See recency.ts: the listing indexes stop holding updated_at, so an append no longer updates
     // an indexed column (except once per second per conversation).
-    sql: (n) => [
-      `ALTER TABLE ${n.conversations} ADD COLUMN recency bigint GENERATED ALWAYS AS (${recencySql('updated_at')}) STORED`,
-      `CREATE INDEX ${n.index('conversations_owner_recency')} ON ${n.conversations} (tenant_id, user_id, recency DESC, id DESC)`,
-      `CREATE INDEX ${n.index('conversations_parent_recency')} ON ${n.conversations} (tenant_id, user_id, parent_id, recency DESC, id DESC) WHERE parent_id IS NOT NULL`,
-      `DROP INDEX "${n.schema}".${n.index('conversations_owner_updated')}`,
-      `DROP INDEX "${n.schema}".${n.index('conversations_parent')}`,
+    steps: (n) => [
+      derivedColumn(n, 'recency', recencySql, 'updated_at'),
+      backfill(n, 'recency', 'updated_at'),
+      createIndex(n, 'conversations_owner_recency', '(tenant_id, user_id, recency DESC, id DESC)'),
+      createIndex(n, 'conversations_parent_recency', '(tenant_id, user_id, parent_id, recency DESC, id DESC) WHERE parent_id IS NOT NULL'),
+      { kind: 'drop-index', name: 'conversations_owner_updated' },
+      { kind: 'drop-index', name: 'conversations_parent' },
     ],
   },
   {
@@ -166,14 +199,18 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'expiry index on minute buckets, fillfactor 80 (HOT appends, also with a sliding TTL)',
     // See recency.ts: a sliding TTL moves expires_at on every append; the sweep's index now holds
     // a key that changes at most once a minute.
-    sql: (n) => [
-      `ALTER TABLE ${n.conversations} ADD COLUMN expiry_bucket bigint GENERATED ALWAYS AS (${expiryBucketSql('expires_at')}) STORED`,
-      `CREATE INDEX ${n.index('conversations_expiry_bucket')} ON ${n.conversations} (expiry_bucket, tenant_id, id) WHERE expiry_bucket IS NOT NULL`,
-      `DROP INDEX "${n.schema}".${n.index('conversations_expiry')}`,
-      // Every append updates its conversation row; a HOT update needs room on the row's own page,
-      // so pages keep 20% free (the PostgreSQL docs' advice for heavily updated tables). Applies to
-      // pages written from now on.
-      `ALTER TABLE ${n.conversations} SET (fillfactor = 80)`,
+    steps: (n) => [
+      derivedColumn(n, 'expiry_bucket', expiryBucketSql, 'expires_at'),
+      backfill(n, 'expiry_bucket', 'expires_at'),
+      createIndex(n, 'conversations_expiry_bucket', '(expiry_bucket, tenant_id, id) WHERE expiry_bucket IS NOT NULL'),
+      { kind: 'drop-index', name: 'conversations_expiry' },
+      {
+        kind: 'ddl',
+        // Every append updates its conversation row; a HOT update needs room on the row's own page,
+        // so pages keep 20% free (the PostgreSQL docs' advice for heavily updated tables). Applies to
+        // pages written from now on. SHARE UPDATE EXCLUSIVE: writers are not blocked.
+        apply: async (sql) => void (await sql.query(`ALTER TABLE ${n.conversations} SET (fillfactor = 80)`)),
+      },
     ],
   },
 ];
@@ -195,7 +232,63 @@ export const RLS_MIGRATION: Migration = {
   },
 };
 
-/** Name of the HNSW index for one vector dimension. */
-export function hnswIndexSql(n: SqlNames, dimensions: number): string {
-  return `CREATE INDEX IF NOT EXISTS ${n.index(`embeddings_hnsw_${dimensions}`)} ON ${n.embeddings} USING hnsw ((embedding::vector(${dimensions})) vector_cosine_ops) WHERE dimensions = ${dimensions}`;
+/** The HNSW index for one vector dimension (`concurrently`: see {@link MigrationStep}). */
+export function hnswIndexSql(n: SqlNames, dimensions: number, concurrently = false): string {
+  return `CREATE INDEX ${concurrently ? 'CONCURRENTLY ' : ''}IF NOT EXISTS ${n.index(`embeddings_hnsw_${dimensions}`)} ON ${n.embeddings} USING hnsw ((embedding::vector(${dimensions})) vector_cosine_ops) WHERE dimensions = ${dimensions}`;
+}
+
+/**
+ * Adds `column` to the conversations table, derived from `source` by the immutable `expression`.
+ *
+ * A stored generated column is what a fresh database gets (as it always has), but adding one to a
+ * table with rows rewrites the whole table under an ACCESS EXCLUSIVE lock: minutes of blocked
+ * appends on a large deployment. So the column is generated only when the table is empty (checked
+ * under the lock, so no row can arrive in between); otherwise it is added as a plain nullable
+ * column (a catalog-only change) kept equal to the same expression by a BEFORE INSERT OR UPDATE
+ * trigger, and the existing rows are filled in by {@link backfill}. Both read the same; neither
+ * makes appends non-HOT (the trigger writes the value the generated column would).
+ */
+function derivedColumn(n: SqlNames, column: string, expression: (timestamp: string) => string, source: string): MigrationStep {
+  const fn = `"${n.schema}".${n.index(`conversations_${column}_fn`)}`;
+  return {
+    kind: 'ddl',
+    apply: async (sql) => {
+      await sql.query(`LOCK TABLE ${n.conversations} IN ACCESS EXCLUSIVE MODE`);
+      const empty = (await sql.query(`SELECT NOT EXISTS (SELECT 1 FROM ${n.conversations}) AS empty`)).rows[0]?.empty === true;
+      if (empty) {
+        await sql.query(`ALTER TABLE ${n.conversations} ADD COLUMN IF NOT EXISTS ${column} bigint GENERATED ALWAYS AS (${expression(source)}) STORED`);
+        return;
+      }
+      await sql.query(`ALTER TABLE ${n.conversations} ADD COLUMN IF NOT EXISTS ${column} bigint`);
+      await sql.query(
+        `CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $fn$ BEGIN NEW.${column} := ${expression(`NEW.${source}`)}; RETURN NEW; END $fn$`,
+      );
+      await sql.query(`DROP TRIGGER IF EXISTS ${n.index(`conversations_${column}`)} ON ${n.conversations}`);
+      await sql.query(`CREATE TRIGGER ${n.index(`conversations_${column}`)} BEFORE INSERT OR UPDATE ON ${n.conversations} FOR EACH ROW EXECUTE FUNCTION ${fn}()`);
+    },
+  };
+}
+
+/** Rows written before the trigger existed: a no-op update per row fires it. Batches of 2,000 in key order. */
+function backfill(n: SqlNames, column: string, source: string): MigrationStep {
+  return {
+    kind: 'backfill',
+    table: n.conversations,
+    sql: `WITH batch AS (
+        SELECT tenant_id, id FROM ${n.conversations} WHERE (tenant_id, id) > ($1::text, $2::text) ORDER BY tenant_id, id LIMIT 2000
+      ), filled AS (
+        UPDATE ${n.conversations} c SET ${source} = c.${source} FROM batch b
+        WHERE c.tenant_id = b.tenant_id AND c.id = b.id AND c.${column} IS NULL AND c.${source} IS NOT NULL
+      )
+      SELECT tenant_id, id FROM batch ORDER BY tenant_id DESC, id DESC LIMIT 1`,
+  };
+}
+
+function createIndex(n: SqlNames, name: string, definition: string): MigrationStep {
+  return {
+    kind: 'create-index',
+    name,
+    table: n.conversations,
+    sql: (concurrently) => `CREATE INDEX ${concurrently ? 'CONCURRENTLY ' : ''}IF NOT EXISTS ${n.index(name)} ON ${n.conversations} ${definition}`,
+  };
 }

@@ -44,13 +44,23 @@ export interface PostgresStoreOptions {
   readonly maxMessageBytes?: number;
   /** Store name in errors and reports. @default "postgres" */
   readonly name?: string;
+  /**
+   * `false` behind a transaction-mode pooler (PgBouncer `pool_mode = transaction` without
+   * `max_prepared_statements`, Supabase's pooler on port 6543, Neon's `-pooler` host): the store then
+   * sends only unnamed statements, since a named one prepared on one server connection is unknown
+   * on the next. Costs a parse and plan per statement. Run `migrate()` through such a pooler or a
+   * direct connection alike. @default true
+   */
+  readonly preparedStatements?: boolean;
 }
 
 /** The PostgreSQL store: a {@link Store} plus schema management for the CLI and deployments. */
 export interface PostgresStore extends Store {
   /**
-   * Applies pending migrations in one transaction under an advisory lock (safe to run from several
-   * processes at once). Run it once per deployment (or `llm-context migrate`), never per request.
+   * Applies pending migrations under an advisory lock (safe to run from several processes at once).
+   * On node-postgres it runs online: no step blocks appends for longer than a lock timeout of
+   * 200 ms (indexes built concurrently, backfills in batches); it uses two pool connections. Run it
+   * once per deployment (or `llm-context migrate`), never per request.
    */
   migrate(): Promise<MigrationReport>;
   /** Migration versions recorded, or null when `migrate()` never ran on this schema. */
@@ -81,7 +91,7 @@ const DEFAULT_INDEXED_DIMENSIONS = [384, 768, 1024, 1536];
 export async function createPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
   const name = options.name ?? 'postgres';
   const names = createSqlNames(options);
-  const executor = createSqlExecutor(options.client);
+  const executor = createSqlExecutor(options.client, { preparedStatements: options.preparedStatements });
   const clock = options.clock ?? { now: () => Date.now() };
   const indexedDimensions = [...(options.vectorIndexDimensions ?? DEFAULT_INDEXED_DIMENSIONS)];
   indexedDimensions.forEach((dimensions, index) => validateLimit(`vectorIndexDimensions[${index}]`, dimensions, 0, 2000));

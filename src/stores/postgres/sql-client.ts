@@ -35,6 +35,8 @@ export interface PgPoolClientLike {
 export interface PgPoolLike {
   query(config: PgQueryConfig): Promise<{ rows: unknown[] }>;
   connect(): Promise<PgPoolClientLike>;
+  /** `pg.Pool`'s options; `max: 1` means `migrate()` cannot hold two connections (see migrate.ts). */
+  readonly options?: { readonly max?: number };
 }
 
 /** The subset of a PGlite transaction used. */
@@ -74,4 +76,11 @@ export interface SqlExecutor extends SqlQueryable {
   readonly driver: 'pg' | 'pglite';
   /** Runs `work` in one transaction: COMMIT when it resolves, ROLLBACK when it throws (the error is rethrown). */
   transaction<T>(work: (tx: SqlQueryable) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` on one connection of its own, outside any transaction (statements autocommit unless
+   * `work` sends BEGIN/COMMIT), while other connections stay usable: for online migrations
+   * (`CREATE INDEX CONCURRENTLY` cannot run in a transaction). Absent on PGlite (one connection) and
+   * on a pool of one connection.
+   */
+  readonly connection?: <T>(work: (sql: SqlQueryable) => Promise<T>) => Promise<T>;
 }
