@@ -2,6 +2,7 @@ import { LLMContextError } from '../../src/errors.js';
 import type { CreateConversationInput, Message, MessageInput, Scope } from '../../src/types.js';
 import { readInputTokens, scaledBudget } from './calibrated-budget.js';
 import { resolveCallTarget } from './call-target.js';
+import { checkFixedPartsFit } from './check-fixed-parts.js';
 import { assistantMessageFromContent, StreamContentCollector, type GeneratedContent } from './generated-content.js';
 import { fromLanguageModelPrompt, toLanguageModelPrompt, type LanguageModelPromptMessage, type PromptSpecificationVersion } from './language-model-prompt.js';
 import type { AssembledMessage, ContextManagerLike } from './manager-types.js';
@@ -168,7 +169,13 @@ function createContextMiddleware<VERSION extends PromptSpecificationVersion>(opt
       // context must end where the prompt ends, not with the answer being replaced.
       const matchedEnd = matched.storedStart + matched.length;
       const endAt = fresh.length === 0 && matched.length > 0 && matchedEnd < stored.length ? stored[matchedEnd - 1]!.id : undefined;
+      const modelKey = `${model.provider}:${model.modelId}`;
+      const factor = calibration === undefined ? 1 : await calibration.factor({ scope, modelKey });
+      const budget = scaledBudget({ ...(options.budget === undefined ? {} : { budget: options.budget }), maxOutputTokens: params.maxOutputTokens, modelId: model.modelId, factor });
+      const tools = params.tools === undefined || params.tools.length === 0 ? undefined : toToolDefinitions(params.tools);
       if (fresh.length > 0) {
+        // Checked before anything is stored: a turn that cannot fit must not be half-recorded.
+        checkFixedPartsFit({ tokenizer: await manager.getTokenizer(), budget, ...(system === '' ? {} : { system }), ...(tools === undefined ? {} : { tools }), turns: fresh.map(({ message }) => message) });
         const inputs: MessageInput[] = [];
         for (const [offset, { message }] of fresh.entries()) {
           inputs.push({ ...message, id: await deriveMessageId({ conversationId, anchor, offset, key: messageKey(message) }) });
@@ -180,15 +187,12 @@ function createContextMiddleware<VERSION extends PromptSpecificationVersion>(opt
         return params; // nothing stored and nothing to store: leave the call alone
       }
 
-      const modelKey = `${model.provider}:${model.modelId}`;
-      const factor = calibration === undefined ? 1 : await calibration.factor({ scope, modelKey });
-      const budget = scaledBudget({ ...(options.budget === undefined ? {} : { budget: options.budget }), maxOutputTokens: params.maxOutputTokens, modelId: model.modelId, factor });
       const query = resolveQuery(options, prompt);
       const assembled = await manager.assemble(conversationId, {
         scope,
         budget,
         ...(system === '' ? {} : { system }),
-        ...(params.tools === undefined || params.tools.length === 0 ? {} : { tools: toToolDefinitions(params.tools) }),
+        ...(tools === undefined ? {} : { tools }),
         ...(query === undefined ? {} : { query }),
       });
       options.onAssemble?.({ conversationId, scope, report: assembled.report, calibrationFactor: factor });
