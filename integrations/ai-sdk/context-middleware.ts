@@ -1,4 +1,5 @@
 import { LLMContextError } from '../../src/errors.js';
+import { findModelInfo } from '../../src/tokens/index.js';
 import type { CreateConversationInput, Message, MessageInput, Scope } from '../../src/types.js';
 import { readInputTokens, scaledBudget } from './calibrated-budget.js';
 import { resolveCallTarget } from './call-target.js';
@@ -33,6 +34,8 @@ export interface ContextMiddlewareOptions {
   /**
    * Self-calibrating token counts (see `TokenCalibration`): learn per model the ratio of the
    * provider's reported input tokens to our count and scale budgets by it. `false` turns it off.
+   * Models with an exact tokenizer (OpenAI's, `exactTokenizer` in the model table) are never
+   * calibrated. The samples are kept in a reserved tenant, never in the user's.
    * @default true
    */
   calibration?: boolean | Omit<TokenCalibrationOptions, 'store'> | Pick<TokenCalibration, 'factor' | 'observe'>;
@@ -117,6 +120,8 @@ interface CallRecord {
   ourTokens: number;
   /** Id of the newest stored message when the prompt was built: the output's id derives from it. */
   anchor: string;
+  /** False for a model with an exact tokenizer: no calibration sample. */
+  calibrate: boolean;
 }
 
 function createContextMiddleware<VERSION extends PromptSpecificationVersion>(options: ContextMiddlewareOptions, version: VERSION): ContextMiddleware<VERSION> {
@@ -132,7 +137,7 @@ function createContextMiddleware<VERSION extends PromptSpecificationVersion>(opt
       await manager.append(call.conversationId, [{ ...message, id }], { scope: call.scope });
     }
     const providerTokens = readInputTokens(usage);
-    if (calibration !== undefined && providerTokens !== undefined) {
+    if (calibration !== undefined && call.calibrate && providerTokens !== undefined) {
       try {
         await calibration.observe({ scope: call.scope, modelKey: call.modelKey, providerTokens, ourTokens: call.ourTokens });
       } catch (error) {
@@ -170,7 +175,9 @@ function createContextMiddleware<VERSION extends PromptSpecificationVersion>(opt
       const matchedEnd = matched.storedStart + matched.length;
       const endAt = fresh.length === 0 && matched.length > 0 && matchedEnd < stored.length ? stored[matchedEnd - 1]!.id : undefined;
       const modelKey = `${model.provider}:${model.modelId}`;
-      const factor = calibration === undefined ? 1 : await calibration.factor({ scope, modelKey });
+      // A model whose tokenizer we have (OpenAI's, per the model table) is counted exactly: nothing to learn.
+      const calibrate = calibration !== undefined && findModelInfo(model.modelId)?.exactTokenizer !== true;
+      const factor = calibrate ? await calibration.factor({ scope, modelKey }) : 1;
       const budget = scaledBudget({ ...(options.budget === undefined ? {} : { budget: options.budget }), maxOutputTokens: params.maxOutputTokens, modelId: model.modelId, factor });
       const tools = params.tools === undefined || params.tools.length === 0 ? undefined : toToolDefinitions(params.tools);
       if (fresh.length > 0) {
@@ -209,7 +216,7 @@ function createContextMiddleware<VERSION extends PromptSpecificationVersion>(opt
       if (providerOptions === undefined) delete transformed.providerOptions;
       // A cut window is not what the report counted: no calibration sample from it (0 is ignored).
       const ourTokens = endAt === undefined ? assembled.report.totalTokens : 0;
-      calls.set(transformed, { conversationId, scope, modelKey, ourTokens, anchor });
+      calls.set(transformed, { conversationId, scope, modelKey, ourTokens, anchor, calibrate });
       return transformed;
     },
 
