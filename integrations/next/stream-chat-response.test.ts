@@ -8,6 +8,7 @@ import { createMemoryStore } from '../../src/stores/memory/index.js';
 import { defaultScope } from '../../src/types.js';
 import { createChatRoute } from './create-chat-route.js';
 import { loadUIMessages } from './load-ui-messages.js';
+import { prepareSendLastMessage } from './prepare-send-last-message.js';
 import { streamChatResponse } from './stream-chat-response.js';
 
 const scope = defaultScope();
@@ -92,7 +93,7 @@ describe('streamChatResponse', () => {
     expect(prompt.filter((message) => message.role === 'system')).toHaveLength(1);
   });
 
-  it('should not store a resent user message twice', async () => {
+  it('should answer a resent user message (retry) again in place of its old reply, with a prompt ending in that user turn', async () => {
     const manager = newManager();
     const model = new MockLanguageModelV4({ doStream: [textStep('One.'), textStep('Two.')] });
     const message = userMessage('u1', 'Hello');
@@ -100,8 +101,10 @@ describe('streamChatResponse', () => {
       await readReply(await streamChatResponse({ manager, conversationId: 'chat-2', scope, message, model, budget: { maxTokens: 4000 } }));
     }
     const stored = await manager.listMessages('chat-2', { scope });
-    expect(stored.filter((item) => item.role === 'user')).toHaveLength(1);
-    expect(stored.filter((item) => item.role === 'assistant')).toHaveLength(2);
+    expect(stored.map((item) => [item.role, JSON.stringify(item.content)])).toEqual([['user', '"Hello"'], ['assistant', expect.stringContaining('Two.')]]);
+    const retryPrompt = model.doStreamCalls[1]!.prompt;
+    expect(retryPrompt.at(-1)).toMatchObject({ role: 'user' });
+    expect(retryPrompt.filter((item) => item.role === 'assistant')).toEqual([]);
   });
 
   it('should store the whole reply even when the client disconnects mid-stream', async () => {
@@ -194,6 +197,35 @@ describe('createChatRoute', () => {
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({ error: { code: 'invalid_input', message: expect.stringContaining('message.role') } });
     expect(await loadUIMessages({ manager, conversationId: 'chat-6', scope })).toEqual([]);
+    expect(model.doStreamCalls).toHaveLength(0);
+  });
+
+  it('should regenerate a reply as useChat does (trigger regenerate-message): one reply stored, the prompt ending with the user turn', async () => {
+    const manager = newManager();
+    const model = new MockLanguageModelV4({ doStream: [textStep('First answer.'), textStep('Second question answer.'), textStep('Better first answer.')] });
+    const POST = createChatRoute({ manager, model, scope, budget: { maxTokens: 4000 } });
+    const send = (body: object) => POST(new Request('http://localhost/api/chat', { method: 'POST', body: JSON.stringify(body) }));
+    const first = await readReply(await send(prepareSendLastMessage({ id: 'chat-r', messages: [userMessage('u1', 'Question one')], trigger: 'submit-message', messageId: undefined }).body));
+    await readReply(await send(prepareSendLastMessage({ id: 'chat-r', messages: [userMessage('u1', 'Question one'), first!, userMessage('u2', 'Question two')], trigger: 'submit-message', messageId: undefined }).body));
+    // regenerate({ messageId: first.id }): the client drops that reply and everything after it, and sends the user turn before it.
+    const response = await send(prepareSendLastMessage({ id: 'chat-r', messages: [userMessage('u1', 'Question one')], trigger: 'regenerate-message', messageId: first!.id }).body);
+    expect(response.status).toBe(200);
+    const regenerated = await readReply(response);
+    expect(regenerated?.parts).toContainEqual(expect.objectContaining({ type: 'text', text: 'Better first answer.' }));
+    const prompt = model.doStreamCalls[2]!.prompt;
+    expect(prompt.map((item) => item.role)).toEqual(['user']);
+    const loaded = await loadUIMessages({ manager, conversationId: 'chat-r', scope });
+    expect(loaded.map((item) => item.role)).toEqual(['user', 'assistant']);
+    expect(loaded[1]).toEqual(regenerated);
+  });
+
+  it('should reject an unknown trigger with a 400 and store nothing', async () => {
+    const manager = newManager();
+    const model = new MockLanguageModelV4({ doStream: [textStep('never')] });
+    const POST = createChatRoute({ manager, model, scope, budget: { maxTokens: 4000 } });
+    const response = await POST(new Request('http://localhost/api/chat', { method: 'POST', body: JSON.stringify({ id: 'chat-t', message: userMessage('u1', 'Hi'), trigger: 'resume-stream' }) }));
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: { code: 'invalid_input', message: expect.stringContaining('trigger') } });
     expect(model.doStreamCalls).toHaveLength(0);
   });
 

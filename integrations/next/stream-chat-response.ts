@@ -50,7 +50,8 @@ const defaultMessageId = createIdGenerator({ prefix: 'msg', size: 16 });
 /**
  * The chat route handler's work, in the AI SDK's persistence pattern with the server holding the
  * history: stores the new user message (creating the conversation on the first one; an id already
- * stored is not stored again), assembles the context under `budget` (system prompt, memories and
+ * stored is not stored again, and whatever was stored after it — the replies a retry or
+ * `regenerate` replaces — is removed, so the prompt ends with this turn), assembles the context under `budget` (system prompt, memories and
  * summary go to `instructions`; the recent window to `messages`), streams the reply with
  * `streamText` as a UI message stream, and stores the assistant message (with a server-generated
  * id) when the stream ends. The stream is read to the end on the server even if the client goes
@@ -63,7 +64,12 @@ const defaultMessageId = createIdGenerator({ prefix: 'msg', size: 16 });
  */
 export async function streamChatResponse<UI_MESSAGE extends UIMessage = UIMessage>(options: StreamChatResponseOptions<UI_MESSAGE>): Promise<Response> {
   const { manager, conversationId, scope, message, onError } = options;
-  await manager.append(conversationId, uiMessageToMessages({ message }), { scope });
+  const appended = await manager.append(conversationId, uiMessageToMessages({ message }), { scope });
+  // A resent user message (a retry, or `regenerate` — the client drops the replies after it before
+  // sending it again) replaces what was answered to it: those replies are removed, so the stored
+  // history never reads user, assistant, assistant and the prompt ends with this user turn.
+  const lastSeq = appended.messages.at(-1)?.seq;
+  if (lastSeq !== undefined) await removeMessagesAfter({ manager, conversationId, scope, afterSeq: lastSeq });
   const query = messageText(message);
   const assembled = await manager.assemble(conversationId, {
     ...(query.trim().length === 0 ? {} : { query }),
@@ -113,6 +119,19 @@ export async function streamChatResponse<UI_MESSAGE extends UIMessage = UIMessag
   const [toClient, toServer] = uiStream.tee();
   void consumeStream({ stream: toServer, onError: (error) => onError?.(error) });
   return createUIMessageStreamResponse({ stream: toClient, ...(options.headers === undefined ? {} : { headers: options.headers }) });
+}
+
+/** Messages removed per read when a regenerate or retry replaces the replies after a user turn. */
+const REMOVE_PAGE = 200;
+
+/** Removes every stored message after `afterSeq` (newest last), page by page. */
+async function removeMessagesAfter(options: { manager: ChatContextManager; conversationId: string; scope: Scope; afterSeq: number }): Promise<void> {
+  const { manager, conversationId, scope, afterSeq } = options;
+  for (;;) {
+    const page = await manager.listMessages(conversationId, { scope, order: 'asc', afterSeq, limit: REMOVE_PAGE });
+    for (const stale of page) await manager.store.deleteMessage(scope, conversationId, stale.id);
+    if (page.length < REMOVE_PAGE) return;
+  }
 }
 
 /** A step that produced nothing is stored (the UI shows it) but not sent, as `convertToModelMessages` does. */
