@@ -5,6 +5,14 @@ import { validateConversationId, validateId } from '../../src/spec/validate.js';
 /** Default request body limit: 1 MiB, the store's per-message limit. */
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
+/** Tool-part states with which `useChat` sends the assistant message back for the server to continue. */
+const CONTINUATION_STATES = new Set(['approval-responded', 'output-available', 'output-error', 'output-denied']);
+
+/** An assistant message `useChat` resends after `addToolApprovalResponse` or `addToolOutput`. */
+function continuesTools(message: UIMessage): boolean {
+  return message.parts.some((part) => (part.type.startsWith('tool-') || part.type === 'dynamic-tool') && CONTINUATION_STATES.has((part as { state?: string }).state ?? ''));
+}
+
 /** What the client sends with {@link prepareSendLastMessage}: the chat id and only the new message. */
 export interface ChatRequestBody {
   readonly id: string;
@@ -21,8 +29,9 @@ export type ChatTrigger = 'submit-message' | 'regenerate-message';
 /**
  * Reads and validates the body of a chat request sent with {@link prepareSendLastMessage}
  * (`{ id, message, trigger?, messageId? }`, `trigger` and `messageId` as `useChat` sends them): the chat id must be a valid conversation id, and `message` a well-formed
- * `UIMessage` (checked with the AI SDK's `validateUIMessages`, with your schemas when given) from
- * the `user` role with a valid id. Nothing is written.
+ * `UIMessage` (checked with the AI SDK's `validateUIMessages`, with your schemas when given) with a
+ * valid id, from the `user` role — or the `assistant` message `useChat` sends back after
+ * `addToolApprovalResponse` / `addToolOutput` (a tool part answered). Nothing is written.
  *
  * @param options.maxBodyBytes body size limit in bytes (UTF-8); default 1 MiB.
  * @param options.metadataSchema / dataSchemas / tools passed to `validateUIMessages`.
@@ -70,7 +79,9 @@ export async function parseChatRequest<UI_MESSAGE extends UIMessage = UIMessage>
   if (!validated.success) throw new ValidationError({ field: 'message', message: 'is not a valid UIMessage { id, role, parts }' });
   const [checked] = validated.data;
   if (checked === undefined) throw new ValidationError({ field: 'message', message: 'is missing' });
-  if (checked.role !== 'user') throw new ValidationError({ field: 'message.role', message: 'must be "user": the client sends only the new user turn' });
+  if (checked.role !== 'user' && !(checked.role === 'assistant' && continuesTools(checked))) {
+    throw new ValidationError({ field: 'message.role', message: 'must be "user" (the new turn), or "assistant" when it answers a tool approval or carries a client-side tool result' });
+  }
   validateId('message.id', checked.id);
   return { conversationId, message: checked, trigger, ...(typeof messageId === 'string' ? { messageId } : {}) };
 }

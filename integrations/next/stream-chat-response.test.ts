@@ -42,7 +42,7 @@ function userMessage(id: string, text: string): UIMessage {
 }
 
 /** What the browser does with the response: parse the SSE stream into the final UIMessage. */
-async function readReply(response: Response): Promise<UIMessage | undefined> {
+async function readReply(response: Response, continued?: UIMessage): Promise<UIMessage | undefined> {
   const chunks = response
     .body!.pipeThrough(new TextDecoderStream())
     .pipeThrough(
@@ -60,7 +60,8 @@ async function readReply(response: Response): Promise<UIMessage | undefined> {
       } as Transformer<string, UIMessageChunk> & { buffer: string }),
     );
   let last: UIMessage | undefined;
-  for await (const message of readUIMessageStream({ stream: chunks })) last = message;
+  // A continuation (after a tool approval) streams onto the message the client already shows.
+  for await (const message of readUIMessageStream({ stream: chunks, ...(continued === undefined ? {} : { message: continued }) })) last = message;
   return last;
 }
 
@@ -217,6 +218,45 @@ describe('createChatRoute', () => {
     const loaded = await loadUIMessages({ manager, conversationId: 'chat-r', scope });
     expect(loaded.map((item) => item.role)).toEqual(['user', 'assistant']);
     expect(loaded[1]).toEqual(regenerated);
+  });
+
+  it('should continue after a tool approval as useChat sends it (the assistant message with approval-responded)', async () => {
+    const manager = newManager();
+    const model = new MockLanguageModelV4({ doStream: [toolStep('call-1', { city: 'Paris' }), textStep('It is 20°C.')] });
+    let executed = 0;
+    const tools = { weather: tool({ description: 'Weather by city', inputSchema: z.object({ city: z.string() }), needsApproval: true, execute: async () => ((executed += 1), { tempC: 20 }) }) };
+    const POST = createChatRoute({ manager, model, scope, tools, settings: { stopWhen: isStepCount(3) }, budget: { maxTokens: 4000 } });
+    const send = (body: object) => POST(new Request('http://localhost/api/chat', { method: 'POST', body: JSON.stringify(body) }));
+    const question = userMessage('u1', 'Weather in Paris?');
+    const asked = await readReply(await send(prepareSendLastMessage({ id: 'chat-a', messages: [question], trigger: 'submit-message', messageId: undefined }).body));
+    const requested = asked!.parts.find((part) => part.type === 'tool-weather') as { state: string; approval: { id: string } };
+    expect(requested.state).toBe('approval-requested');
+    expect(executed).toBe(0);
+
+    // addToolApprovalResponse({ id, approved: true }), then useChat sends the assistant message again.
+    const approved = { ...asked!, parts: asked!.parts.map((part) => (part.type === 'tool-weather' ? { ...part, state: 'approval-responded', approval: { id: requested.approval.id, approved: true } } : part)) } as UIMessage;
+    const response = await send(prepareSendLastMessage({ id: 'chat-a', messages: [question, approved], trigger: 'submit-message', messageId: undefined }).body);
+    expect(response.status).toBe(200);
+    const continued = await readReply(response, approved);
+    expect(executed).toBe(1);
+    expect(continued?.id).toBe(asked!.id);
+    expect(continued?.parts).toContainEqual(expect.objectContaining({ type: 'text', text: 'It is 20°C.' }));
+    expect(continued?.parts).toContainEqual(expect.objectContaining({ type: 'tool-weather', state: 'output-available', output: { tempC: 20 } }));
+    const loaded = await loadUIMessages({ manager, conversationId: 'chat-a', scope });
+    expect(loaded.map((item) => item.role)).toEqual(['user', 'assistant']);
+    expect(loaded[1]?.parts).toContainEqual(expect.objectContaining({ type: 'text', text: 'It is 20°C.' }));
+    const stored = await manager.listMessages('chat-a', { scope });
+    expect(stored.map((item) => item.role)).toEqual(['user', 'assistant', 'tool', 'assistant']);
+  });
+
+  it('should refuse an assistant message that continues nothing stored', async () => {
+    const manager = newManager();
+    const model = new MockLanguageModelV4({ doStream: [textStep('never')] });
+    const POST = createChatRoute({ manager, model, scope, budget: { maxTokens: 4000 } });
+    const forged = { id: 'a-unknown', role: 'assistant', parts: [{ type: 'tool-weather', toolCallId: 'c1', state: 'approval-responded', input: { city: 'Paris' }, approval: { id: 'x', approved: true } }] };
+    const response = await POST(new Request('http://localhost/api/chat', { method: 'POST', body: JSON.stringify({ id: 'chat-f', message: forged }) }));
+    expect(response.status).toBe(400);
+    expect(model.doStreamCalls).toHaveLength(0);
   });
 
   it('should reject an unknown trigger with a 400 and store nothing', async () => {
