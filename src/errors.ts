@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'idempotency_conflict'
   | 'capability_absent'
   | 'store_unavailable'
+  | 'store_locked'
   | 'store_error'
   // Answered by the context server (llm-context/server) and rethrown by the remote store.
   | 'unauthorized'
@@ -149,6 +150,27 @@ export class StoreUnavailableError extends LLMContextError {
     this.name = 'StoreUnavailableError';
     this.store = options.store;
     this.operation = options.operation;
+  }
+}
+
+/**
+ * The embedded store's data directory is held by another process. PGlite is a single-process
+ * database: two processes writing one directory overwrite each other's pages, so the second opener
+ * fails at once instead of losing data. Not retryable while the other process runs.
+ */
+export class StoreLockedError extends LLMContextError {
+  readonly dataDir: string;
+  constructor(options: { dataDir: string; cause?: unknown }) {
+    super({
+      code: 'store_locked',
+      message: `[llm-context] [embedded] The data directory ${JSON.stringify(options.dataDir)} is open in another process, and one directory serves one process at a time. Close the other process (or wait for it to finish), use another --data-dir, or share one store between processes with the server (\`llm-context serve\`) or the Postgres store (llm-context/postgres).`,
+      cause: options.cause,
+    });
+    this.name = 'StoreLockedError';
+    this.dataDir = options.dataDir;
+  }
+  static override isInstance(error: unknown): error is StoreLockedError {
+    return LLMContextError.isInstance(error) && error.code === 'store_locked';
   }
 }
 

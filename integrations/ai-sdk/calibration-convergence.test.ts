@@ -3,6 +3,7 @@ import { ContextManager } from '../../src/context-manager.js';
 import { createMemoryStore } from '../../src/stores/memory/index.js';
 import type { MessageInput, Scope } from '../../src/types.js';
 import { SDKS } from '../../test/support/ai-sdk-mock-models.js';
+import { CALIBRATION_TENANT_ID } from './token-calibration.js';
 
 const scope: Scope = { tenantId: 'acme' };
 
@@ -70,5 +71,26 @@ describe('self-calibrating token counts', () => {
     const uncalibrated = await run(false);
     for (const count of uncalibrated.counts) expect(count).toBeGreaterThan(1.5 * INPUT_BUDGET);
     expect(uncalibrated.factor).toBe(1);
+  });
+
+  it('should keep calibration out of the user\'s listings and never calibrate a model with an exact tokenizer', async () => {
+    for (const [modelId, calibrates] of [['claude-like-model', true], ['gpt-4o-mini', false]] as const) {
+      const store = createMemoryStore();
+      const manager = new ContextManager({ store });
+      const mock = sdk.mockModel([{ text: 'Noted.', inputTokens: () => 1700 }], modelId);
+      const factors: number[] = [];
+      const model = sdk.wrap(mock.model, { manager, scope, conversationId: 'chat', budget: BUDGET, onAssemble: (event) => factors.push(event.calibrationFactor) });
+      for (let call = 0; call < 3; call++) await sdk.generateText({ model, prompt: `Question ${call}` });
+      expect((await manager.listConversations({ scope, limit: 10 })).items.map((conversation) => conversation.id)).toEqual(['chat']);
+      expect((await manager.listConversations({ scope: { tenantId: scope.tenantId }, limit: 10 })).items.map((conversation) => conversation.id)).toEqual(['chat']);
+      const reserved = (await store.listConversations({ tenantId: CALIBRATION_TENANT_ID }, { limit: 10 })).items;
+      if (calibrates) {
+        expect(reserved).toHaveLength(1);
+        expect(factors.at(-1)).toBeGreaterThan(1);
+      } else {
+        expect(reserved).toEqual([]);
+        expect(factors).toEqual([1, 1, 1]);
+      }
+    }
   });
 });

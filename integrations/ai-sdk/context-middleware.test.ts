@@ -238,6 +238,22 @@ for (const sdk of SDKS) {
       expect(errors).toHaveLength(1);
     });
 
+    it('should store nothing when the new user turn cannot fit the budget (BudgetTooSmallError before any write)', async () => {
+      const manager = newManager();
+      const mock = sdk.mockModel([{ text: 'never' }]);
+      const model = sdk.wrap(mock.model, { manager, scope, conversationId: 'chat-small', budget: { maxTokens: 60 }, calibration: false });
+      const longTurn = 'Please summarise the following paragraph about ferries, islands and timetables. '.repeat(10);
+      await expect(sdk.generateText({ model, prompt: longTurn, maxRetries: 0 })).rejects.toMatchObject({ code: 'budget_too_small' });
+      expect(await manager.getConversation('chat-small', { scope })).toBeNull();
+
+      // The same with history: the stored turns stay as they were, the oversized turn is not added.
+      const fits = sdk.wrap(sdk.mockModel([{ text: 'ok' }]).model, { manager, scope, conversationId: 'chat-small', budget: { maxTokens: 400 }, calibration: false });
+      expect((await sdk.generateText({ model: fits, prompt: 'hi' })).text).toBe('ok');
+      await expect(sdk.generateText({ model, messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'ok' }, { role: 'user', content: longTurn }], maxRetries: 0 })).rejects.toMatchObject({ code: 'budget_too_small' });
+      expect((await recorded(manager, 'chat-small')).map((message) => message.content)).toEqual(['hi', 'ok']);
+      expect(mock.generatePrompts()).toHaveLength(0);
+    });
+
     it('should fail with a typed error naming the fix when no conversation id is given', async () => {
       const manager = newManager();
       const mock = sdk.mockModel([{ text: 'x' }]);

@@ -1,7 +1,8 @@
 import { LLMContextError } from '../../src/errors.js';
-import type { BudgetOptions, CreateConversationInput, Message, MessageInput, Scope } from '../../src/index.js';
+import { findModelInfo, type BudgetOptions, type CreateConversationInput, type Message, type MessageInput, type Scope } from '../../src/index.js';
 import { middlewareBudget, readInputTokens } from './calibrated-budget.js';
 import { resolveCallTarget } from './call-target.js';
+import { checkFixedPartsFit } from './check-fixed-parts.js';
 import { assistantMessageFromContent, StreamContentCollector, type GeneratedContent } from './generated-content.js';
 import { fromLanguageModelPrompt, toLanguageModelPrompt, type LanguageModelPromptMessage, type PromptSpecificationVersion } from './language-model-prompt.js';
 import type { AssembledMessage, ContextManagerLike } from './manager-types.js';
@@ -33,6 +34,8 @@ export interface ContextMiddlewareOptions {
   /**
    * Self-calibrating token counts (see `TokenCalibration`): learn per model the ratio of the
    * provider's reported input tokens to our count and scale budgets by it. `false` turns it off.
+   * Models with an exact tokenizer (OpenAI's, `exactTokenizer` in the model table) are never
+   * calibrated. The samples are kept in a reserved tenant, never in the user's.
    * @default true
    */
   calibration?: boolean | Omit<TokenCalibrationOptions, 'store'> | Pick<TokenCalibration, 'factor' | 'observe'>;
@@ -117,6 +120,8 @@ interface CallRecord {
   ourTokens: number;
   /** Id of the newest stored message when the prompt was built: the output's id derives from it. */
   anchor: string;
+  /** False for a model with an exact tokenizer: no calibration sample. */
+  calibrate: boolean;
 }
 
 function createContextMiddleware<VERSION extends PromptSpecificationVersion>(options: ContextMiddlewareOptions, version: VERSION): ContextMiddleware<VERSION> {
@@ -132,7 +137,7 @@ function createContextMiddleware<VERSION extends PromptSpecificationVersion>(opt
       await manager.append(call.conversationId, [{ ...message, id }], { scope: call.scope });
     }
     const providerTokens = readInputTokens(usage);
-    if (calibration !== undefined && providerTokens !== undefined) {
+    if (calibration !== undefined && call.calibrate && providerTokens !== undefined) {
       try {
         await calibration.observe({ scope: call.scope, modelKey: call.modelKey, providerTokens, ourTokens: call.ourTokens });
       } catch (error) {
@@ -169,7 +174,15 @@ function createContextMiddleware<VERSION extends PromptSpecificationVersion>(opt
       // context must end where the prompt ends, not with the answer being replaced.
       const matchedEnd = matched.storedStart + matched.length;
       const endAt = fresh.length === 0 && matched.length > 0 && matchedEnd < stored.length ? stored[matchedEnd - 1]!.id : undefined;
+      const modelKey = `${model.provider}:${model.modelId}`;
+      // A model whose tokenizer we have (OpenAI's, per the model table) is counted exactly: nothing to learn.
+      const calibrate = calibration !== undefined && findModelInfo(model.modelId)?.exactTokenizer !== true;
+      const factor = calibrate ? await calibration.factor({ scope, modelKey }) : 1;
+      const budget = middlewareBudget({ ...(options.budget === undefined ? {} : { budget: options.budget }), maxOutputTokens: params.maxOutputTokens, modelId: model.modelId, factor });
+      const tools = params.tools === undefined || params.tools.length === 0 ? undefined : toToolDefinitions(params.tools);
       if (fresh.length > 0) {
+        // Checked before anything is stored: a turn that cannot fit must not be half-recorded.
+        checkFixedPartsFit({ tokenizer: await manager.getTokenizer(), budget, ...(system === '' ? {} : { system }), ...(tools === undefined ? {} : { tools }), turns: fresh.map(({ message }) => message) });
         const inputs: MessageInput[] = [];
         for (const [offset, { message }] of fresh.entries()) {
           inputs.push({ ...message, id: await deriveMessageId({ conversationId, anchor, offset, key: messageKey(message) }) });
@@ -181,15 +194,12 @@ function createContextMiddleware<VERSION extends PromptSpecificationVersion>(opt
         return params; // nothing stored and nothing to store: leave the call alone
       }
 
-      const modelKey = `${model.provider}:${model.modelId}`;
-      const factor = calibration === undefined ? 1 : await calibration.factor({ scope, modelKey });
-      const budget = middlewareBudget({ ...(options.budget === undefined ? {} : { budget: options.budget }), maxOutputTokens: params.maxOutputTokens, modelId: model.modelId, factor });
       const query = resolveQuery(options, prompt);
       const assembled = await manager.assemble(conversationId, {
         scope,
         budget,
         ...(system === '' ? {} : { system }),
-        ...(params.tools === undefined || params.tools.length === 0 ? {} : { tools: toToolDefinitions(params.tools) }),
+        ...(tools === undefined ? {} : { tools }),
         ...(query === undefined ? {} : { query }),
       });
       options.onAssemble?.({ conversationId, scope, report: assembled.report, calibrationFactor: factor });
@@ -206,7 +216,7 @@ function createContextMiddleware<VERSION extends PromptSpecificationVersion>(opt
       if (providerOptions === undefined) delete transformed.providerOptions;
       // A cut window is not what the report counted: no calibration sample from it (0 is ignored).
       const ourTokens = endAt === undefined ? assembled.report.totalTokens : 0;
-      calls.set(transformed, { conversationId, scope, modelKey, ourTokens, anchor });
+      calls.set(transformed, { conversationId, scope, modelKey, ourTokens, anchor, calibrate });
       return transformed;
     },
 

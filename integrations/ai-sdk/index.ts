@@ -22,8 +22,9 @@ export { AI_SDK_METADATA_KEY, type AiSdkMessageMetadata, type FileDataForm, type
 export { uiMessageToMessages, messagesToUIMessages, UI_LAYOUT_KEY, type UIConvertibleMessage, type UILayout, type UILayoutEntry } from './ui-message.js';
 export {
   TokenCalibration,
-  CALIBRATION_CONVERSATION_ID,
+  CALIBRATION_TENANT_ID,
   CALIBRATION_TAG,
+  calibrationConversationId,
   type ModelCalibration,
   type TokenCalibrationOptions,
 } from './token-calibration.js';

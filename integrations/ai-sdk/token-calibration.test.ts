@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../../src/stores/memory/index.js';
 import { createTestClock } from '../../src/testing/index.js';
-import { CALIBRATION_CONVERSATION_ID, TokenCalibration } from './token-calibration.js';
+import { CALIBRATION_TENANT_ID, calibrationConversationId, TokenCalibration } from './token-calibration.js';
 
 const scope = { tenantId: 'acme', userId: 'u1' };
 
@@ -37,6 +37,21 @@ describe('TokenCalibration', () => {
     );
   });
 
+  it('should keep its data outside the user tenant: nothing in the tenant\'s or the user\'s listings', async () => {
+    const store = createMemoryStore();
+    const calibration = new TokenCalibration({ store });
+    await calibration.observe({ scope, modelKey: 'anthropic:claude-x', providerTokens: 1200, ourTokens: 1000 });
+    expect((await store.listConversations({ tenantId: 'acme' }, { limit: 10 })).items).toEqual([]);
+    expect((await store.listConversations(scope, { limit: 10 })).items).toEqual([]);
+    expect((await store.listConversations({ tenantId: CALIBRATION_TENANT_ID }, { limit: 10 })).items.map((conversation) => conversation.id)).toEqual(['tenant:acme']);
+    expect(await calibration.factor({ scope, modelKey: 'anthropic:claude-x' })).toBeCloseTo(1.2, 5);
+  });
+
+  it('should give a tenant id too long to embed a hashed conversation id within the id limit', async () => {
+    const id = await calibrationConversationId('t'.repeat(256));
+    expect(id).toMatch(/^tenant-sha256:[0-9a-f]{64}$/);
+  });
+
   it('should persist per tenant in a reserved conversation, visible to a second instance after refresh', async () => {
     const store = createMemoryStore();
     const clock = createTestClock();
@@ -48,7 +63,7 @@ describe('TokenCalibration', () => {
     clock.advance(1001);
     expect(await reader.factor({ scope, modelKey: 'google:gemini-x' })).toBeCloseTo(0.8, 5);
     expect(await reader.factor({ scope: { tenantId: 'other' }, modelKey: 'google:gemini-x' })).toBe(1);
-    const conversation = await store.getConversation({ tenantId: 'acme' }, CALIBRATION_CONVERSATION_ID);
+    const conversation = await store.getConversation({ tenantId: CALIBRATION_TENANT_ID }, await calibrationConversationId('acme'));
     expect(conversation?.tags).toEqual(['llm-context:internal']);
     expect(conversation?.state).toMatchObject({ models: { 'google:gemini-x': { factor: 0.8, deviation: 0, samples: 1 } } });
   });
@@ -57,7 +72,7 @@ describe('TokenCalibration', () => {
     const store = createMemoryStore();
     const instances = Array.from({ length: 5 }, () => new TokenCalibration({ store }));
     await Promise.all(instances.map((instance) => instance.observe({ scope, modelKey: 'm', providerTokens: 1200, ourTokens: 1000 })));
-    const conversation = await store.getConversation({ tenantId: 'acme' }, CALIBRATION_CONVERSATION_ID);
+    const conversation = await store.getConversation({ tenantId: CALIBRATION_TENANT_ID }, await calibrationConversationId('acme'));
     expect(conversation?.state).toMatchObject({ models: { m: { samples: 5 } } });
   });
 
@@ -65,7 +80,7 @@ describe('TokenCalibration', () => {
     const store = createMemoryStore();
     const calibration = new TokenCalibration({ store });
     await calibration.observe({ scope, modelKey: 'm', providerTokens: 1500, ourTokens: 1000 });
-    await store.deleteConversation({ tenantId: 'acme' }, CALIBRATION_CONVERSATION_ID);
+    await store.deleteConversation({ tenantId: CALIBRATION_TENANT_ID }, await calibrationConversationId('acme'));
     const next = await calibration.observe({ scope, modelKey: 'm', providerTokens: 1100, ourTokens: 1000 });
     expect(next).toMatchObject({ factor: 1.1, samples: 1 });
   });

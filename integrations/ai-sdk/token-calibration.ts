@@ -1,4 +1,5 @@
 import { LLMContextError } from '../../src/errors.js';
+import { sha256Hex } from '../../src/messages/content-hash.js';
 import type { Store } from '../../src/spec/store.js';
 import type { JsonObject, Scope } from '../../src/types.js';
 import { isJsonObject } from './json-value.js';
@@ -21,12 +22,22 @@ import { isJsonObject } from './json-value.js';
  * text tokenizers of the major vendors differ by well under 2× for the same text, and a prompt
  * dominated by images (which we estimate at a flat 85 tokens) must not swing the budget wildly.
  *
- * Persistence without extending the Store spec: the `state` of one reserved conversation per tenant
- * (id {@link CALIBRATION_CONVERSATION_ID}, tag `llm-context:internal`, no user), updated with
+ * Persistence without extending the Store spec and outside user data: the `state` of one
+ * conversation per user tenant, kept in the reserved tenant {@link CALIBRATION_TENANT_ID} (so it
+ * never shows in a user's listings, searches, exports or erasure), id
+ * {@link calibrationConversationId}, tag `llm-context:internal`. Updated with
  * `updateState(..., { expectedVersion })` and retried on conflict, so concurrent servers merge.
  */
-export const CALIBRATION_CONVERSATION_ID = 'llm-context:token-calibration';
+export const CALIBRATION_TENANT_ID = 'llm-context:calibration';
 export const CALIBRATION_TAG = 'llm-context:internal';
+
+/**
+ * The id of the conversation, in {@link CALIBRATION_TENANT_ID}, that holds a tenant's calibration:
+ * `tenant:<tenantId>`, or `tenant-sha256:<hex>` for a tenant id too long to embed (ids are ≤ 256 chars).
+ */
+export async function calibrationConversationId(tenantId: string): Promise<string> {
+  return tenantId.length <= 240 ? `tenant:${tenantId}` : `tenant-sha256:${await sha256Hex(tenantId)}`;
+}
 
 export interface TokenCalibrationOptions {
   store: Store;
@@ -91,7 +102,7 @@ export class TokenCalibration {
     const cacheKey = this.cacheKey(options.scope, options.modelKey);
     const cached = this.cache.get(cacheKey);
     if (cached !== undefined && this.clock.now() - cached.readAt < this.refreshMs) return cached.calibration;
-    const conversation = await this.store.getConversation(tenantScope(options.scope), CALIBRATION_CONVERSATION_ID);
+    const conversation = await this.store.getConversation(CALIBRATION_SCOPE, await calibrationConversationId(options.scope.tenantId));
     const calibration = readModel(conversation?.state, options.modelKey);
     this.cache.set(cacheKey, { calibration, readAt: this.clock.now() });
     return calibration;
@@ -106,26 +117,28 @@ export class TokenCalibration {
     const { providerTokens, ourTokens } = options;
     if (!(Number.isFinite(providerTokens) && Number.isFinite(ourTokens) && providerTokens > 0 && ourTokens > 0)) return undefined;
     const sample = this.clamp(providerTokens / ourTokens);
-    const scope = tenantScope(options.scope);
+    const tenantId = options.scope.tenantId;
+    const scope = CALIBRATION_SCOPE;
+    const conversationId = await calibrationConversationId(tenantId);
     for (let attempt = 0; ; attempt++) {
-      let conversation = this.knownTenants.has(scope.tenantId) ? await this.store.getConversation(scope, CALIBRATION_CONVERSATION_ID) : null;
+      let conversation = this.knownTenants.has(tenantId) ? await this.store.getConversation(scope, conversationId) : null;
       if (conversation === null) {
-        conversation = await this.store.createConversation(scope, { id: CALIBRATION_CONVERSATION_ID, title: 'llm-context token calibration', tags: [CALIBRATION_TAG] }, { ifExists: 'return' });
-        this.knownTenants.add(scope.tenantId);
+        conversation = await this.store.createConversation(scope, { id: conversationId, title: 'llm-context token calibration', tags: [CALIBRATION_TAG] }, { ifExists: 'return' });
+        this.knownTenants.add(tenantId);
       }
       const previous = readModel(conversation.state, options.modelKey);
       const next = this.update(previous, sample);
       const models = isJsonObject(conversation.state.models) ? conversation.state.models : {};
       const state: JsonObject = { ...conversation.state, version: 1, models: { ...models, [options.modelKey]: { ...next } } };
       try {
-        await this.store.updateState(scope, CALIBRATION_CONVERSATION_ID, state, { expectedVersion: conversation.stateVersion });
+        await this.store.updateState(scope, conversationId, state, { expectedVersion: conversation.stateVersion });
         this.cache.set(this.cacheKey(options.scope, options.modelKey), { calibration: next, readAt: this.clock.now() });
         return next;
       } catch (error) {
         // isInstance, not instanceof: the error may come from a second installed copy of this package.
         if (!(LLMContextError.isInstance(error) && (error.code === 'state_conflict' || error.code === 'not_found')) || attempt >= MAX_CONFLICT_RETRIES) throw error;
         // Deleted meanwhile (e.g. by a tenant cleanup): create it again on the next attempt.
-        if (error.code === 'not_found') this.knownTenants.delete(scope.tenantId);
+        if (error.code === 'not_found') this.knownTenants.delete(tenantId);
       }
     }
   }
@@ -149,9 +162,7 @@ export class TokenCalibration {
   }
 }
 
-function tenantScope(scope: Scope): Scope {
-  return { tenantId: scope.tenantId };
-}
+const CALIBRATION_SCOPE: Scope = { tenantId: CALIBRATION_TENANT_ID };
 
 function readModel(state: JsonObject | undefined, modelKey: string): ModelCalibration | undefined {
   const models = state?.models;

@@ -24,7 +24,8 @@ describe('LLMContextChatMessageHistory', () => {
         const all = batches.flat();
         const ids = all.flatMap((message) => (message.id === undefined ? [] : [message.id]));
         fc.pre(new Set(ids).size === ids.length);
-        const history = historyOf(manager, `property-${run++}`);
+        // Random batches may repeat the previous one verbatim, which the default treats as a retry.
+        const history = historyOf(manager, `property-${run++}`, { dedupeByContentHash: false });
         for (const batch of batches) await history.addMessages(batch);
         const stored = await history.getMessages();
         expect(stored).toHaveLength(all.length);
@@ -49,6 +50,23 @@ describe('LLMContextChatMessageHistory', () => {
     await expect(history.addMessages([new HumanMessage({ content: 'fine', id: 'h2' }), new AIMessage({ content: 'bad\u0000byte', id: 'a2' })])).rejects.toThrow(ValidationError);
     await history.addMessages(good);
     expect((await history.getMessages()).map((message) => message.id)).toEqual(['h1', 'a1']);
+  });
+
+  it('should store a retried batch without ids once by default, and twice only when dedupe is turned off', async () => {
+    const manager = new ContextManager();
+    const turn = () => [new HumanMessage('What is the capital of Peru?'), new AIMessage('Lima.')];
+    const history = historyOf(manager, 'retried');
+    await history.addMessages(turn());
+    await history.addMessages(turn()); // the same batch again, e.g. a retry after a timeout
+    expect((await history.getMessages()).map((message) => message.text)).toEqual(['What is the capital of Peru?', 'Lima.']);
+    // A different batch after it is stored as usual.
+    await history.addMessages([new HumanMessage('And of Chile?'), new AIMessage('Santiago.')]);
+    expect(await history.getMessages()).toHaveLength(4);
+
+    const optedOut = historyOf(manager, 'repeated-on-purpose', { dedupeByContentHash: false });
+    await optedOut.addMessages(turn());
+    await optedOut.addMessages(turn());
+    expect(await optedOut.getMessages()).toHaveLength(4);
   });
 
   it('should read an absent conversation as empty and clear a stored one', async () => {

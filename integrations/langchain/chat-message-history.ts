@@ -26,7 +26,12 @@ export interface LLMContextChatMessageHistoryOptions {
   assemble?: { budget: AssembleBudget; system?: string; query?: string };
   /** Title, tags, metadata or TTL of the conversation when the first write creates it. */
   conversation?: Omit<CreateConversationInput, 'id'>;
-  /** Skip a retried batch whose messages equal the newest stored ones (for messages without ids). @default false */
+  /**
+   * Skip a batch whose roles and contents equal the newest stored messages: a retried
+   * `addMessages` whose messages have no ids (LangChain's usually have none) is then not stored
+   * twice. Turn it off only when the same turn may legitimately be stored twice in a row.
+   * @default true
+   */
   dedupeByContentHash?: boolean;
 }
 
@@ -35,7 +40,9 @@ export interface LLMContextChatMessageHistoryOptions {
  * anything else that takes a `BaseListChatMessageHistory`.
  *
  * `addMessages` writes one atomic batch (`RunnableWithMessageHistory` saves each turn's input and
- * output in one call); message ids are idempotency keys, so a retried batch is not stored twice.
+ * output in one call). A retried batch is not stored twice: message ids are idempotency keys, and a
+ * batch without ids that equals the newest stored messages is recognised by content hash (see
+ * `dedupeByContentHash`, on by default).
  * Conversion is lossless (see `toLangChainMessages`): `tool_calls`, `tool_call_id`, names, ids,
  * content blocks, `additional_kwargs` and `response_metadata` come back as they went in.
  *
@@ -97,7 +104,7 @@ export class LLMContextChatMessageHistory extends BaseListChatMessageHistory {
     const options = this.#options;
     await this.manager.append(this.conversationId, fromLangChainMessages(messages), {
       scope: this.scope,
-      ...(options.dedupeByContentHash === undefined ? {} : { dedupeByContentHash: options.dedupeByContentHash }),
+      dedupeByContentHash: options.dedupeByContentHash ?? true,
       ...(options.conversation === undefined ? {} : { conversation: options.conversation }),
     });
   }

@@ -19,7 +19,10 @@ export interface ChatContextMessage {
  * its shape, not its module (a `ContextManager` instance satisfies it).
  */
 export interface ChatContextManager {
-  append(conversationId: string, messages: MessageInput[], options: { scope: Scope }): Promise<unknown>;
+  /** Returns the stored messages in input order (with their seqs). */
+  append(conversationId: string, messages: MessageInput[], options: { scope: Scope }): Promise<{ readonly messages: readonly Pick<Message, 'id' | 'seq'>[] }>;
+  /** The store, for removing the replies a regenerate or retry replaces. */
+  readonly store: { deleteMessage(scope: Scope, conversationId: string, messageId: string): Promise<boolean> };
   assemble(
     conversationId: string,
     options: { scope: Scope; budget: ChatBudget; system?: string; tools?: ToolDefinition[]; query?: string },

@@ -10,6 +10,7 @@ const STATUS: Record<string, number> = {
   state_conflict: 409,
   capability_absent: 501,
   store_unavailable: 503,
+  store_locked: 503,
   store_error: 500,
 };
 

@@ -6,7 +6,7 @@
  */
 export type { ChatBudget, ChatContextManager, ChatContextMessage } from './chat-manager.js';
 export { loadUIMessages } from './load-ui-messages.js';
-export { parseChatRequest, type ChatRequestBody } from './parse-chat-request.js';
+export { parseChatRequest, type ChatRequestBody, type ChatTrigger } from './parse-chat-request.js';
 export { prepareSendLastMessage } from './prepare-send-last-message.js';
 export { streamChatResponse, type ChatStreamTextSettings, type StreamChatResponseOptions } from './stream-chat-response.js';
 export { createChatRoute, type CreateChatRouteOptions } from './create-chat-route.js';

@@ -23,7 +23,9 @@ describe('parseChatRequest', () => {
 
   it('should accept the body prepareSendLastMessage produces', async () => {
     const { body } = prepareSendLastMessage({ id: 'chat-1', messages: [{ id: 'u0', role: 'user', parts: [] }, message] });
-    await expect(parseChatRequest({ request: request(body) })).resolves.toEqual({ conversationId: 'chat-1', message });
+    await expect(parseChatRequest({ request: request(body) })).resolves.toEqual({ conversationId: 'chat-1', message, trigger: 'submit-message' });
+    const regenerate = prepareSendLastMessage({ id: 'chat-1', messages: [message], trigger: 'regenerate-message', messageId: 'a1' }).body;
+    await expect(parseChatRequest({ request: request(regenerate) })).resolves.toEqual({ conversationId: 'chat-1', message, trigger: 'regenerate-message', messageId: 'a1' });
   });
 
   it('should reject malformed requests, naming the field', async () => {

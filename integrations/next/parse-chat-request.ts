@@ -5,21 +5,37 @@ import { validateConversationId, validateId } from '../../src/spec/validate.js';
 /** Default request body limit: 1 MiB, the store's per-message limit. */
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
+/** Tool-part states with which `useChat` sends the assistant message back for the server to continue. */
+const CONTINUATION_STATES = new Set(['approval-responded', 'output-available', 'output-error', 'output-denied']);
+
+/** An assistant message `useChat` resends after `addToolApprovalResponse` or `addToolOutput`. */
+function continuesTools(message: UIMessage): boolean {
+  return message.parts.some((part) => (part.type.startsWith('tool-') || part.type === 'dynamic-tool') && CONTINUATION_STATES.has((part as { state?: string }).state ?? ''));
+}
+
 /** What the client sends with {@link prepareSendLastMessage}: the chat id and only the new message. */
 export interface ChatRequestBody {
   readonly id: string;
   readonly message: UIMessage;
+  /** `useChat`'s trigger: a new message, or `regenerate()` (then `message` is the user turn to answer again). */
+  readonly trigger?: ChatTrigger;
+  /** The message `regenerate({ messageId })` named, if any. */
+  readonly messageId?: string;
 }
+
+/** The `trigger` of AI SDK 7's chat requests (`HttpChatTransport`). */
+export type ChatTrigger = 'submit-message' | 'regenerate-message';
 
 /**
  * Reads and validates the body of a chat request sent with {@link prepareSendLastMessage}
- * (`{ id, message }`): the chat id must be a valid conversation id, and `message` a well-formed
- * `UIMessage` (checked with the AI SDK's `validateUIMessages`, with your schemas when given) from
- * the `user` role with a valid id. Nothing is written.
+ * (`{ id, message, trigger?, messageId? }`, `trigger` and `messageId` as `useChat` sends them): the chat id must be a valid conversation id, and `message` a well-formed
+ * `UIMessage` (checked with the AI SDK's `validateUIMessages`, with your schemas when given) with a
+ * valid id, from the `user` role — or the `assistant` message `useChat` sends back after
+ * `addToolApprovalResponse` / `addToolOutput` (a tool part answered). Nothing is written.
  *
  * @param options.maxBodyBytes body size limit in bytes (UTF-8); default 1 MiB.
  * @param options.metadataSchema / dataSchemas / tools passed to `validateUIMessages`.
- * @throws {ValidationError} naming the field (`body`, `id`, `message`, `message.role`, `message.id`).
+ * @throws {ValidationError} naming the field (`body`, `id`, `trigger`, `messageId`, `message`, `message.role`, `message.id`).
  *   Messages never echo the request's content.
  */
 export async function parseChatRequest<UI_MESSAGE extends UIMessage = UIMessage>(options: {
@@ -28,7 +44,7 @@ export async function parseChatRequest<UI_MESSAGE extends UIMessage = UIMessage>
   metadataSchema?: Parameters<typeof safeValidateUIMessages<UI_MESSAGE>>[0]['metadataSchema'];
   dataSchemas?: Parameters<typeof safeValidateUIMessages<UI_MESSAGE>>[0]['dataSchemas'];
   tools?: Parameters<typeof safeValidateUIMessages<UI_MESSAGE>>[0]['tools'];
-}): Promise<{ conversationId: string; message: UI_MESSAGE }> {
+}): Promise<{ conversationId: string; message: UI_MESSAGE; trigger: ChatTrigger; messageId?: string }> {
   const maxBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const declared = Number(options.request.headers.get('content-length') ?? '0');
   if (declared > maxBytes) throw new ValidationError({ field: 'body', message: `is ${declared} bytes; the limit is ${maxBytes} bytes` });
@@ -44,8 +60,12 @@ export async function parseChatRequest<UI_MESSAGE extends UIMessage = UIMessage>
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new ValidationError({ field: 'body', message: 'must be a JSON object { id, message } (send it with prepareSendLastMessage)' });
   }
-  const { id, message } = body as Record<string, unknown>;
+  const { id, message, trigger = 'submit-message', messageId } = body as Record<string, unknown>;
   const conversationId = validateConversationId(id);
+  if (trigger !== 'submit-message' && trigger !== 'regenerate-message') {
+    throw new ValidationError({ field: 'trigger', message: 'must be "submit-message" or "regenerate-message"' });
+  }
+  if (messageId !== undefined && messageId !== null) validateId('messageId', messageId);
   if (typeof message !== 'object' || message === null) {
     throw new ValidationError({ field: 'message', message: 'must be the new UIMessage (the client sends only the last message)' });
   }
@@ -59,7 +79,9 @@ export async function parseChatRequest<UI_MESSAGE extends UIMessage = UIMessage>
   if (!validated.success) throw new ValidationError({ field: 'message', message: 'is not a valid UIMessage { id, role, parts }' });
   const [checked] = validated.data;
   if (checked === undefined) throw new ValidationError({ field: 'message', message: 'is missing' });
-  if (checked.role !== 'user') throw new ValidationError({ field: 'message.role', message: 'must be "user": the client sends only the new user turn' });
+  if (checked.role !== 'user' && !(checked.role === 'assistant' && continuesTools(checked))) {
+    throw new ValidationError({ field: 'message.role', message: 'must be "user" (the new turn), or "assistant" when it answers a tool approval or carries a client-side tool result' });
+  }
   validateId('message.id', checked.id);
-  return { conversationId, message: checked };
+  return { conversationId, message: checked, trigger, ...(typeof messageId === 'string' ? { messageId } : {}) };
 }

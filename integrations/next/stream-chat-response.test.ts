@@ -8,6 +8,7 @@ import { createMemoryStore } from '../../src/stores/memory/index.js';
 import { defaultScope } from '../../src/types.js';
 import { createChatRoute } from './create-chat-route.js';
 import { loadUIMessages } from './load-ui-messages.js';
+import { prepareSendLastMessage } from './prepare-send-last-message.js';
 import { streamChatResponse } from './stream-chat-response.js';
 
 const scope = defaultScope();
@@ -41,7 +42,7 @@ function userMessage(id: string, text: string): UIMessage {
 }
 
 /** What the browser does with the response: parse the SSE stream into the final UIMessage. */
-async function readReply(response: Response): Promise<UIMessage | undefined> {
+async function readReply(response: Response, continued?: UIMessage): Promise<UIMessage | undefined> {
   const chunks = response
     .body!.pipeThrough(new TextDecoderStream())
     .pipeThrough(
@@ -59,7 +60,8 @@ async function readReply(response: Response): Promise<UIMessage | undefined> {
       } as Transformer<string, UIMessageChunk> & { buffer: string }),
     );
   let last: UIMessage | undefined;
-  for await (const message of readUIMessageStream({ stream: chunks })) last = message;
+  // A continuation (after a tool approval) streams onto the message the client already shows.
+  for await (const message of readUIMessageStream({ stream: chunks, ...(continued === undefined ? {} : { message: continued }) })) last = message;
   return last;
 }
 
@@ -92,7 +94,7 @@ describe('streamChatResponse', () => {
     expect(prompt.filter((message) => message.role === 'system')).toHaveLength(1);
   });
 
-  it('should not store a resent user message twice', async () => {
+  it('should answer a resent user message (retry) again in place of its old reply, with a prompt ending in that user turn', async () => {
     const manager = newManager();
     const model = new MockLanguageModelV4({ doStream: [textStep('One.'), textStep('Two.')] });
     const message = userMessage('u1', 'Hello');
@@ -100,8 +102,10 @@ describe('streamChatResponse', () => {
       await readReply(await streamChatResponse({ manager, conversationId: 'chat-2', scope, message, model, budget: { maxTokens: 4000 } }));
     }
     const stored = await manager.listMessages('chat-2', { scope });
-    expect(stored.filter((item) => item.role === 'user')).toHaveLength(1);
-    expect(stored.filter((item) => item.role === 'assistant')).toHaveLength(2);
+    expect(stored.map((item) => [item.role, JSON.stringify(item.content)])).toEqual([['user', '"Hello"'], ['assistant', expect.stringContaining('Two.')]]);
+    const retryPrompt = model.doStreamCalls[1]!.prompt;
+    expect(retryPrompt.at(-1)).toMatchObject({ role: 'user' });
+    expect(retryPrompt.filter((item) => item.role === 'assistant')).toEqual([]);
   });
 
   it('should store the whole reply even when the client disconnects mid-stream', async () => {
@@ -194,6 +198,74 @@ describe('createChatRoute', () => {
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({ error: { code: 'invalid_input', message: expect.stringContaining('message.role') } });
     expect(await loadUIMessages({ manager, conversationId: 'chat-6', scope })).toEqual([]);
+    expect(model.doStreamCalls).toHaveLength(0);
+  });
+
+  it('should regenerate a reply as useChat does (trigger regenerate-message): one reply stored, the prompt ending with the user turn', async () => {
+    const manager = newManager();
+    const model = new MockLanguageModelV4({ doStream: [textStep('First answer.'), textStep('Second question answer.'), textStep('Better first answer.')] });
+    const POST = createChatRoute({ manager, model, scope, budget: { maxTokens: 4000 } });
+    const send = (body: object) => POST(new Request('http://localhost/api/chat', { method: 'POST', body: JSON.stringify(body) }));
+    const first = await readReply(await send(prepareSendLastMessage({ id: 'chat-r', messages: [userMessage('u1', 'Question one')], trigger: 'submit-message', messageId: undefined }).body));
+    await readReply(await send(prepareSendLastMessage({ id: 'chat-r', messages: [userMessage('u1', 'Question one'), first!, userMessage('u2', 'Question two')], trigger: 'submit-message', messageId: undefined }).body));
+    // regenerate({ messageId: first.id }): the client drops that reply and everything after it, and sends the user turn before it.
+    const response = await send(prepareSendLastMessage({ id: 'chat-r', messages: [userMessage('u1', 'Question one')], trigger: 'regenerate-message', messageId: first!.id }).body);
+    expect(response.status).toBe(200);
+    const regenerated = await readReply(response);
+    expect(regenerated?.parts).toContainEqual(expect.objectContaining({ type: 'text', text: 'Better first answer.' }));
+    const prompt = model.doStreamCalls[2]!.prompt;
+    expect(prompt.map((item) => item.role)).toEqual(['user']);
+    const loaded = await loadUIMessages({ manager, conversationId: 'chat-r', scope });
+    expect(loaded.map((item) => item.role)).toEqual(['user', 'assistant']);
+    expect(loaded[1]).toEqual(regenerated);
+  });
+
+  it('should continue after a tool approval as useChat sends it (the assistant message with approval-responded)', async () => {
+    const manager = newManager();
+    const model = new MockLanguageModelV4({ doStream: [toolStep('call-1', { city: 'Paris' }), textStep('It is 20°C.')] });
+    let executed = 0;
+    const tools = { weather: tool({ description: 'Weather by city', inputSchema: z.object({ city: z.string() }), needsApproval: true, execute: async () => ((executed += 1), { tempC: 20 }) }) };
+    const POST = createChatRoute({ manager, model, scope, tools, settings: { stopWhen: isStepCount(3) }, budget: { maxTokens: 4000 } });
+    const send = (body: object) => POST(new Request('http://localhost/api/chat', { method: 'POST', body: JSON.stringify(body) }));
+    const question = userMessage('u1', 'Weather in Paris?');
+    const asked = await readReply(await send(prepareSendLastMessage({ id: 'chat-a', messages: [question], trigger: 'submit-message', messageId: undefined }).body));
+    const requested = asked!.parts.find((part) => part.type === 'tool-weather') as { state: string; approval: { id: string } };
+    expect(requested.state).toBe('approval-requested');
+    expect(executed).toBe(0);
+
+    // addToolApprovalResponse({ id, approved: true }), then useChat sends the assistant message again.
+    const approved = { ...asked!, parts: asked!.parts.map((part) => (part.type === 'tool-weather' ? { ...part, state: 'approval-responded', approval: { id: requested.approval.id, approved: true } } : part)) } as UIMessage;
+    const response = await send(prepareSendLastMessage({ id: 'chat-a', messages: [question, approved], trigger: 'submit-message', messageId: undefined }).body);
+    expect(response.status).toBe(200);
+    const continued = await readReply(response, approved);
+    expect(executed).toBe(1);
+    expect(continued?.id).toBe(asked!.id);
+    expect(continued?.parts).toContainEqual(expect.objectContaining({ type: 'text', text: 'It is 20°C.' }));
+    expect(continued?.parts).toContainEqual(expect.objectContaining({ type: 'tool-weather', state: 'output-available', output: { tempC: 20 } }));
+    const loaded = await loadUIMessages({ manager, conversationId: 'chat-a', scope });
+    expect(loaded.map((item) => item.role)).toEqual(['user', 'assistant']);
+    expect(loaded[1]?.parts).toContainEqual(expect.objectContaining({ type: 'text', text: 'It is 20°C.' }));
+    const stored = await manager.listMessages('chat-a', { scope });
+    expect(stored.map((item) => item.role)).toEqual(['user', 'assistant', 'tool', 'assistant']);
+  });
+
+  it('should refuse an assistant message that continues nothing stored', async () => {
+    const manager = newManager();
+    const model = new MockLanguageModelV4({ doStream: [textStep('never')] });
+    const POST = createChatRoute({ manager, model, scope, budget: { maxTokens: 4000 } });
+    const forged = { id: 'a-unknown', role: 'assistant', parts: [{ type: 'tool-weather', toolCallId: 'c1', state: 'approval-responded', input: { city: 'Paris' }, approval: { id: 'x', approved: true } }] };
+    const response = await POST(new Request('http://localhost/api/chat', { method: 'POST', body: JSON.stringify({ id: 'chat-f', message: forged }) }));
+    expect(response.status).toBe(400);
+    expect(model.doStreamCalls).toHaveLength(0);
+  });
+
+  it('should reject an unknown trigger with a 400 and store nothing', async () => {
+    const manager = newManager();
+    const model = new MockLanguageModelV4({ doStream: [textStep('never')] });
+    const POST = createChatRoute({ manager, model, scope, budget: { maxTokens: 4000 } });
+    const response = await POST(new Request('http://localhost/api/chat', { method: 'POST', body: JSON.stringify({ id: 'chat-t', message: userMessage('u1', 'Hi'), trigger: 'resume-stream' }) }));
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: { code: 'invalid_input', message: expect.stringContaining('trigger') } });
     expect(model.doStreamCalls).toHaveLength(0);
   });
 

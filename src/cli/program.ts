@@ -3,6 +3,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ContextManager } from '../context-manager.js';
 import { createEmbeddedStore, DEFAULT_DATA_DIR, type EmbeddedStore } from '../stores/embedded/index.js';
+import packageJson from '../../package.json' with { type: 'json' };
 import { LLMContextError } from '../errors.js';
 import type { Store } from '../spec/store.js';
 import type { DynamoDBStoreExtras } from '../stores/dynamodb/index.js';
@@ -10,6 +11,7 @@ import type { Scope } from '../types.js';
 import { formatAssembly } from './print-assembly.js';
 import { readTranscript } from './read-transcript.js';
 import { registerServerCommands } from './server-commands.js';
+import { messageSearchText } from '../search/message-text.js';
 
 /** Where the CLI writes; tests capture it. */
 export interface CliIo {
@@ -28,11 +30,19 @@ const defaultIo: CliIo = {
 const IMPORT_BATCH = 200;
 const PROGRESS_THRESHOLD = 300;
 
+function oneLine(text: string, maxChars: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > maxChars ? `${flat.slice(0, maxChars - 1)}…` : flat;
+}
+
 function positiveInt(value: string): number {
   const number = Number(value);
   if (!Number.isSafeInteger(number) || number <= 0) throw new InvalidArgumentError('must be a positive integer');
   return number;
 }
+
+/** A usage mistake found after parsing (commander's own are `CommanderError`s): exit 2 with its message. */
+class UsageError extends Error {}
 
 interface GlobalOptions {
   dataDir: string;
@@ -59,6 +69,7 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     .option('--user <id>', 'user id')
     .option('--dynamodb-table <name>', 'use the DynamoDB store on this table instead of the embedded store')
     .option('--dynamodb-endpoint <url>', 'DynamoDB endpoint (DynamoDB Local, dynalite); default: AWS for the environment region')
+    .version(packageJson.version, '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout(text.trimEnd()), writeErr: (text) => io.stderr(text.trimEnd()) });
 
@@ -83,11 +94,21 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
 
   program
     .command('import <file>')
-    .description('import a transcript: JSONL, an OpenAI-style messages array, or LoCoMo JSON (one conversation per sample)')
-    .option('--conversation <id>', 'conversation id for single-conversation files (default: file name)')
+    .description('import a transcript (JSONL, an OpenAI-style messages array, LoCoMo JSON: one conversation per sample) or an `llm-context export` file (kept as exported, with its conversation id)')
+    .option('--conversation <id>', 'conversation id for single-conversation files (default: the export\'s id, else the file name)')
     .action(async (file: string, options: { conversation?: string }) => {
-      const conversations = await readTranscript(file, options.conversation);
+      const transcript = await readTranscript(file, options.conversation);
       const { manager, scope } = await open();
+      if (transcript.kind === 'export') {
+        const id = String(transcript.data.conversation.id);
+        if (await manager.getConversation(id, { scope })) {
+          throw new UsageError(`conversation ${JSON.stringify(id)} already exists: nothing imported. Pass --conversation <new id> to import the export under another id.`);
+        }
+        const conversation = await manager.importConversation(transcript.data, { scope });
+        io.stdout(`imported ${transcript.data.messages.length} messages into conversation ${conversation.id} (from an export)`);
+        return;
+      }
+      const { conversations } = transcript;
       const total = conversations.reduce((sum, conversation) => sum + conversation.messages.length, 0);
       const bar = io.interactive && total > PROGRESS_THRESHOLD ? new SingleBar({ format: 'importing [{bar}] {value}/{total} messages', stream: process.stderr }, Presets.shades_classic) : undefined;
       bar?.start(total, 0);
@@ -123,6 +144,24 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     });
 
   program
+    .command('search <query>')
+    .description('lexical search over stored messages (BM25-style ranking), best match first')
+    .option('--conversation <id>', 'only in this conversation')
+    .option('--limit <n>', 'how many', positiveInt, 10)
+    .option('--json', 'print a JSON array of { conversationId, seq, role, score, text }')
+    .action(async (query: string, options: { conversation?: string; limit: number; json?: boolean }) => {
+      const { manager, scope } = await open();
+      const hits = await manager.search(query, { scope, limit: options.limit, ...(options.conversation ? { conversationId: options.conversation } : {}) });
+      const rows = hits.map((hit) => ({ conversationId: hit.message.conversationId, seq: hit.message.seq, role: hit.message.role, score: hit.score, text: messageSearchText(hit.message) }));
+      if (options.json) {
+        io.stdout(JSON.stringify(rows, null, 2));
+        return;
+      }
+      for (const row of rows) io.stdout(`${row.conversationId}#${row.seq}\t${row.role}\t${row.score.toFixed(3)}\t${oneLine(row.text, 120)}`);
+      if (rows.length === 0) io.stdout('no matches');
+    });
+
+  program
     .command('list')
     .description('list conversations, newest first')
     .option('--limit <n>', 'how many', positiveInt, 50)
@@ -151,8 +190,9 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     .command('erase')
     .description('erase everything of one user (--user is required)')
     .action(async () => {
+      if (program.opts<GlobalOptions>().user === undefined) throw new UsageError('erase needs --user <id>: it erases everything of one user (e.g. llm-context --user alice erase)');
       const { manager, scope } = await open();
-      if (scope.userId === undefined) throw new InvalidArgumentError('erase needs --user <id>');
+      if (scope.userId === undefined) throw new UsageError('erase needs --user <id>');
       const result = await manager.eraseUser({ scope: { ...scope, userId: scope.userId } });
       io.stdout(`erased ${result.conversations} conversations, ${result.messages} messages, ${result.memories} memories`);
     });
@@ -186,11 +226,12 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     await program.parseAsync([...argv], { from: 'user' });
     return 0;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    if (error instanceof InvalidArgumentError) {
+    // Commander prints its own errors before throwing a CommanderError; ours are printed here.
+    if (error instanceof UsageError) {
       io.stderr(`error: ${error.message}`);
       return 2;
     }
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     io.stderr(LLMContextError.isInstance(error) ? `error [${error.code}]: ${error.message}` : `error: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   } finally {

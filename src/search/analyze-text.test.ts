@@ -18,6 +18,13 @@ describe('analyzeText', () => {
     expect(analyzeText('東京に住んでいます').length).toBeGreaterThan(1);
   });
 
+  it('should index CJK runs as overlapping character bigrams, a lone character as itself', () => {
+    expect(analyzeText('我的订单在哪里')).toEqual(['我的', '的订', '订单', '单在', '在哪', '哪里']);
+    expect(analyzeText('订单')).toEqual(['订单']);
+    expect(analyzeText('order 我 shipped')).toEqual(['order', '我', 'ship']);
+    expect(analyzeText('한국어 텍스트')).toEqual(['한국', '국어', '텍스', '스트']);
+  });
+
   it('should produce only non-empty, lowercase, non-stop-word terms', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'grapheme', maxLength: 200 }), (text) => {

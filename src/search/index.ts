@@ -1,5 +1,6 @@
-export { analyzeText } from './analyze-text.js';
-export { porterStem } from './porter-stemmer.js';
+export { analyzeText, CJK_CHARACTER_CLASS } from './analyze-text.js';
+/** The Porter (1980) stemmer that {@link analyzeText} applies, from the `stemmer` package. */
+export { stemmer as porterStem } from 'stemmer';
 export { ENGLISH_STOPWORDS } from './stopwords.js';
 export { messageSearchText, contentSearchText } from './message-text.js';
 export { reciprocalRankFusion } from './rank-fusion.js';

@@ -1,17 +1,21 @@
+import { eng } from 'stopword';
+
 /**
- * English stop words: the Snowball project's English stop list (Porter,
- * https://snowballstem.org/algorithms/english/stop.txt), which NLTK also ships, plus the
- * contraction fragments our tokenizer produces (`ll`, `ve`, `re`, `m`, `d`, `s`, `t`).
- * Removing them keeps BM25 from rewarding turns for sharing "what did you …" with the query.
+ * The fragments our tokenizer leaves when it splits contractions on apostrophes (`we'll` → `we`,
+ * `ll`; `I'm` → `i`, `m`): never words of their own.
  */
-export const ENGLISH_STOPWORDS: ReadonlySet<string> = new Set(
-  (
-    'i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her hers herself ' +
-    'it its itself they them their theirs themselves what which who whom this that these those am is are was were be ' +
-    'been being have has had having do does did doing would should could ought a an the and but if or because as until ' +
-    'while of at by for with about against between into through during before after above below to from up down in out ' +
-    'on off over under again further then once here there when where why how all any both each few more most other some ' +
-    'such no nor not only own same so than too very can will just don now shall may might must also ' +
-    'll ve re m d s t'
-  ).split(' '),
-);
+const CONTRACTION_FRAGMENTS = ['ll', 've', 're', 'm', 'd', 's', 't'];
+
+/**
+ * Forms of pronouns and auxiliaries whose other forms `eng` lists (`her` but not `she`, `it` but
+ * not `its`, `do`/`did` but not `does`): without them a question such as "what does she …" ranks
+ * turns for sharing its grammar (measured on the LoCoMo dev set, see README).
+ */
+const MISSING_FORMS = ['she', 'hers', 'herself', 'its', 'itself', 'theirs', 'themselves', 'myself', 'ours', 'ourselves', 'yours', 'yourself', 'yourselves', 'whom', 'does', 'doing', 'having'];
+
+/**
+ * English stop words: the `stopword` package's English list (`eng`, 108 words), the forms of its
+ * pronouns and auxiliaries it lacks, and the contraction fragments above. Removing them keeps
+ * BM25 from rewarding turns for sharing "what did you …" with the query.
+ */
+export const ENGLISH_STOPWORDS: ReadonlySet<string> = new Set([...eng, ...MISSING_FORMS, ...CONTRACTION_FRAGMENTS]);

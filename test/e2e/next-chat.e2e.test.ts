@@ -18,6 +18,8 @@ const NEXT_BIN = `${ROOT}node_modules/next/dist/bin/next`;
 const TSC_BIN = `${ROOT}node_modules/typescript/bin/tsc`;
 const ARTIFACTS = `${ROOT}test-artifacts`;
 const hasChromium = existsSync(CHROMIUM);
+/** A navigation that makes a fresh server open its store. */
+const COLD_START_MS = 90_000;
 
 if (!hasChromium && process.env.CI) {
   throw new Error(`[e2e] Chromium is required in CI but ${CHROMIUM} does not exist: install it with "apt-get install -y chromium" (.ci/run does).`);
@@ -68,7 +70,8 @@ describe('next-chat example', () => {
   it.skipIf(!hasChromium)(`should keep both turns and both replies across a page reload in Chromium${hasChromium ? '' : ` (skipped: no ${CHROMIUM}; apt-get install -y chromium)`}`, async () => {
     const page = await browser!.newPage();
     try {
-      await page.goto(`${baseUrl}/`);
+      // The first page opens the PGlite data directory (WASM start and migrations: ~15 s on a busy 2-core machine).
+      await page.goto(`${baseUrl}/`, { timeout: COLD_START_MS });
       await page.waitForURL(/\/chat\/[^/]+$/);
       chatUrl = page.url();
 
@@ -102,7 +105,7 @@ describe('next-chat example', () => {
     server = await startServer();
     const page = await browser!.newPage();
     try {
-      await page.goto(chatUrl);
+      await page.goto(chatUrl, { timeout: COLD_START_MS });
       await page.locator('li[data-role]').nth(3).waitFor({ timeout: 30_000 });
       const texts = await page.locator('li[data-role]').allTextContents();
       expect(texts).toHaveLength(4);

@@ -1,7 +1,7 @@
 import { expiryBucketSql, recencySql } from './recency.js';
 import type { SqlQueryable } from './sql-client.js';
 import type { SqlNames } from './sql-names.js';
-import { MESSAGE_TSVECTOR_SQL, TEXT_SEARCH_CONFIG } from './text-search.js';
+import { MEMORY_TSVECTOR_SQL, MESSAGE_TSVECTOR_SQL, MESSAGE_TSVECTOR_SQL_V1, TEXT_SEARCH_CONFIG } from './text-search.js';
 
 /**
  * The ordered schema migrations. Each runs once and is recorded in the bookkeeping table. Never
@@ -109,7 +109,7 @@ export const MIGRATIONS: readonly Migration[] = [
         primary_tokens integer NOT NULL,
         content_hash text NOT NULL,
         created_at timestamptz NOT NULL,
-        search_vector tsvector GENERATED ALWAYS AS ${MESSAGE_TSVECTOR_SQL} STORED,
+        search_vector tsvector GENERATED ALWAYS AS ${MESSAGE_TSVECTOR_SQL_V1} STORED,
         PRIMARY KEY (tenant_id, conversation_id, seq),
         -- No foreign key to the conversation: the check would look up the (hot, often updated)
         -- conversation row once per inserted message. Appends insert only after locking that row, and
@@ -211,6 +211,20 @@ export const MIGRATIONS: readonly Migration[] = [
         // pages written from now on. SHARE UPDATE EXCLUSIVE: writers are not blocked.
         apply: async (sql) => void (await sql.query(`ALTER TABLE ${n.conversations} SET (fillfactor = 80)`)),
       },
+    ],
+  },
+  {
+    version: 6,
+    name: 'full-text search over CJK character bigrams (the terms of the in-memory analyzer)',
+    // See text-search.ts: a CJK run without spaces was one lexeme, so "订单" did not find
+    // "我的订单在哪里". Dropping the generated column drops its GIN index; both are rebuilt.
+    sql: (n) => [
+      `ALTER TABLE ${n.messages} DROP COLUMN search_vector`,
+      `ALTER TABLE ${n.messages} ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ${MESSAGE_TSVECTOR_SQL} STORED`,
+      `CREATE INDEX ${n.index('messages_search')} ON ${n.messages} USING gin (search_vector)`,
+      `ALTER TABLE ${n.memories} DROP COLUMN search_vector`,
+      `ALTER TABLE ${n.memories} ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ${MEMORY_TSVECTOR_SQL} STORED`,
+      `CREATE INDEX ${n.index('memories_search')} ON ${n.memories} USING gin (search_vector)`,
     ],
   },
 ];

@@ -1,3 +1,5 @@
+import { CJK_CHARACTER_CLASS } from '../../search/analyze-text.js';
+
 /**
  * Full-text search configuration shared by the schema and the queries.
  *
@@ -9,12 +11,45 @@
 export const TEXT_SEARCH_CONFIG = 'english';
 
 /**
+ * A text expression with its CJK runs spelled as overlapping character bigrams separated by spaces
+ * (`我的订单` → `我的 的订 订单`), so the text-search parser, which would keep a run without spaces
+ * as one word, yields the same bigram terms as `analyzeText` in the in-memory store: every
+ * character with a CJK neighbour on both sides is doubled around a space. Immutable (plain
+ * `regexp_replace`), so generated columns may use it. PostgreSQL ≥ 9.6 (lookbehind).
+ */
+export function cjkBigramsSql(textSql: string): string {
+  return `regexp_replace(${textSql}, '(?<=${CJK_CHARACTER_CLASS})(${CJK_CHARACTER_CLASS})(?=${CJK_CHARACTER_CLASS})', '\\1 \\1', 'g')`;
+}
+
+/** The JSON values of the message's indexed fields (see {@link MESSAGE_TSVECTOR_SQL}). */
+const MESSAGE_SEARCH_JSON_SQL = `CASE WHEN jsonb_typeof(content) = 'string' THEN content
+    ELSE jsonb_path_query_array(content, 'strict $[*] ? (@.type == "text").text')
+      || jsonb_path_query_array(content, 'strict $[*] ? (@.type == "tool-call" || @.type == "tool-result").toolName')
+      || jsonb_path_query_array(content, 'strict $[*] ? (@.type == "tool-call").input')
+      || jsonb_path_query_array(content, 'strict $[*] ? (@.type == "tool-result").output')
+      || jsonb_path_query_array(content, 'strict $[*] ? (@.type == "file").filename')
+    END`;
+
+/**
  * The indexed text of a message, as an immutable SQL expression over `name` and `content` for a
  * generated `tsvector` column: text parts, tool names, tool-call inputs, tool-result outputs (their
  * JSON string and number values) and file names, plus the participant name — the same fields as
  * `messageSearchText` in `src/search/message-text.ts`. Reasoning parts and URLs are left out.
+ * CJK runs are indexed as character bigrams (see {@link cjkBigramsSql}; migration 6). Inserting
+ * spaces into the JSON text keeps it valid JSON: CJK characters only occur inside its strings.
  */
 export const MESSAGE_TSVECTOR_SQL = `(
+  jsonb_to_tsvector('${TEXT_SEARCH_CONFIG}'::regconfig,
+    ${cjkBigramsSql(`(${MESSAGE_SEARCH_JSON_SQL})::text`)}::jsonb,
+    '["string", "numeric"]')
+  || to_tsvector('${TEXT_SEARCH_CONFIG}'::regconfig, ${cjkBigramsSql(`coalesce(name, '')`)})
+)`;
+
+/** A memory's indexed text (its `text`, CJK runs as bigrams; migration 6). */
+export const MEMORY_TSVECTOR_SQL = `(to_tsvector('${TEXT_SEARCH_CONFIG}'::regconfig, ${cjkBigramsSql('text')}))`;
+
+/** The message expression of migration 1 (before CJK bigrams), kept as applied. */
+export const MESSAGE_TSVECTOR_SQL_V1 = `(
   jsonb_to_tsvector('${TEXT_SEARCH_CONFIG}'::regconfig,
     CASE WHEN jsonb_typeof(content) = 'string' THEN content
     ELSE jsonb_path_query_array(content, 'strict $[*] ? (@.type == "text").text')
@@ -35,7 +70,8 @@ export const MESSAGE_TSVECTOR_SQL = `(
  */
 export function tsQuerySql(parameter: string, query: string): string {
   const usesOperators = /["]|(^|\s)-\S|\sor\s/i.test(query);
-  const websearch = `websearch_to_tsquery('${TEXT_SEARCH_CONFIG}'::regconfig, ${parameter})`;
+  // The query's CJK runs become the same bigrams as the indexed text's.
+  const websearch = `websearch_to_tsquery('${TEXT_SEARCH_CONFIG}'::regconfig, ${cjkBigramsSql(parameter)})`;
   // websearch_to_tsquery of plain words is `'a' & 'b'`; lexemes are quoted, so swapping the
   // top-level operator text yields `'a' | 'b'` without touching any lexeme.
   return usesOperators ? websearch : `replace(${websearch}::text, ' & ', ' | ')::tsquery`;
