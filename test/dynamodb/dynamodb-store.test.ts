@@ -112,6 +112,23 @@ describe('DynamoDB store on dynalite', () => {
     expect(tiny.coverage).toBeUndefined();
   });
 
+  it('should set the native TTL attribute in epoch seconds (expiry + grace) and move it with a sliding TTL', async () => {
+    let now = Date.UTC(2026, 0, 1);
+    const { store, table } = await open({ clock: { now: () => now }, ttlGraceSeconds: 3600 });
+    await store.createConversation(scope, { id: 'slide', ttl: { seconds: 60, mode: 'sliding' } });
+    const pk = conversationPk(scope.tenantId, 'slide');
+    const ttlOf = async () => (await table.get({ pk, sk: CONVERSATION_SK }))!.ttl;
+    expect(await ttlOf()).toBe((now + 60_000) / 1000 + 3600);
+    now += 30_000;
+    await store.appendMessages(scope, 'slide', await prepare(textTurns(1)));
+    expect(await ttlOf()).toBe((now + 60_000) / 1000 + 3600);
+    // Reads hide it at expiresAt already, without waiting for DynamoDB's deletion.
+    now += 60_000;
+    expect(await store.getConversation(scope, 'slide')).toBeNull();
+    expect(await store.sweepExpired!({ limit: 10 })).toBe(1);
+    expect(await table.queryAll({ keyCondition: 'pk = :pk', values: { ':pk': pk } })).toEqual([]);
+  });
+
   it('should work the same with a DynamoDBDocumentClient as with a DynamoDBClient', async () => {
     const document = DynamoDBDocumentClient.from(server.client());
     const store = createDynamoDBStore({ client: document, tableName: uniqueTableName('doc') });

@@ -31,7 +31,7 @@ for (const kind of STORE_KINDS) {
       } finally {
         await handle.cleanup();
       }
-    }, FULL ? 1_800_000 : kind === 'dynamodb' ? 600_000 : 240_000);
+    }, FULL ? 1_800_000 : kind === 'dynamodb' ? 900_000 : 240_000);
   });
 }
 

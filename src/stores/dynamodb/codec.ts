@@ -17,7 +17,7 @@ const encoder = new TextEncoder();
 export const utf8Bytes = (text: string) => encoder.encode(text).length;
 
 /** The conversation item's own fields (not the keys): everything a `Conversation` holds. */
-export function conversationItem(conversation: Conversation, gen: string, extra: Item = {}): Item {
+export function conversationItem(conversation: Conversation, gen: string, extra: Item = {}, graceSeconds = DEFAULT_TTL_GRACE_SECONDS): Item {
   const pk = conversationPk(conversation.tenantId, conversation.id);
   const updatedAt = conversation.updatedAt.getTime();
   const item: Item = {
@@ -44,7 +44,7 @@ export function conversationItem(conversation: Conversation, gen: string, extra:
     lsk: listSk(updatedAt, conversation.id),
     ...extra,
   };
-  if (conversation.expiresAt) Object.assign(item, expiryAttributes(conversation.tenantId, conversation.id, conversation.expiresAt.getTime()));
+  if (conversation.expiresAt) Object.assign(item, expiryAttributes(conversation.tenantId, conversation.id, conversation.expiresAt.getTime(), graceSeconds));
   return item;
 }
 

@@ -128,7 +128,7 @@ export function createDynamoDBDriver(options: DriverOptions): StoreDriver {
   async function writeSnapshot(scope: Scope, snapshot: ConversationSnapshot): Promise<Conversation> {
     const { conversation, messages, summary } = snapshot;
     const gen = newGen();
-    const full = conversationItem(conversation, gen);
+    const full = conversationItem(conversation, gen, {}, options.ttlGraceSeconds);
     const { lpk, ppk, xpk, ...claimed } = full;
     const existing = await claim(scope, { ...claimed, pending: Date.now() });
     if (existing) throw new ConversationExistsError({ id: conversation.id });
@@ -338,7 +338,7 @@ export function createDynamoDBDriver(options: DriverOptions): StoreDriver {
     capabilities,
 
     async createConversation(scope, conversation, { ifExists }) {
-      const existing = await claim(scope, conversationItem(conversation, newGen()));
+      const existing = await claim(scope, conversationItem(conversation, newGen(), {}, options.ttlGraceSeconds));
       if (!existing) return conversation;
       const live = reads.live(scope, existing);
       if (ifExists === 'return' && live) return live.conversation;
