@@ -57,4 +57,11 @@ export interface AppendOptions {
   readonly dedupeByContentHash?: boolean;
   /** Used to create the conversation on first append. */
   readonly conversation?: Omit<CreateConversationInput, 'id'>;
+  /**
+   * What to do when the conversation does not exist (never created, deleted, or expired — stores
+   * answer all three alike): `create` it (with `conversation`'s settings: pass its `ttl` again when
+   * recreating an expired one), or throw `NotFoundError` (`error`) so a caller who expects a live
+   * conversation notices it is gone. @default 'create'
+   */
+  readonly ifMissing?: 'create' | 'error';
 }
