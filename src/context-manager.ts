@@ -5,7 +5,7 @@ import { compact, type CompactOptions } from './manager/compact.js';
 import { indexMessageEmbeddings } from './manager/index-message-embeddings.js';
 import { lazyMemories } from './manager/lazy-memories.js';
 import type { AppendOptions, ContextManagerOptions } from './manager/manager-options.js';
-import { createSectionSources } from './manager/section-sources.js';
+import { createSectionSources, managerSummarizer } from './manager/section-sources.js';
 import { searchMessages, type SearchOptions } from './manager/search-messages.js';
 import { createMemories, type Memories } from './memories/memories.js';
 import type { SummaryPolicyResult } from './summarize/policy.js';
@@ -45,7 +45,7 @@ export class ContextManager {
   constructor(options: ContextManagerOptions = {}) {
     this.options = options;
     this.store = options.store ?? createMemoryStore(options.clock ? { clock: options.clock } : {});
-    this.sources = createSectionSources(options);
+    this.sources = createSectionSources(options, () => this.getTokenizer());
     const embedder = options.embedder ? { embedder: options.embedder } : {};
     this.memories = lazyMemories(async () => createMemories({ store: this.store, tokenizer: await this.getTokenizer(), ...embedder }));
   }
@@ -106,11 +106,13 @@ export class ContextManager {
   /**
    * Deferred summarization: folds the turns older than the newest `keepRecentTokens` into the stored
    * summary now (e.g. from Next.js `after()`), so later `assemble` calls find it ready.
-   * @throws {ValidationError} when no summarizer is configured.
+   * @throws {ValidationError} when summaries are off (`summary: false`).
    */
   compact(conversationId: string, options: CompactOptions): Promise<SummaryPolicyResult> {
     const { store, options: settings } = this;
-    return compact({ store, summarizer: settings.summarizer, settings: settings.summary, clock: settings.clock, tokenizer: () => this.getTokenizer(), conversationId, compact: options });
+    const tokenizer = () => this.getTokenizer();
+    const summary = settings.summary === false ? undefined : settings.summary;
+    return compact({ store, summarizer: managerSummarizer(settings, tokenizer), settings: summary, clock: settings.clock, tokenizer, conversationId, compact: options });
   }
 
   /** Pages through stored messages by seq. */

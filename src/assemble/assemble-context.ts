@@ -139,6 +139,7 @@ export async function assembleContext(context: AssemblyContext, conversationId: 
     dropped,
     reads: fit.read.reads,
     notes,
+    reasons: { ...sections.reasons, ...(sections.excerpts.length > 0 && excerpts.length === 0 ? { recall: 'already in the window' } : {}) },
   });
   return { messages: prompt.messages, report };
 }

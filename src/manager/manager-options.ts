@@ -23,12 +23,14 @@ export interface ContextManagerOptions {
   /** Default recall options for `assemble`. */
   readonly recall?: RecallOptions;
   /**
-   * Folds turns that fall out of the window into a rolling summary (see `src/summarize/policy.ts`).
-   * Without one, a summary already stored (e.g. by `compact`) is still used.
+   * Folds turns that fall out of the window into a rolling summary (see `src/summarize/policy.ts`),
+   * e.g. an LLM summarizer from `llm-context/ai-sdk` or `llm-context/langchain`.
+   * @default the built-in extractive summarizer (`createExtractiveSummarizer`: no model call, bounded
+   *   time; `report.summary.summarizer` says `extractive`)
    */
   readonly summarizer?: Summarizer;
-  /** How the summarizer runs. */
-  readonly summary?: {
+  /** How the summarizer runs; `false` turns summaries off (none is made, read or placed). */
+  readonly summary?: false | {
     /** `inline`: summarize before `assemble` returns (bounded by `timeoutMs`); `deferred`: `assemble` never waits, call `compact()` later. @default 'inline' */
     readonly mode?: 'inline' | 'deferred';
     /** Summarize only when at least this many uncovered tokens lie before the window. @default 1000 */
