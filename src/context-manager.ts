@@ -1,12 +1,14 @@
 import { assembleContext, type AssembleOptions, type AssembleResult } from './assemble/assemble-context.js';
 import type { SectionSources } from './assemble/sources.js';
 import { appendMessages } from './manager/append-messages.js';
+import { createBackgroundTasks, type BackgroundTasks } from './manager/background-tasks.js';
 import { compact, type CompactOptions } from './manager/compact.js';
 import { indexMessageEmbeddings } from './manager/index-message-embeddings.js';
 import { lazyMemories } from './manager/lazy-memories.js';
 import type { AppendOptions, ContextManagerOptions } from './manager/manager-options.js';
 import { createSectionSources, managerSummarizer } from './manager/section-sources.js';
 import { searchMessages, type SearchOptions } from './manager/search-messages.js';
+import { extractMemories } from './memories/extract-memories.js';
 import { createMemories, type Memories } from './memories/memories.js';
 import type { SummaryPolicyResult } from './summarize/policy.js';
 import type { AppendResult, ErasureResult, ListConversationsOptions, MessageSearchHit, Store } from './spec/store.js';
@@ -41,11 +43,13 @@ export class ContextManager {
   private readonly options: ContextManagerOptions;
   private readonly sources: SectionSources;
   private tokenizerPromise: Promise<Tokenizer> | undefined;
+  private readonly background: BackgroundTasks;
 
   constructor(options: ContextManagerOptions = {}) {
     this.options = options;
     this.store = options.store ?? createMemoryStore(options.clock ? { clock: options.clock } : {});
     this.sources = createSectionSources(options, () => this.getTokenizer());
+    this.background = createBackgroundTasks(options.onBackgroundError);
     const embedder = options.embedder ? { embedder: options.embedder } : {};
     this.memories = lazyMemories(async () => createMemories({ store: this.store, tokenizer: await this.getTokenizer(), ...embedder }));
   }
@@ -86,11 +90,25 @@ export class ContextManager {
    */
   async append(conversationId: string, messages: readonly MessageInput[], options: AppendOptions): Promise<AppendResult> {
     const result = await appendMessages({ store: this.store, tokenizer: () => this.getTokenizer(), clock: this.options.clock, conversationId, messages, append: options });
-    if (this.options.embedder && this.store.vectors && result.inserted > 0) {
+    if (result.inserted === 0) return result;
+    const { scope } = options;
+    if (this.options.embedder && this.store.vectors) {
       // Off the hot path: an embedder failure never fails the append (recall stays lexical for these turns).
-      void this.indexEmbeddings(conversationId, { scope: options.scope, messages: result.messages }).catch(() => undefined);
+      this.background.run('embeddings', () => this.indexEmbeddings(conversationId, { scope, messages: result.messages }));
+    }
+    const extractor = this.options.memoryExtractor;
+    if (extractor && this.store.capabilities.memories.available) {
+      const firstNewSeq = result.conversation.lastSeq - result.inserted + 1;
+      const messages = result.messages.filter((message) => message.seq >= firstNewSeq);
+      const embedder = this.options.embedder ? { embedder: this.options.embedder } : {};
+      this.background.run('memories', () => extractMemories({ memories: this.memories, extractor, scope, conversationId, messages, ...embedder }));
     }
     return result;
+  }
+
+  /** Resolves when the background work `append` started (embeddings, memory extraction) has finished. */
+  settled(): Promise<void> {
+    return this.background.settled();
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { SectionShares } from '../assemble/plan-budget.js';
 import type { RecallOptions } from '../assemble/gather-sections.js';
 import type { SectionSources } from '../assemble/sources.js';
+import type { MemoryExtractor } from '../memories/extract-memories.js';
 import type { Embedder } from '../search/embedder.js';
 import type { Store } from '../spec/store.js';
 import type { Summarizer } from '../summarize/summarizer.js';
@@ -43,6 +44,14 @@ export interface ContextManagerOptions {
    * returns, off the hot path (call `indexEmbeddings` yourself where background work can be cut short).
    */
   readonly embedder?: Embedder;
+  /**
+   * Extracts long-term memories from new turns after `append` returns (off the hot path; see
+   * `extractMemories`: deduplicated by key and similarity, each with provenance). Needs a store with
+   * memories. A failure never fails the append: it goes to `onBackgroundError`.
+   */
+  readonly memoryExtractor?: MemoryExtractor;
+  /** Called when background work after `append` (embedding, memory extraction) fails. @default ignore */
+  readonly onBackgroundError?: (error: unknown, context: { task: 'embeddings' | 'memories' }) => void;
   /** Replaces how memories, the summary and recalled excerpts are gathered. */
   readonly sources?: Partial<SectionSources>;
   /**
