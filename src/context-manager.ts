@@ -7,7 +7,7 @@ import { indexMessageEmbeddings } from './manager/index-message-embeddings.js';
 import { lazyMemories } from './manager/lazy-memories.js';
 import type { AppendOptions, ContextManagerOptions } from './manager/manager-options.js';
 import { createSectionSources, managerSummarizer } from './manager/section-sources.js';
-import { searchMessages, type SearchOptions } from './manager/search-messages.js';
+import { searchConversations, searchMessages, type ConversationSearchHit, type SearchOptions } from './manager/search-messages.js';
 import { extractMemories } from './memories/extract-memories.js';
 import { createMemories, type Memories } from './memories/memories.js';
 import type { SummaryPolicyResult } from './summarize/policy.js';
@@ -22,6 +22,7 @@ export type { ContextMessage } from './assemble/context-message.js';
 export type { RecallOptions } from './assemble/gather-sections.js';
 export type { SectionShares } from './assemble/plan-budget.js';
 export type { AppendOptions, ContextManagerOptions } from './manager/manager-options.js';
+export type { ConversationSearchHit, SearchOptions } from './manager/search-messages.js';
 
 /**
  * The entry point: stores turns and assembles the prompt for the next call under a token budget.
@@ -156,11 +157,38 @@ export class ContextManager {
   }
 
   /**
-   * Lexical search over stored messages, in one conversation or across all of the scope's.
+   * Search over stored messages, in one conversation or across all of the scope's: hybrid
+   * (lexical + vector, reciprocal rank fusion) when an embedder is configured and the store has a
+   * vector index, else lexical.
    * @throws {CapabilityError} when the store has no lexical search.
    */
   search(query: string, options: SearchOptions): Promise<MessageSearchHit[]> {
-    return searchMessages(this.store, query, options);
+    return searchMessages(this.store, query, { ...options, embedder: this.options.embedder });
+  }
+
+  /**
+   * The scope's conversations ranked by their best matching messages, each with snippets (hybrid
+   * when an embedder is configured, lexical otherwise).
+   * @param options.limit conversations to return. @default 10
+   * @param options.snippets snippets per conversation. @default 3
+   * @throws {CapabilityError} when the store has no lexical search.
+   */
+  searchConversations(query: string, options: { scope: Scope; tags?: readonly string[]; limit?: number; snippets?: number }): Promise<ConversationSearchHit[]> {
+    return searchConversations(this.store, query, { ...options, embedder: this.options.embedder });
+  }
+
+  /**
+   * A thread: a new conversation holding the parent's messages up to `atSeq` (same ids and seqs),
+   * with `parentId` and `forkedFromSeq` set. @throws {NotFoundError} when the parent is absent.
+   */
+  fork(conversationId: string, options: { scope: Scope; atSeq: number; conversation?: CreateConversationInput }): Promise<Conversation> {
+    return this.store.forkConversation(options.scope, conversationId, { atSeq: options.atSeq, ...(options.conversation ? { input: options.conversation } : {}) });
+  }
+
+  /** The conversations forked from this one (its threads), a page at a time. */
+  listChildren(conversationId: string, options: { scope: Scope; limit?: number; cursor?: string }): Promise<Page<Conversation>> {
+    const { scope, ...page } = options;
+    return this.store.listConversations(scope, { ...page, parentId: conversationId });
   }
 
   /**
