@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { storedSummarySource } from './assemble/stored-summary-source.js';
 import { ContextManager, type ContextMessage } from './context-manager.js';
 import { LLMContextError } from './errors.js';
 import type { Store } from './spec/store.js';
@@ -148,7 +149,7 @@ describe('ContextManager.assemble', () => {
   });
 
   it('should keep the newest turns in order and report what was dropped', async () => {
-    const manager = new ContextManager();
+    const manager = new ContextManager({ summary: false });
     const turns = Array.from({ length: 50 }, (_, index): MessageInput => ({ id: `m${index}`, role: index % 2 === 0 ? 'user' : 'assistant', content: `turn ${index} ${'lorem ipsum '.repeat(10)}` }));
     await manager.append('c', turns, { scope });
     const { messages, report } = await manager.assemble('c', { scope, budget: { maxTokens: 400 } });
@@ -165,7 +166,7 @@ describe('ContextManager.assemble', () => {
   });
 
   it('should drop a single oversized message whole, say so, and keep older turns', async () => {
-    const manager = new ContextManager();
+    const manager = new ContextManager({ summary: false });
     await manager.append('c', [
       { id: 'old-q', role: 'user', content: 'old question' },
       { id: 'old-a', role: 'assistant', content: 'old answer' },
@@ -196,7 +197,7 @@ describe('ContextManager.assemble', () => {
     const reads: number[] = [];
     for (const length of [200, 5000]) {
       const store = countingStore(createMemoryStore());
-      const manager = new ContextManager({ store });
+      const manager = new ContextManager({ store, summary: false });
       const batch = Array.from({ length }, (_, index): MessageInput => ({ role: index % 2 === 0 ? 'user' : 'assistant', content: `message about topic ${index % 10}` }));
       for (let start = 0; start < length; start += 1000) await manager.append('c', batch.slice(start, start + 1000), { scope });
       await manager.append('c', [{ role: 'user', content: 'latest question' }], { scope });
@@ -210,7 +211,7 @@ describe('ContextManager.assemble', () => {
 
   it('should make one store read when the store has readContext, using its summary and pinned memories', async () => {
     const store = readContextStore(createMemoryStore());
-    const manager = new ContextManager({ store });
+    const manager = new ContextManager({ store, sources: { summary: storedSummarySource } });
     // Tool exchanges all along, so the tail read's oldest unit is often a cut tool group.
     const turns = turnsToMessages(Array.from({ length: 120 }, (_, index): Turn => (index % 3 === 2 ? { kind: 'tools', calls: 1, words: 40 } : { kind: index % 3 === 0 ? 'user' : 'assistant', words: 25 })));
     await manager.append('c', turns, { scope });

@@ -1,12 +1,14 @@
 import { assembleContext, type AssembleOptions, type AssembleResult } from './assemble/assemble-context.js';
 import type { SectionSources } from './assemble/sources.js';
 import { appendMessages } from './manager/append-messages.js';
+import { createBackgroundTasks, type BackgroundTasks } from './manager/background-tasks.js';
 import { compact, type CompactOptions } from './manager/compact.js';
 import { indexMessageEmbeddings } from './manager/index-message-embeddings.js';
 import { lazyMemories } from './manager/lazy-memories.js';
 import type { AppendOptions, ContextManagerOptions } from './manager/manager-options.js';
-import { createSectionSources } from './manager/section-sources.js';
-import { searchMessages, type SearchOptions } from './manager/search-messages.js';
+import { createSectionSources, managerSummarizer } from './manager/section-sources.js';
+import { searchConversations, searchMessages, type ConversationSearchHit, type SearchOptions } from './manager/search-messages.js';
+import { extractMemories } from './memories/extract-memories.js';
 import { createMemories, type Memories } from './memories/memories.js';
 import type { SummaryPolicyResult } from './summarize/policy.js';
 import type { AppendResult, ErasureResult, ListConversationsOptions, MessageSearchHit, Store } from './spec/store.js';
@@ -20,6 +22,7 @@ export type { ContextMessage } from './assemble/context-message.js';
 export type { RecallOptions } from './assemble/gather-sections.js';
 export type { SectionShares } from './assemble/plan-budget.js';
 export type { AppendOptions, ContextManagerOptions } from './manager/manager-options.js';
+export type { ConversationSearchHit, SearchOptions } from './manager/search-messages.js';
 
 /**
  * The entry point: stores turns and assembles the prompt for the next call under a token budget.
@@ -41,11 +44,13 @@ export class ContextManager {
   private readonly options: ContextManagerOptions;
   private readonly sources: SectionSources;
   private tokenizerPromise: Promise<Tokenizer> | undefined;
+  private readonly background: BackgroundTasks;
 
   constructor(options: ContextManagerOptions = {}) {
     this.options = options;
     this.store = options.store ?? createMemoryStore(options.clock ? { clock: options.clock } : {});
-    this.sources = createSectionSources(options);
+    this.sources = createSectionSources(options, () => this.getTokenizer());
+    this.background = createBackgroundTasks(options.onBackgroundError);
     const embedder = options.embedder ? { embedder: options.embedder } : {};
     this.memories = lazyMemories(async () => createMemories({ store: this.store, tokenizer: await this.getTokenizer(), ...embedder }));
   }
@@ -86,11 +91,25 @@ export class ContextManager {
    */
   async append(conversationId: string, messages: readonly MessageInput[], options: AppendOptions): Promise<AppendResult> {
     const result = await appendMessages({ store: this.store, tokenizer: () => this.getTokenizer(), clock: this.options.clock, conversationId, messages, append: options });
-    if (this.options.embedder && this.store.vectors && result.inserted > 0) {
+    if (result.inserted === 0) return result;
+    const { scope } = options;
+    if (this.options.embedder && this.store.vectors) {
       // Off the hot path: an embedder failure never fails the append (recall stays lexical for these turns).
-      void this.indexEmbeddings(conversationId, { scope: options.scope, messages: result.messages }).catch(() => undefined);
+      this.background.run('embeddings', () => this.indexEmbeddings(conversationId, { scope, messages: result.messages }));
+    }
+    const extractor = this.options.memoryExtractor;
+    if (extractor && this.store.capabilities.memories.available) {
+      const firstNewSeq = result.conversation.lastSeq - result.inserted + 1;
+      const messages = result.messages.filter((message) => message.seq >= firstNewSeq);
+      const embedder = this.options.embedder ? { embedder: this.options.embedder } : {};
+      this.background.run('memories', () => extractMemories({ memories: this.memories, extractor, scope, conversationId, messages, ...embedder }));
     }
     return result;
+  }
+
+  /** Resolves when the background work `append` started (embeddings, memory extraction) has finished. */
+  settled(): Promise<void> {
+    return this.background.settled();
   }
 
   /**
@@ -106,11 +125,13 @@ export class ContextManager {
   /**
    * Deferred summarization: folds the turns older than the newest `keepRecentTokens` into the stored
    * summary now (e.g. from Next.js `after()`), so later `assemble` calls find it ready.
-   * @throws {ValidationError} when no summarizer is configured.
+   * @throws {ValidationError} when summaries are off (`summary: false`).
    */
   compact(conversationId: string, options: CompactOptions): Promise<SummaryPolicyResult> {
     const { store, options: settings } = this;
-    return compact({ store, summarizer: settings.summarizer, settings: settings.summary, clock: settings.clock, tokenizer: () => this.getTokenizer(), conversationId, compact: options });
+    const tokenizer = () => this.getTokenizer();
+    const summary = settings.summary === false ? undefined : settings.summary;
+    return compact({ store, summarizer: managerSummarizer(settings, tokenizer), settings: summary, clock: settings.clock, tokenizer, conversationId, compact: options });
   }
 
   /** Pages through stored messages by seq. */
@@ -136,11 +157,38 @@ export class ContextManager {
   }
 
   /**
-   * Lexical search over stored messages, in one conversation or across all of the scope's.
+   * Search over stored messages, in one conversation or across all of the scope's: hybrid
+   * (lexical + vector, reciprocal rank fusion) when an embedder is configured and the store has a
+   * vector index, else lexical.
    * @throws {CapabilityError} when the store has no lexical search.
    */
   search(query: string, options: SearchOptions): Promise<MessageSearchHit[]> {
-    return searchMessages(this.store, query, options);
+    return searchMessages(this.store, query, { ...options, embedder: this.options.embedder });
+  }
+
+  /**
+   * The scope's conversations ranked by their best matching messages, each with snippets (hybrid
+   * when an embedder is configured, lexical otherwise).
+   * @param options.limit conversations to return. @default 10
+   * @param options.snippets snippets per conversation. @default 3
+   * @throws {CapabilityError} when the store has no lexical search.
+   */
+  searchConversations(query: string, options: { scope: Scope; tags?: readonly string[]; limit?: number; snippets?: number }): Promise<ConversationSearchHit[]> {
+    return searchConversations(this.store, query, { ...options, embedder: this.options.embedder });
+  }
+
+  /**
+   * A thread: a new conversation holding the parent's messages up to `atSeq` (same ids and seqs),
+   * with `parentId` and `forkedFromSeq` set. @throws {NotFoundError} when the parent is absent.
+   */
+  fork(conversationId: string, options: { scope: Scope; atSeq: number; conversation?: CreateConversationInput }): Promise<Conversation> {
+    return this.store.forkConversation(options.scope, conversationId, { atSeq: options.atSeq, ...(options.conversation ? { input: options.conversation } : {}) });
+  }
+
+  /** The conversations forked from this one (its threads), a page at a time. */
+  listChildren(conversationId: string, options: { scope: Scope; limit?: number; cursor?: string }): Promise<Page<Conversation>> {
+    const { scope, ...page } = options;
+    return this.store.listConversations(scope, { ...page, parentId: conversationId });
   }
 
   /**

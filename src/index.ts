@@ -13,6 +13,8 @@ export {
   type AssembleResult,
   type SectionShares,
   type RecallOptions,
+  type ConversationSearchHit,
+  type SearchOptions as ManagerSearchOptions,
 } from './context-manager.js';
 export type { AssemblyReport, SectionName, SectionReport, DroppedItem, DropReason } from './assemble/report.js';
 export type { BudgetOptions, ResolvedBudget, BudgetPlan, SectionCaps } from './assemble/plan-budget.js';

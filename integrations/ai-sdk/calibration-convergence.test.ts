@@ -34,7 +34,8 @@ const BUDGET = { maxTokens: 1500, reserveOutput: 200 };
 const INPUT_BUDGET = BUDGET.maxTokens - BUDGET.reserveOutput;
 
 async function run(calibration: boolean): Promise<{ counts: number[]; factor: number }> {
-  const manager = new ContextManager({ store: createMemoryStore() });
+  // Summaries off: this measures calibration of the trimmed window alone.
+  const manager = new ContextManager({ store: createMemoryStore(), summary: false });
   await manager.append('garden', history(80), { scope });
   const mock = sdk.mockModel([{ text: 'Noted.', inputTokens: providerTokens }], 'claude-like-model');
   let factor = 1;

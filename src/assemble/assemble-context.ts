@@ -9,14 +9,15 @@ import { composePrompt } from './compose-prompt.js';
 import type { ContextMessage } from './context-message.js';
 import { findCurrentTurn } from './current-turn.js';
 import { dedupeAgainstWindow } from './fit-excerpts.js';
-import { fitWindow, provisionalWindow } from './fit-window.js';
+import { fitWindow, provisionalWindow, storedSystemMessages } from './fit-window.js';
 import { gatherSections, type RecallOptions } from './gather-sections.js';
 import { createMessageCounter } from './message-counter.js';
 import { capSections, planBudget, type BudgetOptions, type SectionShares } from './plan-budget.js';
 import { readHistory } from './read-history.js';
 import type { AssemblyReport } from './report.js';
 import type { SectionSources } from './sources.js';
-import { messageText, renderRecall, type SystemBlock } from './system-blocks.js';
+import { blockCost, messageText, renderRecall, type SystemBlock } from './system-blocks.js';
+import type { Message } from '../types.js';
 import { groupIntoUnits } from './tool-groups.js';
 
 export interface AssembleOptions {
@@ -78,7 +79,9 @@ export async function assembleContext(context: AssemblyContext, conversationId: 
   const read = await readHistory(target, { maxTokens: plan.windowMax, ...(wantPinned ? { pinnedMemories: DEFAULT_MAX_PINNED } : {}) });
   const units = groupIntoUnits(read.messages, counter.countChecked);
   const current = findCurrentTurn(units);
-  const caps = capSections(plan, { currentTokens: current?.tokens ?? 0, hasCurrent: current !== undefined });
+  const storedSystem = storedSystemMessages(read);
+  const storedSystemTokens = storedSystem.length > 0 ? blockCost(tokenizer, renderStoredSystem(storedSystem)) : 0;
+  const caps = capSections(plan, { currentTokens: current?.tokens ?? 0, hasCurrent: current !== undefined, storedSystemTokens });
   const { windowStartSeq, wholeHistoryFits } = provisionalWindow({ units, current, read, budget: caps.rest - caps.memories - caps.summary - caps.recall });
   const query = options.query ?? (current ? messageText(current.messages[0]!) : '');
 
@@ -108,8 +111,11 @@ export async function assembleContext(context: AssemblyContext, conversationId: 
   const windowStart = fit.window.units[0]?.messages[0]!.seq ?? current?.messages[0]!.seq ?? Number.MAX_SAFE_INTEGER;
   const excerpts = dedupeAgainstWindow(sections.excerpts, conversationId, windowStart, dropped, counter.tokensOf);
   dropped.push(...fit.window.dropped);
+  // System messages found by continuation reads join too; the overflow fix-up below keeps the budget.
+  const systemMessages = storedSystemMessages(fit.read);
   const blocks: SystemBlock[] = [
     ...(plan.systemText ? [{ section: 'system' as const, text: plan.systemText }] : []),
+    ...(systemMessages.length > 0 ? [{ section: 'system' as const, text: renderStoredSystem(systemMessages) }] : []),
     ...sections.blocks,
     ...(excerpts.length > 0 ? [{ section: 'recall' as const, text: renderRecall(excerpts, conversationId) }] : []),
   ];
@@ -121,7 +127,7 @@ export async function assembleContext(context: AssemblyContext, conversationId: 
     blocks,
     units: fit.window.units,
     current,
-    items: { memories: sections.memories.length, summary: sections.summaryUsed ? 1 : 0, recall: excerpts.reduce((sum, excerpt) => sum + excerpt.messages.length, 0) },
+    items: { memories: sections.memories.length, summary: sections.summaryUsed ? 1 : 0, recall: excerpts.reduce((sum, excerpt) => sum + excerpt.messages.length, 0), storedSystem: systemMessages.length },
     toolCount: options.tools?.length ?? 0,
   });
   dropped.push(...prompt.dropped);
@@ -139,6 +145,12 @@ export async function assembleContext(context: AssemblyContext, conversationId: 
     dropped,
     reads: fit.read.reads,
     notes,
+    reasons: { ...sections.reasons, ...(sections.excerpts.length > 0 && excerpts.length === 0 ? { recall: 'already in the window' } : {}) },
   });
   return { messages: prompt.messages, report };
+}
+
+/** Stored system messages as one block of the leading system message: their text, in order. */
+function renderStoredSystem(messages: readonly Message[]): string {
+  return messages.map((message) => messageText(message)).join('\n\n');
 }

@@ -1,7 +1,8 @@
 import type { Conversation, Memory } from '../types.js';
 import type { ComposedPrompt } from './compose-prompt.js';
 import type { ResolvedBudget } from './plan-budget.js';
-import type { AssemblyReport, DroppedItem } from './report.js';
+import type { SectionReasons } from './gather-sections.js';
+import type { AssemblyReport, DroppedItem, SectionName, SectionReport } from './report.js';
 import type { SummarySourceResult } from './sources.js';
 import type { RecallExcerpt } from './system-blocks.js';
 import type { MessageUnit } from './tool-groups.js';
@@ -28,13 +29,15 @@ export function buildReport(options: {
   dropped: readonly DroppedItem[];
   reads: AssemblyReport['reads'];
   notes: readonly string[];
+  /** Why each empty capped section is empty. */
+  reasons?: SectionReasons;
 }): AssemblyReport {
   const { budget, prompt, summary } = options;
   const windowMessages = prompt.units.flatMap((unit) => unit.messages).concat(options.current?.messages ?? []);
   return {
     budget: { maxTokens: budget.maxTokens, reserveOutput: budget.reserveOutput, available: budget.available, ...(budget.model ? { model: budget.model } : {}), encoding: options.encoding, exactTokenizer: budget.exactTokenizer },
     totalTokens: prompt.totalTokens,
-    sections: prompt.sections,
+    sections: withReasons(prompt.sections, options.reasons ?? {}),
     dropped: [...options.dropped],
     window: {
       fromSeq: windowMessages[0]?.seq ?? null,
@@ -46,10 +49,21 @@ export function buildReport(options: {
       status: summary.status,
       ...(summary.summary && options.summaryUsed ? { coversThroughSeq: summary.summary.coversThroughSeq } : {}),
       ...(summary.note ? { note: summary.note } : {}),
+      ...(summary.summarizer ? { summarizer: summary.summarizer } : {}),
     },
     memories: options.memories.map((memory) => ({ id: memory.id, ...(memory.key !== undefined ? { key: memory.key } : {}), pinned: memory.pinned, ...(memory.source ? { source: memory.source } : {}) })),
     recall: options.excerpts.map((excerpt) => ({ conversationId: excerpt.conversationId, seqs: excerpt.messages.map((message) => message.seq) })),
     reads: options.reads,
     notes: [...options.notes],
   };
+}
+
+/** The sections with the reason of each empty capped section (a section with items has none). */
+function withReasons(sections: Readonly<Record<SectionName, SectionReport>>, reasons: SectionReasons): Readonly<Record<SectionName, SectionReport>> {
+  const result = { ...sections };
+  for (const name of ['memories', 'summary', 'recall'] as const) {
+    const reason = reasons[name];
+    if (reason !== undefined && result[name].items === 0) result[name] = { ...result[name], reason };
+  }
+  return result;
 }

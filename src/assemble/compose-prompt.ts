@@ -34,7 +34,7 @@ export function composePrompt(options: {
   units: readonly MessageUnit[];
   current: MessageUnit | undefined;
   /** Items of the capped sections, for the report. */
-  items: { readonly memories: number; readonly summary: number; readonly recall: number };
+  items: { readonly memories: number; readonly summary: number; readonly recall: number; readonly storedSystem?: number };
   toolCount: number;
 }): ComposedPrompt {
   const { tokenizer, plan, caps, blocks, current, items } = options;
@@ -50,7 +50,7 @@ export function composePrompt(options: {
     ];
     const recentTokens = keptUnits.reduce((sum, unit) => sum + unit.tokens, 0);
     const sections: Record<SectionName, SectionReport> = {
-      system: { tokens: composed?.tokens.get('system') ?? 0, items: plan.systemText ? 1 : 0 },
+      system: { tokens: composed?.tokens.get('system') ?? 0, items: (plan.systemText ? 1 : 0) + (items.storedSystem ?? 0) },
       tools: { tokens: plan.toolsTokens, items: options.toolCount },
       memories: { tokens: composed?.tokens.get('memories') ?? 0, items: items.memories, cap: caps.memories },
       summary: { tokens: composed?.tokens.get('summary') ?? 0, items: items.summary, cap: caps.summary },

@@ -3,6 +3,7 @@ import { olderUnits } from './current-turn.js';
 import { readEarlier, type HistoryRead, type ReadTarget } from './read-history.js';
 import { selectWindow, type WindowSelection } from './select-window.js';
 import { groupIntoUnits, type MessageUnit } from './tool-groups.js';
+import type { Message } from '../types.js';
 
 // Stage 4 of assembly: the recent turns that fit what the sections left, reading further back when they all fit.
 
@@ -27,7 +28,7 @@ function windowOptions(current: MessageUnit | undefined, read: HistoryRead) {
  */
 export function provisionalWindow(options: { units: readonly MessageUnit[]; current: MessageUnit | undefined; read: HistoryRead; budget: number }): { windowStartSeq: number; wholeHistoryFits: boolean } {
   const { units, current, read } = options;
-  const minimal = selectWindow(olderUnits(units, current), options.budget, windowOptions(current, read));
+  const minimal = selectWindow(olderUnits(units, current).filter((unit) => !isSystemUnit(unit)), options.budget, windowOptions(current, read));
   const currentSeq = current?.messages[0]!.seq;
   return {
     windowStartSeq: minimal.units[0]?.messages[0]!.seq ?? currentSeq ?? read.conversation.lastSeq + 1,
@@ -53,7 +54,8 @@ export async function fitWindow(options: {
 }): Promise<WindowFit> {
   const { target, current, budget, summaryFloor, counter } = options;
   let { read } = options;
-  const uncovered = (all: readonly MessageUnit[]) => olderUnits(all, current).filter((unit) => unit.messages[0]!.seq > summaryFloor);
+  // Stored system messages are merged into the leading system message (see `storedSystemMessages`), never windowed.
+  const uncovered = (all: readonly MessageUnit[]) => olderUnits(all, current).filter((unit) => unit.messages[0]!.seq > summaryFloor && !isSystemUnit(unit));
   let window = selectWindow(uncovered(options.units), budget, windowOptions(current, read));
   for (let reads = 0; window.exhausted && !read.reachedStart && read.messages[0]!.seq > summaryFloor + 1 && reads < MAX_TAIL_READS; reads += 1) {
     read = await readEarlier(target, read, { maxTokens: budget - window.tokens });
@@ -61,4 +63,17 @@ export async function fitWindow(options: {
     window = selectWindow(uncovered(units), budget, windowOptions(current, read));
   }
   return { window, read };
+}
+
+export function isSystemUnit(unit: MessageUnit): boolean {
+  return unit.messages[0]!.role === 'system';
+}
+
+/**
+ * The stored system messages among the messages read, ascending: instructions, not conversation.
+ * They are merged into the leading system message (after the system prompt) instead of being
+ * windowed, trimmed or summarized, so none is dropped silently.
+ */
+export function storedSystemMessages(read: HistoryRead): Message[] {
+  return read.messages.filter((message) => message.role === 'system');
 }

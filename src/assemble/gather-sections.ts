@@ -50,7 +50,11 @@ export interface GatheredSections {
   readonly excerpts: readonly RecallExcerpt[];
   readonly notes: readonly string[];
   readonly dropped: readonly DroppedItem[];
+  /** Why each empty section is empty (see `SectionReport.reason`); absent for sections with content. */
+  readonly reasons: SectionReasons;
 }
+
+export type SectionReasons = Partial<Record<'memories' | 'summary' | 'recall', string>>;
 
 /**
  * Runs the three section sources concurrently (each guarded: a failure or timeout leaves its section
@@ -64,16 +68,18 @@ export async function gatherSections(input: GatherSectionsInput): Promise<Gather
   const dropped: DroppedItem[] = [];
   const signal = input.signal ? { signal: input.signal } : {};
   const sourceNotes = { memories: [] as string[], summary: [] as string[], recall: [] as string[] };
+  const reasons: SectionReasons = {};
+  const failed = (section: keyof SectionReasons) => (reason: 'timed out' | 'failed') => (reasons[section] = reason);
   const wantSummary = !input.wholeHistoryFits && caps.summary > 0;
   const wantRecall = !input.wholeHistoryFits && caps.recall > 0 && query.length > 0 && windowStartSeq > 1;
   const [memoriesFound, summaryFound, recallFound] = await Promise.all([
     caps.memories > 0
       ? runSource(sourceNotes.memories, 'memories', () =>
-          sources.memories({ store, scope, query, maxTokens: caps.memories, tokenizer, ...(prefetched?.memories ? { prefetched: prefetched.memories } : {}), ...signal }), input.sourceTimeoutMs)
+          sources.memories({ store, scope, query, maxTokens: caps.memories, tokenizer, ...(prefetched?.memories ? { prefetched: prefetched.memories } : {}), ...signal }), input.sourceTimeoutMs, failed('memories'))
       : undefined,
     wantSummary
       ? runSource(sourceNotes.summary, 'summary', () =>
-          sources.summary({ store, scope, conversationId, windowStartSeq, maxTokens: caps.summary, tokenizer, ...(prefetched ? { storedSummary: prefetched.summary } : {}), ...signal }), input.sourceTimeoutMs)
+          sources.summary({ store, scope, conversationId, windowStartSeq, maxTokens: caps.summary, tokenizer, ...(prefetched ? { storedSummary: prefetched.summary } : {}), ...signal }), input.sourceTimeoutMs, failed('summary'))
       : undefined,
     wantRecall
       ? runSource(sourceNotes.recall, 'recall', () =>
@@ -88,7 +94,7 @@ export async function gatherSections(input: GatherSectionsInput): Promise<Gather
             neighbours: input.recall.neighbours ?? { before: 1, after: 1 },
             otherConversations: input.recall.otherConversations ?? false,
             ...signal,
-          }), input.sourceTimeoutMs)
+          }), input.sourceTimeoutMs, failed('recall'))
       : undefined,
   ]);
 
@@ -144,5 +150,37 @@ export async function gatherSections(input: GatherSectionsInput): Promise<Gather
     excerpts = fitExcerpts(tokenizer, recallFound?.excerpts ?? [], caps.recall, conversationId, dropped);
     if (excerpts.length > 0) optionalTokens += blockCost(tokenizer, renderRecall(excerpts, conversationId));
   }
-  return { blocks, optionalTokens, memories, summary, summaryUsed, excerpts, notes, dropped };
+  if (memories.length === 0) {
+    reasons.memories ??= caps.memories <= 0 ? 'disabled' : dropped.some((item) => item.section === 'memories') ? 'over its cap' : 'no memories';
+  } else delete reasons.memories;
+  if (!summaryUsed) reasons.summary ??= summaryReason(summary, caps.summary, input.wholeHistoryFits, dropped);
+  if (excerpts.length === 0) reasons.recall ??= recallReason(input, recallFound !== undefined && recallFound.excerpts.length > 0);
+  return { blocks, optionalTokens, memories, summary, summaryUsed, excerpts, notes, dropped, reasons };
+}
+
+function summaryReason(summary: SummarySourceResult, cap: number, wholeHistoryFits: boolean, dropped: readonly DroppedItem[]): string {
+  if (summary.reason) return summary.reason;
+  if (cap <= 0) return 'disabled';
+  if (wholeHistoryFits) return 'whole history fits';
+  if (dropped.some((item) => item.section === 'summary')) return 'over its cap';
+  switch (summary.status) {
+    case 'timeout':
+      return 'timed out';
+    case 'failed':
+      return 'failed';
+    case 'deferred':
+      return 'deferred';
+    case 'skipped':
+      return 'over its cap';
+    default:
+      return summary.summarizer ? 'nothing to summarize yet' : 'no summarizer';
+  }
+}
+
+function recallReason(input: GatherSectionsInput, found: boolean): string {
+  if (input.caps.recall <= 0) return 'disabled';
+  if (input.wholeHistoryFits) return 'whole history fits';
+  if (input.query.length === 0) return 'no query';
+  if (input.windowStartSeq <= 1) return 'nothing before the window';
+  return found ? 'over its cap' : 'no matches';
 }

@@ -173,14 +173,20 @@ export function planBudget(options: {
  * Splits what the current turn leaves into section caps (`floor(rest × share)`); the window gets
  * the rest plus whatever the sections leave unused. Without a system prompt the framing of the
  * system message the sections would need is reserved up front, so adding them never overflows.
- * @throws {BudgetTooSmallError} when the current turn does not fit beside the fixed costs.
+ * Stored system messages (`storedSystemTokens`, merged into the leading system message) are a
+ * fixed cost like the system prompt.
+ * @throws {BudgetTooSmallError} when the current turn or the stored system messages do not fit beside the fixed costs.
  */
-export function capSections(plan: BudgetPlan, options: { currentTokens: number; hasCurrent: boolean }): SectionCaps {
+export function capSections(plan: BudgetPlan, options: { currentTokens: number; hasCurrent: boolean; storedSystemTokens?: number }): SectionCaps {
   const framing = plan.systemText ? 0 : plan.systemFraming;
+  const storedSystem = options.storedSystemTokens ?? 0;
+  if (storedSystem > 0 && storedSystem + framing + (options.hasCurrent ? options.currentTokens : 0) > plan.windowMax) {
+    throw new BudgetTooSmallError({ requiredTokens: plan.fixedTokens + storedSystem + options.currentTokens, availableTokens: plan.budget.available, what: 'the system prompt, the stored system messages, tools and the current user turn' });
+  }
   if (options.hasCurrent && options.currentTokens + framing > plan.windowMax) {
     throw new BudgetTooSmallError({ requiredTokens: plan.fixedTokens + options.currentTokens, availableTokens: plan.budget.available, what: 'the system prompt, tools and the current user turn' });
   }
-  const rest = plan.windowMax - options.currentTokens - framing;
+  const rest = plan.windowMax - options.currentTokens - framing - storedSystem;
   return {
     rest,
     memories: Math.floor(rest * plan.shares.memories),

@@ -10,6 +10,12 @@ export interface SectionReport {
   readonly items: number;
   /** The section's cap in tokens, for capped sections. */
   readonly cap?: number;
+  /**
+   * Why a capped section (memories, summary, recall) is empty: `disabled`, `whole history fits`,
+   * `no summarizer`, `nothing to summarize yet`, `deferred`, `timed out`, `failed`, `over its cap`,
+   * `no query`, `nothing before the window`, `no matches`, `already in the window`, `no memories`.
+   */
+  readonly reason?: string;
 }
 
 export type DropReason =
@@ -60,6 +66,8 @@ export interface AssemblyReport {
     readonly status: 'none' | 'used' | 'updated' | 'skipped' | 'failed' | 'timeout' | 'deferred';
     readonly coversThroughSeq?: number;
     readonly note?: string;
+    /** What summarizes: the built-in `extractive` summarizer (the default, no model call) or a `custom` one; absent when summaries are off. */
+    readonly summarizer?: 'extractive' | 'custom';
   };
   /** Memories included, with provenance (the messages each came from). */
   readonly memories: ReadonlyArray<{ readonly id: string; readonly key?: string; readonly pinned: boolean; readonly source?: { readonly conversationId: string; readonly messageIds: readonly string[] } }>;

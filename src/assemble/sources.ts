@@ -43,6 +43,10 @@ export interface SummarySourceResult {
   readonly summary: Summary | null;
   readonly status: 'none' | 'used' | 'updated' | 'skipped' | 'failed' | 'timeout' | 'deferred';
   readonly note?: string;
+  /** What summarizes: the built-in `extractive` summarizer or a `custom` one (an LLM); absent when nothing does (a stored summary only, or summaries off). */
+  readonly summarizer?: 'extractive' | 'custom';
+  /** Why there is no summary, when the source knows better than its status (e.g. `disabled`, `no summarizer`). */
+  readonly reason?: string;
 }
 
 export interface RecallSourceArgs {

@@ -19,19 +19,19 @@ export interface CompactOptions {
 /**
  * Deferred summarization: folds the turns older than the newest `keepRecentTokens` into the stored
  * summary now, so later `assemble` calls find it ready.
- * @throws {ValidationError} when no summarizer is configured.
+ * @throws {ValidationError} when summaries are off (`summary: false`).
  */
 export async function compact(options: {
   store: Store;
   summarizer: Summarizer | undefined;
-  settings: ContextManagerOptions['summary'];
+  settings: Exclude<ContextManagerOptions['summary'], false>;
   clock: { now(): number } | undefined;
   tokenizer: () => Promise<Tokenizer>;
   conversationId: string;
   compact: CompactOptions;
 }): Promise<SummaryPolicyResult> {
   const { summarizer, settings, clock, conversationId, compact: call } = options;
-  if (!summarizer) throw new ValidationError({ field: 'summarizer', message: 'is not configured; pass { summarizer } to the ContextManager' });
+  if (!summarizer) throw new ValidationError({ field: 'summary', message: 'is off (summary: false); remove it to compact with the default summarizer' });
   validateScope(call.scope);
   validateConversationId(conversationId);
   return compactConversation({

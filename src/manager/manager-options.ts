@@ -1,6 +1,7 @@
 import type { SectionShares } from '../assemble/plan-budget.js';
 import type { RecallOptions } from '../assemble/gather-sections.js';
 import type { SectionSources } from '../assemble/sources.js';
+import type { MemoryExtractor } from '../memories/extract-memories.js';
 import type { Embedder } from '../search/embedder.js';
 import type { Store } from '../spec/store.js';
 import type { Summarizer } from '../summarize/summarizer.js';
@@ -23,12 +24,14 @@ export interface ContextManagerOptions {
   /** Default recall options for `assemble`. */
   readonly recall?: RecallOptions;
   /**
-   * Folds turns that fall out of the window into a rolling summary (see `src/summarize/policy.ts`).
-   * Without one, a summary already stored (e.g. by `compact`) is still used.
+   * Folds turns that fall out of the window into a rolling summary (see `src/summarize/policy.ts`),
+   * e.g. an LLM summarizer from `llm-context/ai-sdk` or `llm-context/langchain`.
+   * @default the built-in extractive summarizer (`createExtractiveSummarizer`: no model call, bounded
+   *   time; `report.summary.summarizer` says `extractive`)
    */
   readonly summarizer?: Summarizer;
-  /** How the summarizer runs. */
-  readonly summary?: {
+  /** How the summarizer runs; `false` turns summaries off (none is made, read or placed). */
+  readonly summary?: false | {
     /** `inline`: summarize before `assemble` returns (bounded by `timeoutMs`); `deferred`: `assemble` never waits, call `compact()` later. @default 'inline' */
     readonly mode?: 'inline' | 'deferred';
     /** Summarize only when at least this many uncovered tokens lie before the window. @default 1000 */
@@ -41,6 +44,14 @@ export interface ContextManagerOptions {
    * returns, off the hot path (call `indexEmbeddings` yourself where background work can be cut short).
    */
   readonly embedder?: Embedder;
+  /**
+   * Extracts long-term memories from new turns after `append` returns (off the hot path; see
+   * `extractMemories`: deduplicated by key and similarity, each with provenance). Needs a store with
+   * memories. A failure never fails the append: it goes to `onBackgroundError`.
+   */
+  readonly memoryExtractor?: MemoryExtractor;
+  /** Called when background work after `append` (embedding, memory extraction) fails. @default ignore */
+  readonly onBackgroundError?: (error: unknown, context: { task: 'embeddings' | 'memories' }) => void;
   /** Replaces how memories, the summary and recalled excerpts are gathered. */
   readonly sources?: Partial<SectionSources>;
   /**
@@ -57,4 +68,11 @@ export interface AppendOptions {
   readonly dedupeByContentHash?: boolean;
   /** Used to create the conversation on first append. */
   readonly conversation?: Omit<CreateConversationInput, 'id'>;
+  /**
+   * What to do when the conversation does not exist (never created, deleted, or expired — stores
+   * answer all three alike): `create` it (with `conversation`'s settings: pass its `ttl` again when
+   * recreating an expired one), or throw `NotFoundError` (`error`) so a caller who expects a live
+   * conversation notices it is gone. @default 'create'
+   */
+  readonly ifMissing?: 'create' | 'error';
 }

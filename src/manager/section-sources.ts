@@ -1,4 +1,7 @@
-import { storedSummarySource } from '../assemble/stored-summary-source.js';
+import { disabledSummarySource } from '../assemble/stored-summary-source.js';
+import { createExtractiveSummarizer } from '../summarize/extractive-summarizer.js';
+import type { Summarizer } from '../summarize/summarizer.js';
+import type { Tokenizer } from '../tokens/tokenizer.js';
 import type { SectionSources } from '../assemble/sources.js';
 import { createMemorySource } from '../memories/memory-source.js';
 import { createRecallSource } from '../search/recall-source.js';
@@ -7,16 +10,30 @@ import type { ContextManagerOptions } from './manager-options.js';
 
 /**
  * The section sources a manager assembles with: memories and recall (hybrid when an embedder is
- * configured), the summary from the summarizer (else the stored summary as it is), each
- * replaceable through `options.sources`.
+ * configured), the rolling summary (see {@link managerSummarizer}), each replaceable through
+ * `options.sources`.
  */
-export function createSectionSources(options: ContextManagerOptions): SectionSources {
+export function createSectionSources(options: ContextManagerOptions, tokenizer: () => Promise<Tokenizer>): SectionSources {
   const embedder = options.embedder ? { embedder: options.embedder } : {};
   const now = options.clock ? { now: () => options.clock!.now() } : {};
+  const summarizer = managerSummarizer(options, tokenizer);
   return {
     memories: createMemorySource(embedder),
     recall: createRecallSource(embedder),
-    summary: options.summarizer ? createSummarySource({ summarizer: options.summarizer, ...options.summary, ...now }) : storedSummarySource,
+    summary: summarizer && options.summary !== false ? createSummarySource({ summarizer, ...options.summary, ...now }) : disabledSummarySource,
     ...options.sources,
+  };
+}
+
+/**
+ * The summarizer a manager folds older turns with: the one given, else the built-in extractive one
+ * counting with the manager's tokenizer; none with `summary: false`.
+ */
+export function managerSummarizer(options: ContextManagerOptions, tokenizer: () => Promise<Tokenizer>): Summarizer | undefined {
+  if (options.summary === false) return undefined;
+  if (options.summarizer) return options.summarizer;
+  return {
+    kind: 'extractive',
+    summarize: async (args) => createExtractiveSummarizer({ tokenizer: await tokenizer() }).summarize(args),
   };
 }

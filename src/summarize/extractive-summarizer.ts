@@ -1,4 +1,5 @@
 import { analyzeText } from '../search/analyze-text.js';
+import { getTokenizer } from '../tokens/get-tokenizer.js';
 import type { Tokenizer } from '../tokens/tokenizer.js';
 import type { Summarizer } from './summarizer.js';
 import { speakerOf } from './transcript.js';
@@ -14,13 +15,20 @@ import { contentSearchText } from '../search/message-text.js';
  * summary rolling within `maxTokens`. Selected sentences are printed in their original order as
  * `speaker: sentence` lines.
  *
- * @param options.tokenizer counts the output against `maxTokens`.
+ * It is what a `ContextManager` summarizes with when no `summarizer` is given (marked `extractive`
+ * in `report.summary.summarizer`).
+ *
+ * @param options.tokenizer counts the output against `maxTokens`. @default the `o200k_base`
+ *   tokenizer, loaded on first use (pass the manager's when it counts in another encoding).
  */
-export function createExtractiveSummarizer(options: { tokenizer: Tokenizer }): Summarizer {
-  const { tokenizer } = options;
+export function createExtractiveSummarizer(options: { tokenizer?: Tokenizer } = {}): Summarizer {
+  let tokenizerPromise: Promise<Tokenizer> | undefined;
+  const loadTokenizer = () => (options.tokenizer ? Promise.resolve(options.tokenizer) : (tokenizerPromise ??= getTokenizer({ encoding: 'o200k_base' })));
   return {
+    kind: 'extractive',
     async summarize({ previousSummary, messages, maxTokens, signal }) {
       signal.throwIfAborted();
+      const tokenizer = await loadTokenizer();
       const candidates: Array<{ line: string; terms: string[]; order: number }> = [];
       for (const line of (previousSummary ?? '').split('\n')) {
         if (line.trim().length > 0) candidates.push({ line, terms: analyzeText(line), order: candidates.length });

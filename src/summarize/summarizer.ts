@@ -10,6 +10,8 @@ import type { Message } from '../types.js';
  * an over-long result leaves the stored summary and history untouched.
  */
 export interface Summarizer {
+  /** `extractive` for the built-in {@link createExtractiveSummarizer} (no model call); absent for others. Shown in `report.summary.summarizer`. */
+  readonly kind?: 'extractive';
   summarize(options: {
     /** The stored summary these turns follow, or null for the first summary. */
     previousSummary: string | null;

@@ -22,11 +22,12 @@ export function createSummarySource(options: {
   maxInputTokens?: number;
   now?: () => number;
 }): SectionSources['summary'] {
+  const summarizer = options.summarizer.kind === 'extractive' ? 'extractive' : 'custom';
   return async (args) => {
     const header = args.tokenizer.count(renderSummary({ text: '', coversThroughSeq: 0, tokenCount: 0, encoding: args.tokenizer.encoding, updatedAt: new Date(0) })) + 4;
     const maxSummaryTokens = args.maxTokens - header;
-    if (maxSummaryTokens <= 0) return { summary: null, status: 'skipped', note: 'the summary cap is too small for a summary' };
-    return prepareSummary({
+    if (maxSummaryTokens <= 0) return { summary: null, status: 'skipped', note: 'the summary cap is too small for a summary', summarizer, reason: 'over its cap' };
+    const result = await prepareSummary({
       store: args.store,
       scope: args.scope,
       conversationId: args.conversationId,
@@ -42,5 +43,6 @@ export function createSummarySource(options: {
       ...(args.storedSummary !== undefined ? { storedSummary: args.storedSummary } : {}),
       ...(args.signal ? { signal: args.signal } : {}),
     });
+    return { ...result, summarizer };
   };
 }

@@ -62,7 +62,7 @@ describe('assembly with a rolling summary (ContextManager + createSummarySource)
   it('should fall back to plain trimming, say why, and change nothing when the summarizer fails', async () => {
     const failing: Summarizer = { summarize: async () => { throw new Error('rate limited'); } };
     const { manager, store } = await managerWith(failing);
-    const plain = await new ContextManager({ store, shares }).assemble('c', { scope, budget });
+    const plain = await new ContextManager({ store, shares, summary: false }).assemble('c', { scope, budget });
     const { report, messages } = await manager.assemble('c', { scope, budget });
     expect(report.summary.status).toBe('failed');
     expect(report.summary.note).toMatch(/plain trimming/);

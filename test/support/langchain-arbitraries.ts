@@ -29,9 +29,12 @@ const reasoningBlock = fc.oneof(fc.record({ type: fc.constant('reasoning'), reas
 const providerBlock = fc.record({ type: fc.constant('tool_use'), id: idText, name: idText, input: jsonObject });
 const annotatedText = fc.record({ type: fc.constant('text'), text: safeText, annotations: fc.array(jsonObject, { maxLength: 2 }) });
 
-const humanContent = fc.oneof(safeText, fc.array(fc.oneof(textBlock, imageBlock, fileBlock, annotatedText), { maxLength: 4 }));
+/** User and system turns must say something (`ContextManager.append` refuses blank ones); model and tool output may be empty. */
+const isSpoken = (content: string | ReadonlyArray<{ type: string; text?: string }>) =>
+  typeof content === 'string' ? content.trim().length > 0 : content.some((block) => block.type !== 'text' || (block.text ?? '').trim().length > 0);
+const humanContent = fc.oneof(safeText, fc.array(fc.oneof(textBlock, imageBlock, fileBlock, annotatedText), { maxLength: 4 })).filter(isSpoken);
 const aiContent = fc.oneof(safeText, fc.array(fc.oneof(textBlock, reasoningBlock, providerBlock, annotatedText), { maxLength: 4 }));
-const systemContent = fc.oneof(safeText, fc.array(fc.oneof(textBlock, annotatedText), { maxLength: 3 }));
+const systemContent = fc.oneof(safeText, fc.array(fc.oneof(textBlock, annotatedText), { maxLength: 3 })).filter(isSpoken);
 
 const optionalId = fc.option(idText, { nil: undefined });
 const optionalName = fc.option(idText, { nil: undefined });
@@ -75,7 +78,7 @@ export const langChainTool = fc
   .map((fields) => new ToolMessage(fieldsOf(fields) as unknown as ConstructorParameters<typeof ToolMessage>[0]));
 
 export const langChainGeneric = fc
-  .record({ content: safeText, role: fc.constantFrom('user', 'assistant', 'critic'), id: optionalId })
+  .record({ content: safeText.filter(isSpoken), role: fc.constantFrom('user', 'assistant', 'critic'), id: optionalId })
   .map((fields) => new ChatMessage(fieldsOf(fields) as unknown as ConstructorParameters<typeof ChatMessage>[0]));
 
 export const langChainMessage: fc.Arbitrary<BaseMessage> = fc.oneof(langChainHuman, langChainSystem, langChainAi, langChainTool, langChainGeneric);
