@@ -178,6 +178,3 @@ export function createContextServer(options: ContextServerOptions): ContextServe
     authenticate: auth,
   };
 }
-
-
-
