@@ -82,6 +82,7 @@ export function registerServerCommands(program: Command, io: Io): void {
       http.headersTimeout = 66_000;
       const host = options.host.includes(':') ? `[${options.host}]` : options.host;
       io.stdout(`llm-context serving ${opened.description}`);
+      if (testToken) io.stderr('llm-context serve: LLM_CONTEXT_TEST_TOKEN is set: test-only hooks (request clock, /_test/reset with --memory) are on. Never set it in production.');
       io.stdout(`API:     http://${host}:${listening.port}/v1  (OpenAPI: /v1/openapi.json, keys: llm-context keys create --tenant <id>)`);
       io.stdout(`Inspector: http://${host}:${listening.port}/inspect  (paste a key on the page to see what each context call assembles)`);
       io.stdout(`listening on http://${host}:${listening.port}`);

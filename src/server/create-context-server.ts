@@ -182,6 +182,3 @@ export function createContextServer(options: ContextServerOptions): ContextServe
     authenticate: auth,
   };
 }
-
-
-
