@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { createPostgresStore } from '../../src/stores/postgres/index.js';
 import { DDL_LOCK_TIMEOUT_MS } from '../../src/stores/postgres/migrate.js';
 import { newMessages, textTurns } from '../../src/testing/fixtures.js';
-import { migrateAsReleased } from './released-schema.js';
+import { migrateAsReleased, releasedMigrationSql } from './released-schema.js';
 import { checkServer, createPool, dropSchema, uniqueSchema } from './server.js';
 
 const reachable = await checkServer();
@@ -26,6 +26,43 @@ const MESSAGES_PER_CONVERSATION = 5;
  * build on this table exceeds the bound.
  */
 const LONGEST_APPEND_BOUND_MS = 1000;
+
+
+/**
+ * Runs `work` while two other connections append one message at a time to existing conversations
+ * spread over the table (from 1 s before until 0.5 s after), and returns each append's latency.
+ */
+async function appendWhile<T>(appendPool: pg.Pool, schema: string, conversations: number, work: () => Promise<T>): Promise<{ latencies: number[]; result: T; workMs: number }> {
+  const appender = await createPostgresStore({ client: appendPool, schema });
+  const latencies: number[] = [];
+  let running = true;
+  const appendLoop = async (worker: number) => {
+    for (let index = 0; running && index < 100_000; index += 1) {
+      const conversation = 1 + ((index * 7919 + worker * 104_729) % conversations);
+      const messages = await newMessages(textTurns(1, `w${worker}-${index}`));
+      const started = performance.now();
+      await appender.appendMessages({ tenantId: `tenant-${conversation % 100}`, userId: `user-${conversation % 1000}` }, `c${conversation}`, messages);
+      latencies.push(performance.now() - started);
+    }
+  };
+  const appending = [appendLoop(0), appendLoop(1)];
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const started = performance.now();
+    const result = await work();
+    const workMs = performance.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    return { latencies, result, workMs };
+  } finally {
+    running = false;
+    await Promise.all(appending);
+  }
+}
+
+const describeLatencies = (latencies: number[]) => {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return { longest: sorted.at(-1)!, p99: sorted[Math.ceil(sorted.length * 0.99) - 1]!, median: sorted[Math.floor(sorted.length / 2)]! };
+};
 
 describe.skipIf(!reachable)('postgres online migrations: 1M messages, appends continue', () => {
   const schema = uniqueSchema('online');
@@ -61,37 +98,16 @@ describe.skipIf(!reachable)('postgres online migrations: 1M messages, appends co
     const count = await pool.query(`SELECT count(*)::int AS n FROM "${schema}".llmctx_messages`);
     expect(count.rows[0].n).toBe(CONVERSATIONS * MESSAGES_PER_CONVERSATION);
 
-    // Appends from other connections to existing conversations spread over the table, two at a time.
-    const appender = await createPostgresStore({ client: appendPool, schema });
-    const latencies: number[] = [];
-    let migrating = true;
-    const appendLoop = async (worker: number) => {
-      for (let index = 0; migrating && index < 100_000; index += 1) {
-        const conversation = 1 + ((index * 7919 + worker * 104_729) % CONVERSATIONS);
-        const messages = await newMessages(textTurns(1, `w${worker}-${index}`));
-        const started = performance.now();
-        await appender.appendMessages({ tenantId: `tenant-${conversation % 100}`, userId: `user-${conversation % 1000}` }, `c${conversation}`, messages);
-        latencies.push(performance.now() - started);
-      }
-    };
-    const appending = [appendLoop(0), appendLoop(1)];
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-
-    const migrator = await createPostgresStore({ client: pool, schema });
-    const started = performance.now();
-    const report = await migrator.migrate();
-    const migrationMs = performance.now() - started;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    migrating = false;
-    await Promise.all(appending);
+    const { latencies, result: report, workMs: migrationMs } = await appendWhile(appendPool, schema, CONVERSATIONS, async () => {
+      const migrator = await createPostgresStore({ client: pool, schema });
+      return migrator.migrate();
+    });
 
     expect(report.applied).toEqual([4, 5]);
-    const sorted = [...latencies].sort((a, b) => a - b);
-    const longest = sorted.at(-1)!;
-    const p99 = sorted[Math.ceil(sorted.length * 0.99) - 1]!;
+    const { longest, p99, median } = describeLatencies(latencies);
     console.log(
       `online migration 3→5 over ${CONVERSATIONS.toLocaleString('en-US')} conversations / ${(CONVERSATIONS * MESSAGES_PER_CONVERSATION).toLocaleString('en-US')} messages: ` +
-        `${(migrationMs / 1000).toFixed(1)} s; ${latencies.length} appends meanwhile, median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)} ms, ` +
+        `${(migrationMs / 1000).toFixed(1)} s; ${latencies.length} appends meanwhile, median ${median.toFixed(1)} ms, ` +
         `p99 ${p99.toFixed(1)} ms, longest ${longest.toFixed(1)} ms (bound ${LONGEST_APPEND_BOUND_MS} ms, lock_timeout ${DDL_LOCK_TIMEOUT_MS} ms)`,
     );
     // The appends really overlapped the migration (not all before or after it).
@@ -103,5 +119,34 @@ describe.skipIf(!reachable)('postgres online migrations: 1M messages, appends co
     expect(missing.rows[0].n).toBe(0);
     const invalid = await pool.query(`SELECT count(*)::int AS n FROM pg_index WHERE NOT indisvalid AND indrelid = '"${schema}".llmctx_conversations'::regclass`);
     expect(invalid.rows[0].n).toBe(0);
+  }, 600_000);
+
+  it('should show the bound catches a blocking migration: the released migrations 4 and 5 stall appends for longer', async () => {
+    // The conversations table alone (the released migrations rewrite it; messages are untouched).
+    const released = uniqueSchema('released');
+    try {
+      const n = await migrateAsReleased(pool, { schema: released, through: 3 });
+      await pool.query(`INSERT INTO ${n.conversations} (tenant_id, id, user_id, tags, tag_keys, state, metadata, created_at, updated_at, expires_at, message_count, token_count, last_seq)
+        SELECT 'tenant-' || (g % 100), 'c' || g, 'user-' || (g % 1000), '{}', '{}', '{}', '{}', now(), now() - (g || ' seconds')::interval,
+               CASE WHEN g % 5 = 0 THEN now() + (g || ' minutes')::interval END, 0, 0, 0
+        FROM generate_series(1, ${CONVERSATIONS}) g`);
+      await pool.query(`VACUUM ANALYZE ${n.conversations}`);
+      const statements = releasedMigrationSql(n);
+      const { latencies, workMs } = await appendWhile(appendPool, released, CONVERSATIONS, async () => {
+        const client = await pool.connect();
+        try {
+          await client.query('BEGIN');
+          for (const statement of [...statements[4], ...statements[5]]) await client.query(statement);
+          await client.query('COMMIT');
+        } finally {
+          client.release();
+        }
+      });
+      const { longest } = describeLatencies(latencies);
+      console.log(`released migrations 4+5 (one transaction) over ${CONVERSATIONS.toLocaleString('en-US')} conversations: ${(workMs / 1000).toFixed(1)} s; longest append ${longest.toFixed(0)} ms`);
+      expect(longest).toBeGreaterThan(LONGEST_APPEND_BOUND_MS);
+    } finally {
+      await dropSchema(pool, released);
+    }
   }, 600_000);
 });

@@ -57,6 +57,11 @@ interface StepRunner {
  * version unrecorded and the next run finishes the steps (each is idempotent). On PGlite (one
  * connection, no concurrent writers) and on a pool of one connection, everything runs in one
  * transaction, as before.
+ *
+ * Operational note: `CREATE INDEX CONCURRENTLY` waits for every transaction in the database that
+ * holds an older snapshot (PostgreSQL docs, "Building Indexes Concurrently"), so a long-running
+ * transaction anywhere in the database, or a process of an older llm-context version blocked in
+ * `pg_advisory_xact_lock`, makes `migrate()` wait for it; appends are not blocked meanwhile.
  */
 export async function runMigrations(options: MigrationOptions): Promise<MigrationReport> {
   const { executor } = options;
