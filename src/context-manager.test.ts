@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { storedSummarySource } from './assemble/stored-summary-source.js';
+import { storedSummarySource } from './assemble/sections/stored-summary-source.js';
 import { ContextManager, type ContextMessage } from './context-manager.js';
 import { LLMContextError } from './errors.js';
 import type { Store } from './spec/store.js';

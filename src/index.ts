@@ -20,7 +20,8 @@ export type { AssemblyReport, SectionName, SectionReport, DroppedItem, DropReaso
 export type { BudgetOptions, ResolvedBudget, BudgetPlan, SectionCaps } from './assemble/plan-budget.js';
 export { resolveBudget, planBudget, capSections } from './assemble/plan-budget.js';
 export type { SectionSources, MemorySourceArgs, SummarySourceArgs, SummarySourceResult, RecallSourceArgs } from './assemble/sources.js';
-export { messageText, type RecallExcerpt } from './assemble/system-blocks.js';
+export { type RecallExcerpt } from './assemble/system-blocks.js';
+export { messageText } from './messages/message-text.js';
 export { groupIntoUnits, type MessageUnit } from './assemble/tool-groups.js';
 export type * from './spec/store.js';
 export * as validate from './spec/validate.js';
@@ -28,9 +29,9 @@ export { createMemoryStore, type MemoryStoreOptions } from './stores/memory/inde
 export { prepareMessages, hashMessageContent } from './messages/prepare.js';
 export { canonicalJson, sha256Hex } from './messages/content-hash.js';
 export * from './tokens/index.js';
+export { createSummarySource, createMemorySource, createRecallSource } from './assemble/sections/index.js';
 // Summaries, memories, search and recall: the section sources and their building blocks.
 export {
-  createSummarySource,
   createExtractiveSummarizer,
   prepareSummary,
   compactConversation,
@@ -41,7 +42,6 @@ export {
   type SummaryStatus,
 } from './summarize/index.js';
 export {
-  createMemorySource,
   createMemories,
   selectMemories,
   extractMemories,
@@ -69,7 +69,6 @@ export {
   type SearchHistoryOutput,
 } from './memories/index.js';
 export {
-  createRecallSource,
   recallExcerpts,
   searchMessages,
   indexEmbeddings,

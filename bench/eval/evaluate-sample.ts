@@ -3,7 +3,7 @@ import { ContextManager } from '../../src/context-manager.js';
 import type { Store } from '../../src/spec/store.js';
 import { createPostgresStore } from '../../src/stores/postgres/index.js';
 import { createMemoryStore } from '../../src/stores/memory/memory-store.js';
-import { createRecallSource } from '../../src/search/recall-source.js';
+import { createRecallSource } from '../../src/assemble/sections/recall-source.js';
 import { countMessageTokens, getTokenizer, REPLY_PRIMING_TOKENS } from '../../src/tokens/index.js';
 import type { MessageInput, Scope } from '../../src/types.js';
 import { createBm25Baseline, recentTurnsContext, type BaselineTurn } from './baselines.js';

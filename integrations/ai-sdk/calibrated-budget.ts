@@ -1,5 +1,4 @@
-import { ValidationError } from '../../src/errors.js';
-import { findModelInfo, type BudgetOptions } from '../../src/index.js';
+import { findModelInfo, type BudgetOptions, ValidationError } from '../../src/index.js';
 
 // How the middleware turns the caller's budget (in the provider's tokens) into the budget it assembles with.
 

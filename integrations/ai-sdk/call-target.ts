@@ -1,6 +1,5 @@
-import { ValidationError } from '../../src/errors.js';
-import { defaultScope, type Scope } from '../../src/types.js';
 import { isJsonObject } from './json-value.js';
+import { ValidationError, defaultScope, type Scope } from '../../src/index.js';
 
 /** The `providerOptions` key read per call: `providerOptions: { llmContext: { conversationId, scope? } }`. */
 export const PROVIDER_OPTIONS_KEY = 'llmContext';

@@ -1,5 +1,4 @@
-import { LLMContextError } from '../../src/errors.js';
-import { findModelInfo, type BudgetOptions, type CreateConversationInput, type Message, type MessageInput, type Scope } from '../../src/index.js';
+import { findModelInfo, type BudgetOptions, type CreateConversationInput, type Message, type MessageInput, type Scope, LLMContextError } from '../../src/index.js';
 import { middlewareBudget, readInputTokens } from './calibrated-budget.js';
 import { resolveCallTarget } from './call-target.js';
 import { checkFixedPartsFit } from './check-fixed-parts.js';

@@ -1,6 +1,5 @@
 import { embedMany, type EmbeddingModel } from 'ai';
-import { ValidationError } from '../../src/errors.js';
-import type { Embedder } from '../../src/search/embedder.js';
+import { ValidationError, type Embedder } from '../../src/index.js';
 
 /**
  * An `Embedder` backed by any AI SDK embedding model through `embedMany` (which splits large

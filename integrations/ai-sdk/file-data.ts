@@ -1,6 +1,6 @@
-import type { JsonObject } from '../../src/types.js';
 import { base64ToBytes, bytesToBase64, toJsonObject } from './json-value.js';
 import type { FileDataForm, PartMetadata } from './message-metadata.js';
+import { type JsonObject } from '../../src/index.js';
 
 /** Which SDK shape file data is rebuilt for: `ModelMessage` (ai 6 and 7), or the provider prompt of spec V3 (ai 6) or V4 (ai 7). */
 export type FileDataTarget = 'model-message' | 'v3' | 'v4';

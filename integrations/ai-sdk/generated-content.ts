@@ -1,7 +1,7 @@
-import type { ContentPart, JsonObject, JsonValue, MessageInput } from '../../src/types.js';
 import { fileDataToUrl } from './file-data.js';
 import { isJsonObject, toJsonObject, toJsonValue } from './json-value.js';
 import { compactPartMetadata, writeAiSdkMetadata, type PartMetadata } from './message-metadata.js';
+import { type ContentPart, type JsonObject, type JsonValue, type MessageInput } from '../../src/index.js';
 
 /** One item of a model's generated content (`LanguageModelV3Content` / `LanguageModelV4Content`), typed loosely for both. */
 export type GeneratedContent = { type: string; [key: string]: unknown };

@@ -1,4 +1,4 @@
-import type { JsonObject, JsonValue } from '../../src/types.js';
+import { type JsonObject, type JsonValue } from '../../src/index.js';
 
 /**
  * Converts an SDK value to JSON for storage: `undefined` object members are dropped (as

@@ -1,8 +1,8 @@
-import type { MessageContent, MessageInput } from '../../src/types.js';
 import { toJsonObject } from './json-value.js';
 import { readAiSdkMetadata, writeAiSdkMetadata, type AiSdkMessageMetadata } from './message-metadata.js';
 import type { ConvertibleMessage } from './model-message.js';
 import { contentFromSdk, contentText, contentToSdk, type SdkPart } from './sdk-content.js';
+import { type MessageContent, type MessageInput } from '../../src/index.js';
 
 /**
  * One message of the provider-level prompt (`params.prompt` in a middleware), typed loosely so

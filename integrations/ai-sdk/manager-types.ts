@@ -1,4 +1,4 @@
-import type { ContextManager, ContextMessage } from '../../src/context-manager.js';
+import { type ContextManager, type ContextMessage } from '../../src/index.js';
 
 /**
  * The part of `ContextManager` this integration calls. A `Pick`, so a manager from a second

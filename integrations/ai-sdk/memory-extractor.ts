@@ -1,7 +1,6 @@
 import { generateText, type LanguageModel } from 'ai';
 import { z } from 'zod';
-import type { ExtractedMemory, MemoryExtractor } from '../../src/memories/index.js';
-import { formatTranscript } from '../../src/summarize/transcript.js';
+import { formatTranscript, type ExtractedMemory, type MemoryExtractor } from '../../src/index.js';
 
 export const DEFAULT_MEMORY_INSTRUCTIONS = [
   'You extract long-term facts about the user from new conversation turns: stable preferences, personal details, goals, decisions.',

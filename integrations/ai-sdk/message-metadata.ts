@@ -1,5 +1,5 @@
-import type { JsonObject, JsonValue } from '../../src/types.js';
 import { isJsonObject } from './json-value.js';
+import { type JsonObject, type JsonValue } from '../../src/index.js';
 
 /**
  * The key under a stored message's `metadata` where this integration keeps what our neutral

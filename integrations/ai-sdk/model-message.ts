@@ -1,8 +1,8 @@
 import type { ModelMessage } from 'ai';
-import type { JsonObject, MessageContent, MessageInput, Role } from '../../src/types.js';
 import { toJsonObject } from './json-value.js';
 import { readAiSdkMetadata, writeAiSdkMetadata } from './message-metadata.js';
 import { contentFromSdk, contentText, contentToSdk, type SdkPart } from './sdk-content.js';
+import { type JsonObject, type MessageContent, type MessageInput, type Role } from '../../src/index.js';
 
 /** The fields of one of our messages that conversion reads (a stored `Message`, a `MessageInput`, or an assembled `ContextMessage`). */
 export interface ConvertibleMessage {

@@ -1,5 +1,5 @@
-import type { ContentPart, MessageContent, Role } from '../../src/types.js';
 import { canonicalJson } from './json-value.js';
+import { type ContentPart, type MessageContent, type Role } from '../../src/index.js';
 
 /**
  * Matches the prompt the SDK sends on every step against what is already stored, so the

@@ -1,8 +1,8 @@
-import type { ContentPart, JsonObject, MessageContent, Role } from '../../src/types.js';
 import { fileDataFromUrl, fileDataToUrl, type FileDataTarget } from './file-data.js';
 import { isJsonObject, toJsonObject, toJsonValue } from './json-value.js';
 import { compactPartMetadata, type AiSdkMessageMetadata, type PartMetadata } from './message-metadata.js';
 import { toolOutputFromSdk, toolOutputToSdk, type SdkToolResultOutput } from './tool-output.js';
+import { type ContentPart, type JsonObject, type MessageContent, type Role } from '../../src/index.js';
 
 /** One SDK content part, typed loosely: the V3, V4 and ModelMessage part unions all fit it. */
 export type SdkPart = { type: string; [key: string]: unknown };

@@ -1,6 +1,5 @@
 import { generateText, type LanguageModel } from 'ai';
-import type { Summarizer } from '../../src/summarize/summarizer.js';
-import { formatTranscript } from '../../src/summarize/transcript.js';
+import { formatTranscript, type Summarizer } from '../../src/index.js';
 
 /** The default instructions: fold new turns into the running summary, keeping what later turns need. */
 export const DEFAULT_SUMMARY_INSTRUCTIONS = [

@@ -1,8 +1,5 @@
-import { LLMContextError } from '../../src/errors.js';
-import { sha256Hex } from '../../src/messages/content-hash.js';
-import type { Store } from '../../src/spec/store.js';
-import type { JsonObject, Scope } from '../../src/types.js';
 import { isJsonObject } from './json-value.js';
+import { LLMContextError, sha256Hex, type Store, type JsonObject, type Scope } from '../../src/index.js';
 
 /**
  * Self-calibrating token counts. We count with OpenAI's encodings; other vendors (Anthropic,

@@ -1,4 +1,4 @@
-import type { ToolDefinition } from '../../src/tokens/index.js';
+import { type ToolDefinition } from '../../src/index.js';
 
 /** Function tools carry a JSON Schema `inputSchema`; provider tools (`type: 'provider'`) their `args`. */
 export function toToolDefinitions(tools: readonly object[]): ToolDefinition[] {

@@ -1,6 +1,6 @@
-import type { JsonValue } from '../../src/types.js';
 import { isJsonObject, toJsonValue } from './json-value.js';
 import type { PartMetadata } from './message-metadata.js';
+import { type JsonValue } from '../../src/index.js';
 
 /** The SDK's tool-result output union (the same tags in ModelMessage and spec V3/V4). */
 export type SdkToolResultOutput =

@@ -1,6 +1,6 @@
 import type { UIMessage } from 'ai';
-import type { ContentPart, JsonObject, MessageInput, ToolCallPart, ToolResultPart } from '../../src/types.js';
 import { contentParts, readUILayout, type UILayout } from './ui-message-layout.js';
+import { type ContentPart, type JsonObject, type MessageInput, type ToolCallPart, type ToolResultPart } from '../../src/index.js';
 
 /** The fields of a message the conversion reads: a stored `Message` or a `MessageInput`. */
 export type UIConvertibleMessage = Pick<MessageInput, 'id' | 'role' | 'content' | 'metadata'>;

@@ -1,4 +1,4 @@
-import type { ContentPart, JsonObject, JsonValue, MessageContent } from '../../src/types.js';
+import { type ContentPart, type JsonObject, type JsonValue, type MessageContent } from '../../src/index.js';
 
 /**
  * The metadata key (`message.metadata[UI_LAYOUT_KEY]`) under which the UIMessage converters keep

@@ -1,7 +1,6 @@
 import type { UIMessage } from 'ai';
-import { ValidationError } from '../../src/errors.js';
-import type { ContentPart, JsonObject, JsonValue, MessageInput, Role, ToolResultPart } from '../../src/types.js';
 import { UI_LAYOUT_KEY, type UILayout, type UILayoutEntry } from './ui-message-layout.js';
+import { ValidationError, type ContentPart, type JsonObject, type JsonValue, type MessageInput, type Role, type ToolResultPart } from '../../src/index.js';
 
 /** Which UI part types become content parts, per role (the rest are kept whole in the layout metadata). */
 const CONTENT_PART_TYPES: Record<UIMessage['role'], ReadonlySet<string>> = {

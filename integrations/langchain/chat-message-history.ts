@@ -1,11 +1,9 @@
 import { BaseListChatMessageHistory } from '@langchain/core/chat_history';
 import type { BaseMessage } from '@langchain/core/messages';
-import { LLMContextError, ValidationError } from '../../src/errors.js';
-import type { CreateConversationInput, Scope } from '../../src/types.js';
-import { defaultScope } from '../../src/types.js';
 import { fromLangChainMessages, toLangChainMessages } from './convert-messages.js';
 import type { AssembleBudget, ManagerLike } from './manager-like.js';
 import { readRange } from './read-range.js';
+import { LLMContextError, ValidationError, defaultScope, type CreateConversationInput, type Scope } from '../../src/index.js';
 
 export interface LLMContextChatMessageHistoryOptions {
   /** A `ContextManager` (or anything with its `append`/`assemble`/`listMessages`/`deleteConversation`). */

@@ -1,4 +1,4 @@
-import type { ContentPart, FilePart, JsonObject, JsonValue, ReasoningPart, Role, TextPart } from '../../src/types.js';
+import { type ContentPart, type FilePart, type JsonObject, type JsonValue, type ReasoningPart, type Role, type TextPart } from '../../src/index.js';
 
 /**
  * LangChain content blocks ↔ our content parts, for the block types both sides can express:

@@ -1,14 +1,11 @@
 import { HumanMessage, SystemMessage, type BaseMessage } from '@langchain/core/messages';
 import type { InteropZodObject } from '@langchain/core/utils/types';
 import { createMiddleware, type AgentMiddleware } from 'langchain';
-import { LLMContextError, ValidationError } from '../../src/errors.js';
-import type { CreateConversationInput, Scope } from '../../src/types.js';
-import { defaultScope } from '../../src/types.js';
 import { fromLangChainMessage, fromLangChainMessages, toLangChainMessageList } from './convert-messages.js';
 import { jsonEqual } from './langchain-fields.js';
-import type { AssemblyReport } from '../../src/assemble/report.js';
 import type { AssembleBudget, AssembledMessage, ManagerLike } from './manager-like.js';
 import { toolDefinitionsOf } from './tool-definitions.js';
+import { LLMContextError, ValidationError, defaultScope, type CreateConversationInput, type Scope, type AssemblyReport } from '../../src/index.js';
 
 /** What the middleware reads from the agent runtime to find the conversation. */
 export interface ContextMiddlewareRuntime {

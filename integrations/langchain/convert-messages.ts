@@ -1,5 +1,4 @@
 import type { BaseMessage } from '@langchain/core/messages';
-import type { ContentPart, JsonObject, JsonValue, MessageContent, MessageInput, Role, ToolCallPart, ToolResultPart } from '../../src/types.js';
 import { blocksToParts, partsToBlocks } from './content-blocks.js';
 import {
   createLangChainMessage,
@@ -10,6 +9,7 @@ import {
   type LangChainFields,
   type LangChainToolCall,
 } from './langchain-fields.js';
+import { type ContentPart, type JsonObject, type JsonValue, type MessageContent, type MessageInput, type Role, type ToolCallPart, type ToolResultPart } from '../../src/index.js';
 
 /**
  * Lossless conversion between LangChain `BaseMessage`s and our messages.

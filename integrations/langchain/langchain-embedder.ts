@@ -1,5 +1,5 @@
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
-import type { Embedder } from '../../src/search/embedder.js';
+import { type Embedder } from '../../src/index.js';
 
 /**
  * An {@link Embedder} backed by any LangChain `Embeddings` (`OpenAIEmbeddings`, …) via

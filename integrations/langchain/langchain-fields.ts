@@ -1,6 +1,5 @@
 import { AIMessage, ChatMessage, HumanMessage, SystemMessage, ToolMessage, type BaseMessage } from '@langchain/core/messages';
-import { ValidationError } from '../../src/errors.js';
-import type { JsonObject, JsonValue } from '../../src/types.js';
+import { ValidationError, type JsonObject, type JsonValue } from '../../src/index.js';
 
 /**
  * The fields of a LangChain message that a round trip must keep, as plain JSON: what

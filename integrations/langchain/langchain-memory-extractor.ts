@@ -1,8 +1,7 @@
 import { HumanMessage, SystemMessage } from '@langchain/core/messages';
 import { z } from 'zod';
-import type { ExtractedMemory, MemoryExtractor } from '../../src/memories/extract-memories.js';
-import { formatTranscript } from '../../src/summarize/transcript.js';
 import { invokeForText, type ChatModelLike } from './chat-model-like.js';
+import { formatTranscript, type ExtractedMemory, type MemoryExtractor } from '../../src/index.js';
 
 export const DEFAULT_MEMORY_INSTRUCTIONS = [
   'You extract long-term facts about the user from new conversation turns: preferences, personal details, plans, decisions, constraints.',

@@ -1,7 +1,6 @@
 import { HumanMessage, SystemMessage } from '@langchain/core/messages';
-import type { Summarizer } from '../../src/summarize/summarizer.js';
-import { formatTranscript } from '../../src/summarize/transcript.js';
 import { invokeForText, type ChatModelLike } from './chat-model-like.js';
+import { formatTranscript, type Summarizer } from '../../src/index.js';
 
 /** The default instructions; `{maxTokens}` is replaced by the token limit. */
 export const DEFAULT_SUMMARY_INSTRUCTIONS = [

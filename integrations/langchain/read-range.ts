@@ -1,5 +1,5 @@
-import type { Message, Scope } from '../../src/types.js';
 import type { ManagerLike } from './manager-like.js';
+import { type Message, type Scope } from '../../src/index.js';
 
 /** Page size for reading stored messages (the store's maximum). */
 export const PAGE_SIZE = 1000;

@@ -1,6 +1,6 @@
 import type { ClientTool, ServerTool } from '@langchain/core/tools';
 import { toJsonSchema } from '@langchain/core/utils/json_schema';
-import type { ToolDefinition } from '../../src/tokens/index.js';
+import { type ToolDefinition } from '../../src/index.js';
 
 /**
  * Tool definitions for token counting, from the tools of a `createAgent` model request: client

@@ -1,6 +1,4 @@
-import type { BudgetOptions } from '../../src/index.js';
-import type { Message, MessageContent, MessageInput, Role, Scope } from '../../src/types.js';
-import type { ToolDefinition } from '../../src/tokens/message-tokens.js';
+import { type BudgetOptions, type Message, type MessageContent, type MessageInput, type Role, type Scope, type ToolDefinition } from '../../src/index.js';
 
 /** The token budget of one assembly: the library's one budget type (`{ maxTokens | model, reserveOutput? }`). */
 export type ChatBudget = BudgetOptions;

@@ -1,8 +1,8 @@
 import type { UIMessage } from 'ai';
-import type { Scope } from '../../src/types.js';
 import { errorResponse } from './error-response.js';
 import { parseChatRequest } from './parse-chat-request.js';
 import { streamChatResponse, type StreamChatResponseOptions } from './stream-chat-response.js';
+import { type Scope } from '../../src/index.js';
 
 export type CreateChatRouteOptions<UI_MESSAGE extends UIMessage = UIMessage> = Omit<StreamChatResponseOptions<UI_MESSAGE>, 'conversationId' | 'scope' | 'message'> & {
   /** The caller's scope: a fixed one, or derived from the request (e.g. the signed-in user). Throw to refuse. */

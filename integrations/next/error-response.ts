@@ -1,4 +1,4 @@
-import { LLMContextError } from '../../src/errors.js';
+import { LLMContextError } from '../../src/index.js';
 
 /** HTTP status per error code: the client's fault (4xx) or the server's (5xx). */
 const STATUS: Record<string, number> = {

@@ -1,8 +1,7 @@
 import type { UIMessage } from 'ai';
-import { NotFoundError } from '../../src/errors.js';
-import type { Message, Scope } from '../../src/types.js';
 import { messagesToUIMessages } from '../ai-sdk/ui-message.js';
 import type { ChatContextManager } from './chat-manager.js';
+import { NotFoundError, type Message, type Scope } from '../../src/index.js';
 
 /** Page size for reading a whole conversation (the store's maximum page). */
 const PAGE_SIZE = 1000;

@@ -1,6 +1,5 @@
 import { safeValidateUIMessages, type UIMessage } from 'ai';
-import { ValidationError } from '../../src/errors.js';
-import { validateConversationId, validateId } from '../../src/spec/validate.js';
+import { ValidationError, validate } from '../../src/index.js';
 
 /** Default request body limit: 1 MiB, the store's per-message limit. */
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -61,11 +60,11 @@ export async function parseChatRequest<UI_MESSAGE extends UIMessage = UIMessage>
     throw new ValidationError({ field: 'body', message: 'must be a JSON object { id, message } (send it with prepareSendLastMessage)' });
   }
   const { id, message, trigger = 'submit-message', messageId } = body as Record<string, unknown>;
-  const conversationId = validateConversationId(id);
+  const conversationId = validate.validateConversationId(id);
   if (trigger !== 'submit-message' && trigger !== 'regenerate-message') {
     throw new ValidationError({ field: 'trigger', message: 'must be "submit-message" or "regenerate-message"' });
   }
-  if (messageId !== undefined && messageId !== null) validateId('messageId', messageId);
+  if (messageId !== undefined && messageId !== null) validate.validateId('messageId', messageId);
   if (typeof message !== 'object' || message === null) {
     throw new ValidationError({ field: 'message', message: 'must be the new UIMessage (the client sends only the last message)' });
   }
@@ -82,6 +81,6 @@ export async function parseChatRequest<UI_MESSAGE extends UIMessage = UIMessage>
   if (checked.role !== 'user' && !(checked.role === 'assistant' && continuesTools(checked))) {
     throw new ValidationError({ field: 'message.role', message: 'must be "user" (the new turn), or "assistant" when it answers a tool approval or carries a client-side tool result' });
   }
-  validateId('message.id', checked.id);
+  validate.validateId('message.id', checked.id);
   return { conversationId, message: checked, trigger, ...(typeof messageId === 'string' ? { messageId } : {}) };
 }

@@ -11,12 +11,11 @@ import {
   type ToolSet,
   type UIMessage,
 } from 'ai';
-import { LLMContextError, ValidationError } from '../../src/errors.js';
-import type { Message, MessageContent, MessageInput, Scope } from '../../src/types.js';
 import { toModelMessages } from '../ai-sdk/model-message.js';
 import { uiMessageToMessages } from '../ai-sdk/ui-message.js';
 import type { ChatBudget, ChatContextManager, ChatContextMessage } from './chat-manager.js';
 import { toolDefinitions } from './tool-definitions.js';
+import { LLMContextError, ValidationError, type Message, type MessageContent, type MessageInput, type Scope } from '../../src/index.js';
 
 /** `streamText` settings the helper passes through (everything but what it sets itself). */
 export type ChatStreamTextSettings = Omit<Parameters<typeof streamText>[0], 'model' | 'messages' | 'prompt' | 'instructions' | 'system' | 'tools'>;

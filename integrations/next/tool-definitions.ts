@@ -1,5 +1,5 @@
 import { asSchema, type ToolSet } from 'ai';
-import type { ToolDefinition } from '../../src/tokens/message-tokens.js';
+import { type ToolDefinition } from '../../src/index.js';
 
 /** AI SDK tools as the definitions `assemble` counts against the budget (name, description, JSON Schema of the input). */
 export async function toolDefinitions(options: { tools: ToolSet }): Promise<ToolDefinition[]> {

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { NotFoundError } from '../errors.js';
 import { prepareMessages } from '../messages/prepare.js';
-import { createRecallSource } from '../search/recall-source.js';
+import { createRecallSource } from './sections/recall-source.js';
 import { createMemoryStore } from '../stores/memory/memory-store.js';
 import { getTokenizer } from '../tokens/get-tokenizer.js';
 import type { MessageInput, Scope } from '../types.js';
 import { assembleContext, type AssemblyContext } from './assemble-context.js';
 import { SECTION_ORDER } from './report.js';
-import { storedSummarySource } from './stored-summary-source.js';
+import { storedSummarySource } from './sections/stored-summary-source.js';
 
 const tokenizer = await getTokenizer({ encoding: 'o200k_base' });
 const scope: Scope = { tenantId: 't', userId: 'u' };

@@ -16,7 +16,8 @@ import { capSections, planBudget, type BudgetOptions, type SectionShares } from 
 import { readHistory } from './read-history.js';
 import type { AssemblyReport } from './report.js';
 import type { SectionSources } from './sources.js';
-import { blockCost, messageText, renderRecall, type SystemBlock } from './system-blocks.js';
+import { messageText } from '../messages/message-text.js';
+import { blockCost, renderRecall, type SystemBlock } from './system-blocks.js';
 import type { Message } from '../types.js';
 import { groupIntoUnits } from './tool-groups.js';
 

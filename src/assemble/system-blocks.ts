@@ -1,3 +1,4 @@
+import { messageText } from '../messages/message-text.js';
 import type { Tokenizer } from '../tokens/tokenizer.js';
 import type { Memory, Message, Summary } from '../types.js';
 
@@ -51,28 +52,6 @@ function formatWhen(message: Message): string {
 
 export function renderRecallLine(message: Message): string {
   return `${message.name ?? message.role}: ${messageText(message)}`;
-}
-
-/** The readable text of a message: text parts verbatim, tool calls and results in brackets. */
-export function messageText(message: Pick<Message, 'content'>): string {
-  if (typeof message.content === 'string') return message.content;
-  return message.content
-    .map((part) => {
-      switch (part.type) {
-        case 'text':
-          return part.text;
-        case 'reasoning':
-          return '';
-        case 'file':
-          return `[file ${part.filename ?? part.url}]`;
-        case 'tool-call':
-          return `[tool call ${part.toolName} ${JSON.stringify(part.input)}]`;
-        case 'tool-result':
-          return `[tool result ${part.toolName}: ${typeof part.output === 'string' ? part.output : JSON.stringify(part.output)}]`;
-      }
-    })
-    .filter((text) => text.length > 0)
-    .join(' ');
 }
 
 /** Cost of adding `text` as a block: its own tokens plus the separator and a boundary allowance of 2. */

@@ -1,5 +1,5 @@
 import type { AssembleResult } from '../context-manager.js';
-import { messageText } from '../assemble/system-blocks.js';
+import { messageText } from '../messages/message-text.js';
 import { SECTION_ORDER } from '../assemble/report.js';
 
 /** The assembled prompt and its token report as readable text (the CLI's default output). */

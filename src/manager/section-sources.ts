@@ -1,11 +1,11 @@
-import { disabledSummarySource } from '../assemble/stored-summary-source.js';
+import { disabledSummarySource } from '../assemble/sections/stored-summary-source.js';
 import { createExtractiveSummarizer } from '../summarize/extractive-summarizer.js';
 import type { Summarizer } from '../summarize/summarizer.js';
 import type { Tokenizer } from '../tokens/tokenizer.js';
 import type { SectionSources } from '../assemble/sources.js';
-import { createMemorySource } from '../memories/memory-source.js';
-import { createRecallSource } from '../search/recall-source.js';
-import { createSummarySource } from '../summarize/summary-source.js';
+import { createMemorySource } from '../assemble/sections/memory-source.js';
+import { createRecallSource } from '../assemble/sections/recall-source.js';
+import { createSummarySource } from '../assemble/sections/summary-source.js';
 import type { ContextManagerOptions } from './manager-options.js';
 
 /**

@@ -1,5 +1,5 @@
 import { ValidationError } from '../errors.js';
-import { messageText } from '../assemble/system-blocks.js';
+import { messageText } from '../messages/message-text.js';
 import { sha256Hex } from '../messages/content-hash.js';
 import { validateId, validateScope } from '../spec/validate.js';
 import type { MessageSearchHit } from '../spec/store.js';

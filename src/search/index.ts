@@ -10,5 +10,4 @@ export { createHashingEmbedder } from './hashing-embedder.js';
 export { indexEmbeddings, messageEmbeddingTarget, memoryEmbeddingTarget, type EmbeddingTarget } from './index-embeddings.js';
 export { recallExcerpts, type RecallExcerpt, type RecallOptions, type RecallResult } from './recall.js';
 export { searchMessages, type SearchMessagesResult } from './search-messages.js';
-export { createRecallSource } from './recall-source.js';
 export { createInProcessMessageSearch, type InProcessMessageSearch } from './in-process-message-search.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ContextManager, type AssembleResult } from '../../src/context-manager.js';
-import { createRecallSource } from '../../src/search/recall-source.js';
+import { createRecallSource } from '../../src/assemble/sections/recall-source.js';
 import { createMemoryStore } from '../../src/stores/memory/memory-store.js';
 import { countPromptTokens, getTokenizer } from '../../src/tokens/index.js';
 import type { MessageInput, Scope } from '../../src/types.js';

@@ -3,7 +3,7 @@ import { ContextManager } from '../../src/context-manager.js';
 import { createMemoryStore } from '../../src/stores/memory/memory-store.js';
 import { createExtractiveSummarizer } from '../../src/summarize/extractive-summarizer.js';
 import { compactConversation } from '../../src/summarize/policy.js';
-import { createSummarySource } from '../../src/summarize/summary-source.js';
+import { createSummarySource } from '../../src/assemble/sections/summary-source.js';
 import type { Summarizer } from '../../src/summarize/summarizer.js';
 import { getTokenizer } from '../../src/tokens/index.js';
 import type { MessageInput, Scope } from '../../src/types.js';

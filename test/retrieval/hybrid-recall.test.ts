@@ -4,7 +4,7 @@ import { createAiSdkEmbedder } from '../../integrations/ai-sdk/embedder.js';
 import { ContextManager } from '../../src/context-manager.js';
 import { createHashingEmbedder } from '../../src/search/hashing-embedder.js';
 import { indexEmbeddings, messageEmbeddingTarget } from '../../src/search/index-embeddings.js';
-import { createRecallSource } from '../../src/search/recall-source.js';
+import { createRecallSource } from '../../src/assemble/sections/recall-source.js';
 import type { Scope } from '../../src/types.js';
 
 const scope: Scope = { tenantId: 't', userId: 'u' };

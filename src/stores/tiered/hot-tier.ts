@@ -1,7 +1,7 @@
 import { LLMContextError } from '../../errors.js';
 import type { Store } from '../../spec/store.js';
 import type { Scope } from '../../types.js';
-import type { TieredHealth, TieredStoreOptions } from './tiered-store.js';
+import type { TieredHealth, TieredStoreOptions } from './tiered-options.js';
 
 /**
  * Error codes of a hot-store call that are answers, not hot-store failures: a missing or taken

@@ -1,4 +1,4 @@
-import type { SectionSources } from './sources.js';
+import type { SectionSources } from '../sources.js';
 
 /**
  * The summary source that only reads: the summary already stored (e.g. written

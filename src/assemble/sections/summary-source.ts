@@ -1,7 +1,7 @@
-import type { SectionSources } from '../assemble/sources.js';
-import { renderSummary } from '../assemble/system-blocks.js';
-import { prepareSummary } from './policy.js';
-import type { Summarizer } from './summarizer.js';
+import type { SectionSources } from '../sources.js';
+import { renderSummary } from '../system-blocks.js';
+import { prepareSummary } from '../../summarize/policy.js';
+import type { Summarizer } from '../../summarize/summarizer.js';
 
 /**
  * The summary section source for `new ContextManager({ sources: { summary: createSummarySource({ summarizer }) } })`:

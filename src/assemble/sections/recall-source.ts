@@ -1,7 +1,7 @@
-import type { SectionSources } from '../assemble/sources.js';
-import { renderRecall, renderRecallLine } from '../assemble/system-blocks.js';
-import type { Embedder } from './embedder.js';
-import { recallExcerpts } from './recall.js';
+import type { SectionSources } from '../sources.js';
+import { renderRecall, renderRecallLine } from '../system-blocks.js';
+import type { Embedder } from '../../search/embedder.js';
+import { recallExcerpts } from '../../search/recall.js';
 
 /** Tokens of an excerpt's `[YYYY-MM-DD HH:MM]` header line and its newline (12 in o200k_base), with a margin of 1. */
 const EXCERPT_HEADER_TOKENS = 13;

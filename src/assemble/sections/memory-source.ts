@@ -1,7 +1,7 @@
-import type { SectionSources } from '../assemble/sources.js';
-import { renderMemories } from '../assemble/system-blocks.js';
-import type { Embedder } from '../search/embedder.js';
-import { selectMemories } from './select-memories.js';
+import type { SectionSources } from '../sources.js';
+import { renderMemories } from '../system-blocks.js';
+import type { Embedder } from '../../search/embedder.js';
+import { selectMemories } from '../../memories/select-memories.js';
 
 /**
  * The memories section source for `new ContextManager({ sources: { memories: createMemorySource() } })`:
