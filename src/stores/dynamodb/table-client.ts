@@ -99,13 +99,7 @@ export function createTableClient(client: DynamoDBClientLike, tableName: string)
           new PutCommand({
             TableName: tableName,
             Item: item,
-            ...(condition
-              ? {
-                  ConditionExpression: condition.expression,
-                  ...(condition.names ? { ExpressionAttributeNames: condition.names } : {}),
-                  ...(condition.values ? { ExpressionAttributeValues: condition.values } : {}),
-                }
-              : {}),
+            ...conditionParams(condition),
           }),
         );
         return true;
@@ -139,13 +133,7 @@ export function createTableClient(client: DynamoDBClientLike, tableName: string)
           new DeleteCommand({
             TableName: tableName,
             Key: key,
-            ...(condition
-              ? {
-                  ConditionExpression: condition.expression,
-                  ...(condition.names ? { ExpressionAttributeNames: condition.names } : {}),
-                  ...(condition.values ? { ExpressionAttributeValues: condition.values } : {}),
-                }
-              : {}),
+            ...conditionParams(condition),
           }),
         );
         return true;
@@ -209,4 +197,14 @@ export function createTableClient(client: DynamoDBClientLike, tableName: string)
 export function backoff(attempt: number): Promise<void> {
   const ceiling = Math.min(2000, 25 * 2 ** attempt);
   return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
+}
+
+/** The condition parameters of a PutItem or DeleteItem (none without a condition). */
+function conditionParams(condition: { expression: string; names?: Record<string, string>; values?: Record<string, unknown> } | undefined) {
+  if (!condition) return {};
+  return {
+    ConditionExpression: condition.expression,
+    ...(condition.names ? { ExpressionAttributeNames: condition.names } : {}),
+    ...(condition.values ? { ExpressionAttributeValues: condition.values } : {}),
+  };
 }
