@@ -1,34 +1,18 @@
 import { tool } from 'ai';
-import { z } from 'zod';
+import type { z } from 'zod';
 import {
   createMemoryToolHandlers,
-  MAX_TOOL_SEARCH_LIMIT,
+  MEMORY_TOOL_CONTEXT_SCHEMA,
+  MEMORY_TOOL_INPUT_SCHEMAS,
   MEMORY_TOOL_DESCRIPTIONS,
   type MemoryToolContext,
   type MemoryToolsOptions,
 } from '../../src/index.js';
 
 /** The tool context every memory tool requires (`toolsContext` of `generateText` / `streamText`). */
-export const memoryToolContextSchema = z.object({
-  scope: z.object({ tenantId: z.string().min(1), userId: z.string().min(1).optional() }),
-  conversationId: z.string().min(1).optional(),
-  messageIds: z.array(z.string()).optional(),
-});
+export const memoryToolContextSchema = MEMORY_TOOL_CONTEXT_SCHEMA;
 
-// Input schemas hold no scope field: where the data lives is never the model's choice.
-const rememberInput = z.object({
-  text: z.string().min(1).max(2000).describe('The fact, one short sentence.'),
-  key: z.string().min(1).max(200).optional().describe('Stable key such as "preference.units"; reusing it updates the fact.'),
-  tags: z.array(z.string().min(1).max(64)).max(8).optional(),
-});
-const forgetInput = z.object({
-  key: z.string().min(1).max(200).optional().describe('The key the fact was saved under.'),
-  id: z.string().min(1).max(256).optional().describe('The id recall_memories returned.'),
-});
-const searchInput = z.object({
-  query: z.string().min(1).max(500),
-  limit: z.number().int().min(1).max(MAX_TOOL_SEARCH_LIMIT).optional(),
-});
+const { remember: rememberInput, forget: forgetInput, search: searchInput } = MEMORY_TOOL_INPUT_SCHEMAS;
 
 /** The names of the memory tools, as the model sees them. */
 export type MemoryToolName = 'remember' | 'forget' | 'recall_memories' | 'search_history';

@@ -1,8 +1,8 @@
 import { tool, type ToolRuntime } from '@langchain/core/tools';
-import { z } from 'zod';
 import {
   createMemoryToolHandlers,
-  MAX_TOOL_SEARCH_LIMIT,
+  MEMORY_TOOL_CONTEXT_SCHEMA,
+  MEMORY_TOOL_INPUT_SCHEMAS,
   MEMORY_TOOL_DESCRIPTIONS,
   type MemoryToolContext,
   type MemoryToolsOptions,
@@ -17,20 +17,7 @@ export interface LangChainMemoryToolsOptions extends MemoryToolsOptions {
   readonly context?: (runtime: ToolRuntime) => MemoryToolContext;
 }
 
-// Input schemas hold no scope field: where the data lives is never the model's choice.
-const rememberInput = z.object({
-  text: z.string().min(1).max(2000).describe('The fact, one short sentence.'),
-  key: z.string().min(1).max(200).optional().describe('Stable key such as "preference.units"; reusing it updates the fact.'),
-  tags: z.array(z.string().min(1).max(64)).max(8).optional(),
-});
-const forgetInput = z.object({
-  key: z.string().min(1).max(200).optional().describe('The key the fact was saved under.'),
-  id: z.string().min(1).max(256).optional().describe('The id recall_memories returned.'),
-});
-const searchInput = z.object({
-  query: z.string().min(1).max(500),
-  limit: z.number().int().min(1).max(MAX_TOOL_SEARCH_LIMIT).optional(),
-});
+const { remember: rememberInput, forget: forgetInput, search: searchInput } = MEMORY_TOOL_INPUT_SCHEMAS;
 
 /**
  * The memory tools as LangChain `tool()`s for `createAgent` (or any tool-calling runnable):
@@ -74,8 +61,4 @@ export function createMemoryTools(options: LangChainMemoryToolsOptions) {
 }
 
 /** The agent `contextSchema` the default {@link createMemoryTools} reads (`{ scope, conversationId?, messageIds? }`). */
-export const memoryToolContextSchema = z.object({
-  scope: z.object({ tenantId: z.string().min(1), userId: z.string().min(1).optional() }),
-  conversationId: z.string().min(1).optional(),
-  messageIds: z.array(z.string()).optional(),
-});
+export const memoryToolContextSchema = MEMORY_TOOL_CONTEXT_SCHEMA;
