@@ -72,10 +72,12 @@ export interface ContextServer {
 const TEST_TOKEN_HEADER = 'x-llm-context-test-token';
 
 /**
- * The context server: the HTTP API of issue 16 over any {@link Store}, as a fetch handler. Built
+ * The context server: the HTTP API of llm-context over any {@link Store}, as a fetch handler. Built
  * with Hono and `@hono/zod-openapi`; the OpenAPI 3.1 document is served at `GET /v1/openapi.json`.
- * `GET /healthz` needs no key; every other route answers 401 without a valid API key, and the
- * key's tenant (and user) bound every read and write. Errors are RFC 9457 problem+json with the
+ * `GET /healthz` and the inspector page `GET /inspect` need no key (the page holds no data: a
+ * browser opening it cannot send a header, so it asks for the key and sends it on every API call);
+ * every `/v1` route answers 401 without a valid API key, and the key's tenant (and user) bound
+ * every read and write. Errors are RFC 9457 problem+json with the
  * library's error `code`. Imports no `node:` module.
  *
  * @example
