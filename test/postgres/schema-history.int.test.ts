@@ -159,4 +159,41 @@ describe.skipIf(!reachable)('postgres migrations: schema histories', () => {
       'index CREATE INDEX llmctx_conversations_owner_recency ON <schema>.llmctx_conversations USING btree (tenant_id, user_id, recency DESC, id DESC)',
     );
   });
+
+  it('should finish migration 6 from what a crash leaves: a half-filled search_vector_next with an INVALID index, then a swap whose version was never recorded', async () => {
+    const crashed = schema('crashed6');
+    const n = await migrateAsReleased(pool, { schema: crashed, through: 5 });
+    await pool.query(`INSERT INTO ${n.messages} (tenant_id, conversation_id, seq, id, role, content, metadata, tags, token_counts, primary_tokens, content_hash, created_at)
+      SELECT 'tenant', 'c' || c, s, 'm' || s, 'user', to_jsonb('我的订单 ' || c || ' ' || s), '{}', '{}', '{"o200k_base": 12}', 12, 'h', now()
+      FROM generate_series(1, 1000) c, generate_series(1, 3) s`);
+    await pool.query(`INSERT INTO ${n.memories} (tenant_id, user_id, id, text, tags, pinned, metadata, token_counts, content_hash, created_at, updated_at)
+      SELECT 'tenant', 'user', 'mem' || g, '用户喜欢绿茶 ' || g, '{}', false, '{}', '{"o200k_base": 3}', 'h', now(), now() FROM generate_series(1, 500) g`);
+    // A run that stopped during the backfill (a third of the rows filled) and whose concurrent index build failed.
+    await pool.query(`ALTER TABLE ${n.messages} ADD COLUMN search_vector_next tsvector`);
+    await pool.query(`UPDATE ${n.messages} SET search_vector_next = ${MESSAGE_TSVECTOR_SQL} WHERE seq = 1`);
+    await expect(pool.query(`CREATE UNIQUE INDEX CONCURRENTLY llmctx_messages_search_next ON ${n.messages} (tenant_id)`)).rejects.toThrow(/could not create unique index/);
+    // And this run dies after the swap, before recording version 6.
+    await pool.query(`CREATE FUNCTION "${crashed}".fail_version_6() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'crash before recording 6'; END $$`);
+    await pool.query(`CREATE TRIGGER fail_version_6 BEFORE INSERT ON ${n.migrations} FOR EACH ROW WHEN (NEW.version = 6) EXECUTE FUNCTION "${crashed}".fail_version_6()`);
+    const store = await createPostgresStore({ client: pool, schema: crashed });
+    await expect(store.migrate()).rejects.toThrow(/crash before recording 6/);
+    const swapped = await pool.query(`SELECT attgenerated FROM pg_attribute WHERE attrelid = $1::regclass AND attname = 'search_vector'`, [n.messages]);
+    expect(swapped.rows).toEqual([{ attgenerated: '' }]);
+    await pool.query(`DROP TRIGGER fail_version_6 ON ${n.migrations}`);
+    await pool.query(`DROP FUNCTION "${crashed}".fail_version_6()`);
+
+    expect((await store.migrate()).applied).toEqual([6]);
+    const finished = await schemaOf(pool, crashed);
+    expect(finished.filter((line) => line.startsWith('invalid index') || line.includes('search_vector_next') || line.includes('search_next'))).toEqual([]);
+    expect(finished).toContain('index CREATE INDEX llmctx_messages_search ON <schema>.llmctx_messages USING gin (search_vector)');
+    expect(finished).toContain('index CREATE INDEX llmctx_memories_search ON <schema>.llmctx_memories USING gin (search_vector)');
+    expect(finished).toContain('column llmctx_messages.search_vector tsvector');
+    const stale = await pool.query(`SELECT count(*)::int AS n FROM ${n.messages} WHERE search_vector IS DISTINCT FROM ${MESSAGE_TSVECTOR_SQL}`);
+    expect(stale.rows[0].n).toBe(0);
+    // The trigger now writes the renamed column.
+    await store.createConversation({ tenantId: 'tenant', userId: 'user' }, { id: 'c-new' });
+    await store.appendMessages({ tenantId: 'tenant', userId: 'user' }, 'c-new', await newMessages(textTurns(1)));
+    const fresh = await pool.query(`SELECT count(*)::int AS n FROM ${n.messages} WHERE conversation_id = 'c-new' AND search_vector IS NOT DISTINCT FROM ${MESSAGE_TSVECTOR_SQL} AND search_vector IS NOT NULL`);
+    expect(fresh.rows[0].n).toBeGreaterThan(0);
+  });
 });
