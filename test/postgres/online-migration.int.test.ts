@@ -196,4 +196,37 @@ describe.skipIf(!reachable)('postgres online migrations: 1M messages, appends co
       await dropSchema(pool, released);
     }
   }, 600_000);
+
+  it('should show the bound catches a blocking migration 6: the released one (rewrite and GIN build under lock) stalls appends for longer', async () => {
+    // Half the messages table above: a rewrite of it takes seconds here, several times the bound.
+    const released = uniqueSchema('released6');
+    const conversations = 50_000;
+    const perConversation = 10;
+    try {
+      const n = await migrateAsReleased(pool, { schema: released, through: 5 });
+      await pool.query(`INSERT INTO ${n.conversations} (tenant_id, id, user_id, tags, tag_keys, state, metadata, created_at, updated_at, message_count, token_count, last_seq)
+        SELECT 'tenant-' || (g % 100), 'c' || g, 'user-' || (g % 1000), '{}', '{}', '{}', '{}', now(), now(), ${perConversation}, 120, ${perConversation}
+        FROM generate_series(1, ${conversations}) g`);
+      await pool.query(`INSERT INTO ${n.messages} (tenant_id, conversation_id, seq, id, role, content, metadata, tags, token_counts, primary_tokens, content_hash, created_at)
+        SELECT 'tenant-' || (c % 100), 'c' || c, s, 'm' || s, 'user', to_jsonb('hello ' || s), '{}', '{}', '{"o200k_base": 12}', 12, 'h', now()
+        FROM generate_series(1, ${conversations}) c, generate_series(1, ${perConversation}) s`);
+      await pool.query(`VACUUM ANALYZE ${n.conversations}`);
+      const statements = releasedMigrationSql(n);
+      const { latencies, workMs } = await appendWhile(appendPool, released, conversations, async () => {
+        const client = await pool.connect();
+        try {
+          await client.query('BEGIN');
+          for (const statement of statements[6]) await client.query(statement);
+          await client.query('COMMIT');
+        } finally {
+          client.release();
+        }
+      });
+      const { longest } = describeLatencies(latencies);
+      console.log(`released migration 6 (one transaction) over ${(conversations * perConversation).toLocaleString('en-US')} messages: ${(workMs / 1000).toFixed(1)} s; longest append ${longest.toFixed(0)} ms`);
+      expect(longest).toBeGreaterThan(LONGEST_APPEND_BOUND_MS);
+    } finally {
+      await dropSchema(pool, released);
+    }
+  }, 600_000);
 });
