@@ -196,4 +196,23 @@ describe.skipIf(!reachable)('postgres migrations: schema histories', () => {
     const fresh = await pool.query(`SELECT count(*)::int AS n FROM ${n.messages} WHERE conversation_id = 'c-new' AND search_vector IS NOT DISTINCT FROM ${MESSAGE_TSVECTOR_SQL} AND search_vector IS NOT NULL`);
     expect(fresh.rows[0].n).toBeGreaterThan(0);
   });
+
+  it('should run migration 6 in one transaction on a pool of one connection, ending like the released migration (generated columns, no trigger)', async () => {
+    const single = schema('single6');
+    const released = schema('released6');
+    const n = await migrateAsReleased(pool, { schema: single, through: 5 });
+    await migrateAsReleased(pool, { schema: released, through: 6 });
+    await pool.query(`INSERT INTO ${n.messages} (tenant_id, conversation_id, seq, id, role, content, metadata, tags, token_counts, primary_tokens, content_hash, created_at)
+      SELECT 'tenant', 'c' || c, 1, 'm1', 'user', to_jsonb('我的订单 ' || c), '{}', '{}', '{"o200k_base": 12}', 12, 'h', now() FROM generate_series(1, 200) c`);
+    const onePool = createPool(1);
+    try {
+      const store = await createPostgresStore({ client: onePool, schema: single });
+      expect((await store.migrate()).applied).toEqual([6]);
+    } finally {
+      await onePool.end();
+    }
+    expect(await schemaOf(pool, single)).toEqual(await schemaOf(pool, released));
+    const stale = await pool.query(`SELECT count(*)::int AS n FROM ${n.messages} WHERE search_vector IS DISTINCT FROM ${MESSAGE_TSVECTOR_SQL}`);
+    expect(stale.rows[0].n).toBe(0);
+  });
 });
