@@ -2,14 +2,15 @@ import type pg from 'pg';
 import { MIGRATIONS } from '../../src/stores/postgres/migrations.js';
 import { expiryBucketSql, recencySql } from '../../src/stores/postgres/recency.js';
 import type { SqlNames } from '../../src/stores/postgres/sql-names.js';
+import { MEMORY_TSVECTOR_SQL, MESSAGE_TSVECTOR_SQL } from '../../src/stores/postgres/text-search.js';
 import { createSqlNames } from '../../src/stores/postgres/sql-names.js';
 
 /**
- * Migrations 4 and 5 exactly as released (single-transaction DDL that rewrites the conversations
- * table): the reference for "a fresh database ends in the same schema as before" and the way to
- * build a database that is already at version 5.
+ * Migrations 4, 5 and 6 exactly as released (single-transaction DDL that rewrites the conversations
+ * table, and for 6 the messages and memories tables): the reference for "a fresh database ends in
+ * the same schema as before" and the way to build a database that is already at version 6.
  */
-export function releasedMigrationSql(n: SqlNames): Record<4 | 5, string[]> {
+export function releasedMigrationSql(n: SqlNames): Record<4 | 5 | 6, string[]> {
   return {
     4: [
       `ALTER TABLE ${n.conversations} ADD COLUMN recency bigint GENERATED ALWAYS AS (${recencySql('updated_at')}) STORED`,
@@ -24,14 +25,22 @@ export function releasedMigrationSql(n: SqlNames): Record<4 | 5, string[]> {
       `DROP INDEX "${n.schema}".${n.index('conversations_expiry')}`,
       `ALTER TABLE ${n.conversations} SET (fillfactor = 80)`,
     ],
+    6: [
+      `ALTER TABLE ${n.messages} DROP COLUMN search_vector`,
+      `ALTER TABLE ${n.messages} ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ${MESSAGE_TSVECTOR_SQL} STORED`,
+      `CREATE INDEX ${n.index('messages_search')} ON ${n.messages} USING gin (search_vector)`,
+      `ALTER TABLE ${n.memories} DROP COLUMN search_vector`,
+      `ALTER TABLE ${n.memories} ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ${MEMORY_TSVECTOR_SQL} STORED`,
+      `CREATE INDEX ${n.index('memories_search')} ON ${n.memories} USING gin (search_vector)`,
+    ],
   };
 }
 
 /**
- * Builds the schema as a released version did, up to `through` (3 or 5), recording the versions
+ * Builds the schema as a released version did, up to `through` (3, 5 or 6), recording the versions
  * (no pgvector table: `vectorAvailable` false, like a server without the extension).
  */
-export async function migrateAsReleased(pool: pg.Pool, options: { schema: string; tablePrefix?: string; through: 3 | 5 }): Promise<SqlNames> {
+export async function migrateAsReleased(pool: pg.Pool, options: { schema: string; tablePrefix?: string; through: 3 | 5 | 6 }): Promise<SqlNames> {
   const n = createSqlNames(options);
   const context = { vectorAvailable: false, vectorIndexDimensions: [], rowLevelSecurity: false };
   const released = releasedMigrationSql(n);
@@ -39,7 +48,7 @@ export async function migrateAsReleased(pool: pg.Pool, options: { schema: string
   await pool.query(`CREATE TABLE IF NOT EXISTS ${n.migrations} (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)`);
   for (const migration of MIGRATIONS) {
     if (migration.version > options.through) break;
-    const statements = migration.version === 4 || migration.version === 5 ? released[migration.version] : migration.sql?.(n, context) ?? [];
+    const statements = migration.version === 4 || migration.version === 5 || migration.version === 6 ? released[migration.version] : migration.sql?.(n, context) ?? [];
     if (migration.when && !migration.when(context)) continue;
     for (const statement of statements) await pool.query(statement);
     await pool.query(`INSERT INTO ${n.migrations} (version, name, applied_at) VALUES ($1, $2, now())`, [migration.version, migration.name]);

@@ -139,13 +139,16 @@ async function runStep(names: SqlNames, runner: StepRunner, step: MigrationStep)
     case 'ddl':
       return runner.ddl(step.apply);
     case 'backfill': {
-      let last: [string, string] = ['', ''];
+      let last: unknown[] = [...(step.start ?? ['', ''])];
       for (;;) {
-        const row = (await sql.query<{ tenant_id: string; id: string }>(step.sql, last, { prepare: false })).rows[0];
+        const row = (await sql.query<Record<string, unknown>>(step.sql, last, { prepare: false })).rows[0];
         if (!row) return;
-        last = [row.tenant_id, row.id];
+        last = Object.values(row);
       }
     }
+    case 'plan':
+      for (const next of await step.choose({ online: runner.online, ddl: (work) => runner.ddl(work) })) await runStep(names, runner, next);
+      return;
     case 'create-index': {
       if (!runner.online) return void (await sql.query(step.sql(false)));
       const existing = (await sql.query<{ valid: boolean }>(`SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = to_regclass($1)`, [qualified], { prepare: false })).rows[0];

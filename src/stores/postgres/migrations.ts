@@ -1,7 +1,7 @@
 import { expiryBucketSql, recencySql } from './recency.js';
 import type { SqlQueryable } from './sql-client.js';
 import type { SqlNames } from './sql-names.js';
-import { MEMORY_TSVECTOR_SQL, MESSAGE_TSVECTOR_SQL, MESSAGE_TSVECTOR_SQL_V1, TEXT_SEARCH_CONFIG } from './text-search.js';
+import { MESSAGE_TSVECTOR_SQL_V1, memoryTsvectorSql, messageTsvectorSql, TEXT_SEARCH_CONFIG } from './text-search.js';
 
 /**
  * The ordered schema migrations. Each runs once and is recorded in the bookkeeping table. Never
@@ -36,21 +36,34 @@ export interface Migration {
  * - `ddl`: a short transaction under `lock_timeout` (see migrate.ts), retried when the lock is not
  *   granted in time, so it never queues writers behind it for long. Only catalog changes that do
  *   not rewrite or scan the table belong here (a nullable column without a default, a trigger).
- * - `backfill`: one batch per call, in its own short transaction: `$1, $2` are the last
- *   `(tenant_id, id)` done (`''`, `''` at first); it returns that batch's last key, or no row when
- *   done. Rows are locked a batch at a time, never the table.
+ * - `backfill`: one batch per call, in its own short transaction: `$1, $2, …` are the last key
+ *   done (`start` at first, default `(tenant_id, id)` = `''`, `''`); it returns that batch's last
+ *   key (its columns in parameter order), or no row when done. Rows are locked a batch at a time,
+ *   never the table.
  * - `create-index`: `CREATE INDEX CONCURRENTLY` (writes continue while it builds). A build that
  *   failed or was interrupted leaves an INVALID index of that name; it is dropped and built again.
  *   `sql(true)` is the concurrent form, `sql(false)` the plain one, used on PGlite (one connection)
  *   and on a still empty `table` (a fresh database), where it takes a moment and CONCURRENTLY would
  *   only wait for every other transaction in the database.
  * - `drop-index`: `DROP INDEX CONCURRENTLY IF EXISTS`.
+ * - `plan`: steps chosen from the database's current state (e.g. whether a table is empty, or how
+ *   far a crashed run got). `choose` may run `ddl` steps itself (same rules as `ddl` above) and
+ *   returns the steps to run next; `online` is false on the single-transaction path (PGlite, a
+ *   pool of one connection), where a table rewrite blocks no other connection.
  */
 export type MigrationStep =
   | { readonly kind: 'ddl'; readonly apply: (sql: SqlQueryable) => Promise<void> }
-  | { readonly kind: 'backfill'; readonly table: string; readonly sql: string }
+  | { readonly kind: 'backfill'; readonly table: string; readonly sql: string; readonly start?: readonly string[] }
   | { readonly kind: 'create-index'; readonly name: string; readonly table: string; readonly sql: (concurrently: boolean) => string }
-  | { readonly kind: 'drop-index'; readonly name: string };
+  | { readonly kind: 'drop-index'; readonly name: string }
+  | { readonly kind: 'plan'; readonly choose: (planner: MigrationPlanner) => Promise<MigrationStep[]> };
+
+/** What a `plan` step may use to inspect and change the schema before choosing its next steps. */
+export interface MigrationPlanner {
+  readonly online: boolean;
+  /** Runs `work` like a `ddl` step (a short transaction under `lock_timeout`, retried). */
+  ddl(work: (sql: SqlQueryable) => Promise<void>): Promise<void>;
+}
 
 export interface MigrationContext {
   /** The `vector` extension could be created. */
@@ -217,14 +230,18 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 6,
     name: 'full-text search over CJK character bigrams (the terms of the in-memory analyzer)',
     // See text-search.ts: a CJK run without spaces was one lexeme, so "订单" did not find
-    // "我的订单在哪里". Dropping the generated column drops its GIN index; both are rebuilt.
-    sql: (n) => [
-      `ALTER TABLE ${n.messages} DROP COLUMN search_vector`,
-      `ALTER TABLE ${n.messages} ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ${MESSAGE_TSVECTOR_SQL} STORED`,
-      `CREATE INDEX ${n.index('messages_search')} ON ${n.messages} USING gin (search_vector)`,
-      `ALTER TABLE ${n.memories} DROP COLUMN search_vector`,
-      `ALTER TABLE ${n.memories} ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ${MEMORY_TSVECTOR_SQL} STORED`,
-      `CREATE INDEX ${n.index('memories_search')} ON ${n.memories} USING gin (search_vector)`,
+    // "我的订单在哪里". The search_vector columns get the new expression, and their GIN indexes are
+    // rebuilt, without rewriting a large table under lock (see searchVectorUpgrade).
+    steps: (n) => [
+      searchVectorUpgrade(n, {
+        table: n.messages,
+        prefix: 'messages',
+        expression: messageTsvectorSql,
+        sources: ['content', 'name'],
+        key: ['tenant_id', 'conversation_id', 'seq'],
+        start: ['', '', '0'],
+      }),
+      searchVectorUpgrade(n, { table: n.memories, prefix: 'memories', expression: memoryTsvectorSql, sources: ['text'], key: ['tenant_id', 'id'], start: ['', ''] }),
     ],
   },
 ];
@@ -304,5 +321,117 @@ function createIndex(n: SqlNames, name: string, definition: string): MigrationSt
     name,
     table: n.conversations,
     sql: (concurrently) => `CREATE INDEX ${concurrently ? 'CONCURRENTLY ' : ''}IF NOT EXISTS ${n.index(name)} ON ${n.conversations} ${definition}`,
+  };
+}
+
+interface SearchVectorTable {
+  /** The qualified table name. */
+  readonly table: string;
+  /** Its name unqualified and without the table prefix (`messages`), for index, trigger and function names. */
+  readonly prefix: string;
+  /** The new tsvector expression over the columns of a row reference (`''` or `'NEW.'`). */
+  readonly expression: (row: string) => string;
+  /** The columns the expression reads: the trigger fires on updates of these only. */
+  readonly sources: readonly string[];
+  /** The primary key, in order, for the backfill's batches; and its value before the first row. */
+  readonly key: readonly string[];
+  readonly start: readonly string[];
+}
+
+/**
+ * Migration 6 for one table: `search_vector` (a generated column over the old expression, with the
+ * GIN index `<prefix>_search`) takes the new expression.
+ *
+ * On an empty table, and on the single-transaction path (PGlite, a pool of one connection), the
+ * generated column is dropped and added again with the new expression and its index rebuilt: what
+ * a fresh database gets, as simple as before. On a table with rows that would rewrite the table and
+ * build the index under ACCESS EXCLUSIVE (minutes of blocked appends on a large deployment), so
+ * instead: a nullable `search_vector_next` (catalog-only) kept equal to the new expression by a
+ * BEFORE INSERT OR UPDATE OF <sources> trigger, a batched backfill, `CREATE INDEX CONCURRENTLY`
+ * `<prefix>_search_next`, then one short DDL transaction (under lock_timeout) that drops the old
+ * column (catalog-only; its index goes with it), renames the new column and index into place and
+ * points the trigger at the renamed column. Upgraded databases keep that trigger and a plain
+ * column, where fresh ones have a generated column (as migrations 4 and 5 leave them); both read
+ * the same. Every state a crash can leave is recognised on the next run: `search_vector_next`
+ * present (continue), `search_vector` no longer generated (already swapped: nothing to do).
+ */
+function searchVectorUpgrade(n: SqlNames, spec: SearchVectorTable): MigrationStep {
+  const { table, prefix } = spec;
+  const fn = `"${n.schema}".${n.index(`${prefix}_search_vector_fn`)}`;
+  const trigger = n.index(`${prefix}_search_vector`);
+  const createFunction = (column: string) =>
+    `CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $fn$ BEGIN NEW.${column} := ${spec.expression('NEW.')}; RETURN NEW; END $fn$`;
+  const columnState = async (sql: SqlQueryable) => {
+    const rows = (
+      await sql.query<{ column_name: string; generated: boolean }>(
+        `SELECT attname AS column_name, attgenerated <> '' AS generated FROM pg_attribute
+         WHERE attrelid = $1::regclass AND attname IN ('search_vector', 'search_vector_next') AND NOT attisdropped`,
+        [table],
+        { prepare: false },
+      )
+    ).rows;
+    return { next: rows.some((row) => row.column_name === 'search_vector_next'), generated: rows.some((row) => row.column_name === 'search_vector' && row.generated) };
+  };
+  const keyList = spec.key.join(', ');
+  const keyParameters = spec.key.map((column, index) => `$${index + 1}::${column === 'seq' ? 'bigint' : 'text'}`).join(', ');
+  const swap: MigrationStep = {
+    kind: 'ddl',
+    apply: async (sql) => {
+      await sql.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
+      if (!(await columnState(sql)).next) return;
+      // Catalog-only: a dropped column is only marked so; its GIN index is dropped with it.
+      await sql.query(`ALTER TABLE ${table} DROP COLUMN IF EXISTS search_vector`);
+      await sql.query(`ALTER TABLE ${table} RENAME COLUMN search_vector_next TO search_vector`);
+      await sql.query(`ALTER INDEX "${n.schema}".${n.index(`${prefix}_search_next`)} RENAME TO ${n.index(`${prefix}_search`)}`);
+      // plpgsql looks NEW's fields up by name when it runs: the function must name the new column.
+      await sql.query(createFunction('search_vector'));
+    },
+  };
+  return {
+    kind: 'plan',
+    choose: async ({ online, ddl }) => {
+      let path: 'done' | 'online' = 'done';
+      await ddl(async (sql) => {
+        // Under the lock, so no row can arrive between the emptiness check and the DDL.
+        await sql.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
+        const state = await columnState(sql);
+        if (!state.next && !state.generated) return; // swapped by a run that crashed before recording the version
+        const empty = (await sql.query(`SELECT NOT EXISTS (SELECT 1 FROM ${table}) AS empty`)).rows[0]?.empty === true;
+        if (!state.next && (empty || !online)) {
+          await sql.query(`ALTER TABLE ${table} DROP COLUMN search_vector`);
+          await sql.query(`ALTER TABLE ${table} ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ${spec.expression('')} STORED`);
+          await sql.query(`CREATE INDEX ${n.index(`${prefix}_search`)} ON ${table} USING gin (search_vector)`);
+          return;
+        }
+        await sql.query(`ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS search_vector_next tsvector`);
+        await sql.query(createFunction('search_vector_next'));
+        await sql.query(`DROP TRIGGER IF EXISTS ${trigger} ON ${table}`);
+        await sql.query(`CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE OF ${spec.sources.join(', ')} ON ${table} FOR EACH ROW EXECUTE FUNCTION ${fn}()`);
+        path = 'online';
+      });
+      if (path === 'done') return [];
+      return [
+        {
+          kind: 'backfill',
+          table,
+          start: spec.start,
+          // A no-op update of a source column fires the trigger. Batches of 2,000 rows in key order.
+          sql: `WITH batch AS (
+              SELECT ${keyList} FROM ${table} WHERE (${keyList}) > (${keyParameters}) ORDER BY ${keyList} LIMIT 2000
+            ), filled AS (
+              UPDATE ${table} t SET ${spec.sources[0]} = t.${spec.sources[0]} FROM batch b
+              WHERE ${spec.key.map((column) => `t.${column} = b.${column}`).join(' AND ')} AND t.search_vector_next IS NULL
+            )
+            SELECT ${keyList} FROM batch ORDER BY ${spec.key.map((column) => `${column} DESC`).join(', ')} LIMIT 1`,
+        },
+        {
+          kind: 'create-index',
+          name: `${prefix}_search_next`,
+          table,
+          sql: (concurrently) => `CREATE INDEX ${concurrently ? 'CONCURRENTLY ' : ''}IF NOT EXISTS ${n.index(`${prefix}_search_next`)} ON ${table} USING gin (search_vector_next)`,
+        },
+        swap,
+      ];
+    },
   };
 }

@@ -22,12 +22,12 @@ export function cjkBigramsSql(textSql: string): string {
 }
 
 /** The JSON values of the message's indexed fields (see {@link MESSAGE_TSVECTOR_SQL}). */
-const MESSAGE_SEARCH_JSON_SQL = `CASE WHEN jsonb_typeof(content) = 'string' THEN content
-    ELSE jsonb_path_query_array(content, 'strict $[*] ? (@.type == "text").text')
-      || jsonb_path_query_array(content, 'strict $[*] ? (@.type == "tool-call" || @.type == "tool-result").toolName')
-      || jsonb_path_query_array(content, 'strict $[*] ? (@.type == "tool-call").input')
-      || jsonb_path_query_array(content, 'strict $[*] ? (@.type == "tool-result").output')
-      || jsonb_path_query_array(content, 'strict $[*] ? (@.type == "file").filename')
+const messageSearchJsonSql = (content: string) => `CASE WHEN jsonb_typeof(${content}) = 'string' THEN ${content}
+    ELSE jsonb_path_query_array(${content}, 'strict $[*] ? (@.type == "text").text')
+      || jsonb_path_query_array(${content}, 'strict $[*] ? (@.type == "tool-call" || @.type == "tool-result").toolName')
+      || jsonb_path_query_array(${content}, 'strict $[*] ? (@.type == "tool-call").input')
+      || jsonb_path_query_array(${content}, 'strict $[*] ? (@.type == "tool-result").output')
+      || jsonb_path_query_array(${content}, 'strict $[*] ? (@.type == "file").filename')
     END`;
 
 /**
@@ -38,15 +38,28 @@ const MESSAGE_SEARCH_JSON_SQL = `CASE WHEN jsonb_typeof(content) = 'string' THEN
  * CJK runs are indexed as character bigrams (see {@link cjkBigramsSql}; migration 6). Inserting
  * spaces into the JSON text keeps it valid JSON: CJK characters only occur inside its strings.
  */
-export const MESSAGE_TSVECTOR_SQL = `(
+export const MESSAGE_TSVECTOR_SQL = messageTsvectorSql('');
+
+/**
+ * {@link MESSAGE_TSVECTOR_SQL} over the columns of `row` (`'NEW.'` in a trigger function, which
+ * keeps a plain column equal to what the generated column would hold; see migration 6).
+ */
+export function messageTsvectorSql(row: string): string {
+  return `(
   jsonb_to_tsvector('${TEXT_SEARCH_CONFIG}'::regconfig,
-    ${cjkBigramsSql(`(${MESSAGE_SEARCH_JSON_SQL})::text`)}::jsonb,
+    ${cjkBigramsSql(`(${messageSearchJsonSql(`${row}content`)})::text`)}::jsonb,
     '["string", "numeric"]')
-  || to_tsvector('${TEXT_SEARCH_CONFIG}'::regconfig, ${cjkBigramsSql(`coalesce(name, '')`)})
+  || to_tsvector('${TEXT_SEARCH_CONFIG}'::regconfig, ${cjkBigramsSql(`coalesce(${row}name, '')`)})
 )`;
+}
 
 /** A memory's indexed text (its `text`, CJK runs as bigrams; migration 6). */
-export const MEMORY_TSVECTOR_SQL = `(to_tsvector('${TEXT_SEARCH_CONFIG}'::regconfig, ${cjkBigramsSql('text')}))`;
+export const MEMORY_TSVECTOR_SQL = memoryTsvectorSql('');
+
+/** {@link MEMORY_TSVECTOR_SQL} over the columns of `row` (see {@link messageTsvectorSql}). */
+export function memoryTsvectorSql(row: string): string {
+  return `(to_tsvector('${TEXT_SEARCH_CONFIG}'::regconfig, ${cjkBigramsSql(`${row}text`)}))`;
+}
 
 /** The message expression of migration 1 (before CJK bigrams), kept as applied. */
 export const MESSAGE_TSVECTOR_SQL_V1 = `(
