@@ -157,6 +157,42 @@ describe.skipIf(skip)('redis store key layout, index repair and command hygiene'
     expect(bounded.notes.join(' ')).toContain('bounded window (the newest 5 messages of the conversation: 5 messages of 1 conversations)');
   });
 
+  it('should append with one EVALSHA on a plain client, and send two scripts after a CROSSSLOT answer', async () => {
+    const keyPrefix = `${prefix}combined:`;
+    const sent: number[] = [];
+    let refuse = false;
+    const evalsha = client.evalsha.bind(client) as (...args: unknown[]) => Promise<unknown>;
+    // The same connection, with every EVALSHA's key count recorded; `refuse` answers keys of two
+    // hash tags as a server in cluster mode does.
+    const wrapped = new Proxy(client, {
+      get(target, property, receiver) {
+        if (property !== 'evalsha') return Reflect.get(target, property, receiver) as unknown;
+        return (...args: unknown[]) => {
+          sent.push(Number(args[1]));
+          if (refuse && Number(args[1]) > 5) return Promise.reject(new Error("CROSSSLOT Keys in request don't hash to the same slot"));
+          return evalsha(...args);
+        };
+      },
+    });
+    const store = createRedisStore({ client: asClient(wrapped), keyPrefix });
+    await store.createConversation(scope, { id: 'one', tags: ['work'] });
+    await store.appendMessages(scope, 'one', await newMessages(textTurns(2)));
+    sent.length = 0;
+    await store.appendMessages(scope, 'one', await newMessages(textTurns(2, 'second')));
+    // The conversation's five keys and the scope's two index keys (all conversations, tag "work").
+    expect(sent).toEqual([7]);
+    refuse = true;
+    sent.length = 0;
+    await store.appendMessages(scope, 'one', await newMessages(textTurns(1, 'third')));
+    expect(sent).toEqual([7, 5, 2]);
+    sent.length = 0;
+    await store.appendMessages(scope, 'one', await newMessages(textTurns(1, 'fourth')));
+    expect(sent).toEqual([5, 2]);
+    const listed = await store.listConversations(scope, { tag: 'work' });
+    expect(listed.items.map((conversation) => [conversation.id, conversation.messageCount])).toEqual([['one', 6]]);
+    expect((await store.listMessages(scope, 'one', { order: 'asc', limit: 10 })).map((message) => message.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
   it('should declare vector search and memories absent with a hint to pair Redis with Postgres', () => {
     const { store } = newStore();
     for (const capability of [store.capabilities.vectorSearch, store.capabilities.memories]) {
