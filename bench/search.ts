@@ -40,10 +40,16 @@ export async function runSearchBench(options: { quick: boolean; backends: readon
           let query = 0;
           const search = () => store.searchMessages!(scope, { query: queries[query++ % queries.length]!, limit: 10 });
           let hits = 0;
-          for (const text of queries) hits += (await store.searchMessages!(scope, { query: text, limit: 10 })).length;
+          // A bounded search says so in `coverage`; the note names the bound.
+          let bound: string | undefined;
+          for (const text of queries) {
+            const result = await store.searchMessages!(scope, { query: text, limit: 10 });
+            hits += result.length;
+            bound ??= result.coverage?.bound;
+          }
           await timeRuns(4, search);
           const result = summarize(await timeBudgeted(iterations, search));
-          rows.push([name, kind, size.toLocaleString('en-US'), formatMs(result.median), formatMs(result.p95), `${result.samples} queries, ${(hits / queries.length).toFixed(1)} hits/query`]);
+          rows.push([name, kind, size.toLocaleString('en-US'), formatMs(result.median), formatMs(result.p95), `${result.samples} queries, ${(hits / queries.length).toFixed(1)} hits/query${bound !== undefined ? `; bounded: ${bound}` : ''}`]);
           progress(`search ${kind} ${name} ${size}: p95 ${formatMs(result.p95)} ms`);
         }
       } else {

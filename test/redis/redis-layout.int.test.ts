@@ -1,6 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conversationKeys, scopeKeys } from '../../src/stores/redis/keys.js';
+import { searchMessages } from '../../src/index.js';
+import type { MessageSearchResult } from '../../src/spec/store.js';
 import { createRedisStore } from '../../src/stores/redis/index.js';
 import { newMessages, textTurns } from '../../src/testing/index.js';
 import type { Scope } from '../../src/types.js';
@@ -115,6 +117,80 @@ describe.skipIf(skip)('redis store key layout, index repair and command hygiene'
     expect(hits[0]!.score).toBeGreaterThanOrEqual(hits[1]!.score);
     expect((await store.searchMessages!(scope, { query: 'cat', conversationId: 'c1', tags: ['pets'] })).map((hit) => hit.message.id)).toEqual(['x1']);
     expect((await store.searchMessages!(scope, { query: 'cat', conversationId: 'c1', beforeSeq: 2 })).map((hit) => hit.message.id)).toEqual(['x1']);
+  });
+
+  it('should say in the result when lexical search read a bounded window, and name the bound', async () => {
+    const keyPrefix = `${prefix}window:`;
+    const store = createRedisStore({ client: asClient(client), keyPrefix, searchWindow: { conversationMessages: 5, conversations: 2, messagesPerConversation: 3 } });
+    await store.createConversation(scope, { id: 'long' });
+    await store.appendMessages(scope, 'long', await newMessages(textTurns(10, 'w', (index) => `lighthouse number ${index}`)));
+    const inConversation: MessageSearchResult = await store.searchMessages!(scope, { query: 'lighthouse', conversationId: 'long', limit: 100 });
+    expect(inConversation.map((hit) => hit.message.seq).sort((a, b) => a - b)).toEqual([6, 7, 8, 9, 10]);
+    expect(inConversation.coverage).toEqual({ complete: false, conversationsScanned: 1, messagesScanned: 5, bound: 'the newest 5 messages of the conversation' });
+    // Before seq 6 exactly 5 messages exist: the window holds them all, so the search is complete.
+    const complete = await store.searchMessages!(scope, { query: 'lighthouse', conversationId: 'long', beforeSeq: 6, limit: 100 });
+    expect(complete).toHaveLength(5);
+    expect(complete.coverage).toBeUndefined();
+    await store.createConversation(scope, { id: 'short' });
+    await store.appendMessages(scope, 'short', await newMessages([{ role: 'user', content: 'lighthouse short' }]));
+    // Two conversations, one longer than its per-conversation bound.
+    expect((await store.searchMessages!(scope, { query: 'lighthouse', limit: 100 })).coverage).toMatchObject({ complete: false, conversationsScanned: 2, messagesScanned: 4 });
+    await store.createConversation(scope, { id: 'third' });
+    await store.appendMessages(scope, 'third', await newMessages([{ role: 'user', content: 'lighthouse third' }]));
+    await store.deleteConversation(scope, 'long');
+    // Three short conversations, one more than the conversation bound.
+    await store.createConversation(scope, { id: 'fourth' });
+    expect((await store.searchMessages!(scope, { query: 'lighthouse', limit: 100 })).coverage).toEqual({
+      complete: false,
+      conversationsScanned: 2,
+      messagesScanned: 1,
+      bound: 'the newest 3 messages of each of the 2 most recently updated conversations',
+    });
+    await store.deleteConversation(scope, 'fourth');
+    const everywhere = await store.searchMessages!(scope, { query: 'lighthouse', limit: 100 });
+    expect(everywhere.map((hit) => hit.message.content).sort()).toEqual(['lighthouse short', 'lighthouse third']);
+    expect(everywhere.coverage).toBeUndefined();
+    // The public search helper reports the bound in its notes.
+    await store.createConversation(scope, { id: 'long2' });
+    await store.appendMessages(scope, 'long2', await newMessages(textTurns(7, 'v', (index) => `lighthouse again ${index}`)));
+    const bounded = await searchMessages({ store, scope, query: 'lighthouse', conversationId: 'long2' });
+    expect(bounded.notes.join(' ')).toContain('bounded window (the newest 5 messages of the conversation: 5 messages of 1 conversations)');
+  });
+
+  it('should append with one EVALSHA on a plain client, and send two scripts after a CROSSSLOT answer', async () => {
+    const keyPrefix = `${prefix}combined:`;
+    const sent: number[] = [];
+    let refuse = false;
+    const evalsha = client.evalsha.bind(client) as (...args: unknown[]) => Promise<unknown>;
+    // The same connection, with every EVALSHA's key count recorded; `refuse` answers keys of two
+    // hash tags as a server in cluster mode does.
+    const wrapped = new Proxy(client, {
+      get(target, property, receiver) {
+        if (property !== 'evalsha') return Reflect.get(target, property, receiver) as unknown;
+        return (...args: unknown[]) => {
+          sent.push(Number(args[1]));
+          if (refuse && Number(args[1]) > 5) return Promise.reject(new Error("CROSSSLOT Keys in request don't hash to the same slot"));
+          return evalsha(...args);
+        };
+      },
+    });
+    const store = createRedisStore({ client: asClient(wrapped), keyPrefix });
+    await store.createConversation(scope, { id: 'one', tags: ['work'] });
+    await store.appendMessages(scope, 'one', await newMessages(textTurns(2)));
+    sent.length = 0;
+    await store.appendMessages(scope, 'one', await newMessages(textTurns(2, 'second')));
+    // The conversation's five keys and the scope's two index keys (all conversations, tag "work").
+    expect(sent).toEqual([7]);
+    refuse = true;
+    sent.length = 0;
+    await store.appendMessages(scope, 'one', await newMessages(textTurns(1, 'third')));
+    expect(sent).toEqual([7, 5, 2]);
+    sent.length = 0;
+    await store.appendMessages(scope, 'one', await newMessages(textTurns(1, 'fourth')));
+    expect(sent).toEqual([5, 2]);
+    const listed = await store.listConversations(scope, { tag: 'work' });
+    expect(listed.items.map((conversation) => [conversation.id, conversation.messageCount])).toEqual([['one', 6]]);
+    expect((await store.listMessages(scope, 'one', { order: 'asc', limit: 10 })).map((message) => message.seq)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it('should declare vector search and memories absent with a hint to pair Redis with Postgres', () => {

@@ -4,7 +4,7 @@ import { primaryTokens } from '../define-store/records.js';
 import type { Conversation, Message, NewMessage, Scope } from '../../types.js';
 import { decodeConversation, decodeMessage, messageBody, toFieldMap } from './codec.js';
 import { conversationKeyList, conversationKeys } from './keys.js';
-import { scriptSha, sendScript, type RedisClientLike } from './redis-client.js';
+import { runScript, scriptSha, sendScript, type RedisClientLike } from './redis-client.js';
 import type { ScopeIndex } from './scope-index.js';
 import * as scripts from './scripts.js';
 
@@ -15,8 +15,10 @@ const MAX_REMEMBERED = 10_000;
  * `appendMessages` of the Redis store: the `APPEND` script on the conversation's slot, then the
  * index step on the scope's slot (moving the conversation's entries to its new `updatedAt`).
  *
- * On one connection (a plain `Redis` client, `isCluster` false) both go out together, the index
- * step right behind the script, so an append costs one round trip. Redis runs them in that order.
+ * On one connection (a plain `Redis` client, `isCluster` false) both go out as one script
+ * (`APPEND_TOUCH`: one command, so one round trip and one reply to wait for; the keys span two
+ * hash tags, which a standalone server allows; a server that answers `CROSSSLOT` gets them as two
+ * scripts written back to back on the connection, run in that order).
  * The index step is sent before the script's reply is known, so it is an `INDEX_TOUCH`: it only
  * moves existing entries forward, to `now`, in the index keys of the tags and parent this process
  * last saw on the conversation (none at first). When the reply shows that was not enough (entries
@@ -34,6 +36,8 @@ const MAX_REMEMBERED = 10_000;
 export function createAppender(options: { client: RedisClientLike; prefix: string; index: ScopeIndex }) {
   const { client, prefix, index } = options;
   const remembered = new Map<string, { tags: readonly string[]; parentId: string | undefined }>();
+  /** Whether the append and the index touch go out as one script (false after a `CROSSSLOT` answer). */
+  let combine = client.isCluster !== true;
 
   function remember(key: string, conversation: Conversation): void {
     remembered.delete(key);
@@ -52,20 +56,35 @@ export function createAppender(options: { client: RedisClientLike; prefix: strin
     const rememberKey = JSON.stringify([scope.tenantId, scope.userId ?? null, conversationId]);
     const assumed = client.isCluster === true ? undefined : (remembered.get(rememberKey) ?? { tags: [], parentId: undefined });
     const touchKeys = assumed ? index.entryKeys(scope, assumed) : [];
-    const [appendSha, touchSha] = await Promise.all([scriptSha(scripts.APPEND), assumed ? scriptSha(scripts.INDEX_TOUCH) : undefined]);
-    const replied = sendScript(client, scripts.APPEND, appendSha, conversationKeyList(conversationKeys(prefix, scope.tenantId, conversationId)), args);
-    // Written right behind the script on the same connection; a failure only means the full write runs.
-    const touched = touchSha
-      ? sendScript(client, scripts.INDEX_TOUCH, touchSha, touchKeys, [conversationId, now]).then(
-          (before) => before as string[],
-          () => null,
-        )
-      : Promise.resolve(null);
-    let reply: unknown[];
-    try {
-      reply = (await replied) as unknown[];
-    } finally {
-      await touched;
+    const conversationKeyNames = conversationKeyList(conversationKeys(prefix, scope.tenantId, conversationId));
+    let reply: unknown[] | undefined;
+    let touched: Promise<string[] | null> = Promise.resolve(null);
+    if (assumed && combine) {
+      // One EVALSHA: the append, then the touch on the same server (see APPEND_TOUCH).
+      try {
+        reply = (await runScript(client, scripts.APPEND_TOUCH, [...conversationKeyNames, ...touchKeys], [...args, conversationId])) as unknown[];
+        touched = Promise.resolve(reply[0] === 'ok' ? (reply[4] as string[]) : null);
+      } catch (error) {
+        // A server in cluster mode behind a plain client refuses keys of two slots: send them apart from now on.
+        if (!(error instanceof Error && error.message.includes('CROSSSLOT'))) throw error;
+        combine = false;
+      }
+    }
+    if (reply === undefined) {
+      const [appendSha, touchSha] = await Promise.all([scriptSha(scripts.APPEND), assumed ? scriptSha(scripts.INDEX_TOUCH) : undefined]);
+      const replied = sendScript(client, scripts.APPEND, appendSha, conversationKeyNames, args);
+      // Written right behind the script on the same connection; a failure only means the full write runs.
+      touched = touchSha
+        ? sendScript(client, scripts.INDEX_TOUCH, touchSha, touchKeys, [conversationId, now]).then(
+            (before) => before as string[],
+            () => null,
+          )
+        : Promise.resolve(null);
+      try {
+        reply = (await replied) as unknown[];
+      } finally {
+        await touched;
+      }
     }
     if (reply[0] === 'conflict') {
       // Nothing written: put back what the touch moved forward, as for a batch of stored ids.

@@ -6,11 +6,11 @@ import { createErasureOperations } from './erasure.js';
 import { createMessageOperations } from './messages.js';
 import { toStoreError, type RedisClientLike } from './redis-client.js';
 import { createRedisContext } from './redis-context.js';
-import { createMessageSearch } from './search.js';
+import { createMessageSearch, type RedisSearchWindow } from './search.js';
 import { createSnapshotOperations } from './snapshots.js';
 import { createSummaryOperations } from './summaries.js';
 
-export { SEARCH_WINDOW } from './search.js';
+export { SEARCH_WINDOW, type RedisSearchWindow } from './search.js';
 
 /** Options of {@link createRedisStore}. */
 export interface RedisStoreOptions {
@@ -22,6 +22,8 @@ export interface RedisStoreOptions {
   readonly clock?: { now(): number };
   /** Per-message size limit in bytes (UTF-8 JSON of content + metadata). @default 1 MiB */
   readonly maxMessageBytes?: number;
+  /** Bounds of lexical search, each defaulting to {@link SEARCH_WINDOW}'s (message and conversation counts). */
+  readonly searchWindow?: Partial<RedisSearchWindow>;
 }
 
 /**
@@ -75,7 +77,8 @@ export interface RedisStoreOptions {
  *
  * **Search.** Lexical search scans a bounded window (see {@link SEARCH_WINDOW}): the newest 1,000
  * messages of one conversation, or the newest 200 messages of each of the scope's 20 most recently
- * updated conversations, scored with BM25. Vector search and memories are absent: pair Redis with
+ * updated conversations, scored with BM25. A search that did not read everything in the scope
+ * says so in the result's `coverage` (the bound in words and what it scanned). Vector search and memories are absent: pair Redis with
  * Postgres through `createTieredStore`.
  *
  * Reads never use `KEYS` or unbounded ranges; listings page through indexes with `LIMIT`.
@@ -108,7 +111,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     ...createMessageOperations(context),
     ...createSummaryOperations(context),
     ...createSnapshotOperations(context),
-    ...createMessageSearch(context),
+    ...createMessageSearch(context, options.searchWindow),
     ...createErasureOperations(context),
     mapError: (error, operation) => toStoreError('redis', operation, error),
   };

@@ -125,9 +125,7 @@ return {'deleted', f[1], f[2] or '', f[3]}
  * for all new messages, one HSET of the meta hash): at 20 messages, per-message calls made the
  * script about 170 µs of server time, most of it spent crossing between Lua and Redis.
  */
-export const APPEND = conversationScript(
-  'append',
-  `
+const APPEND_BODY = `
 -- redis.call(command, key, args...) in slices of 1,000 arguments: Lua's unpack is bounded by its
 -- C stack (about 8,000 values) and a batch has no size limit. Returns the concatenated replies.
 local function sliced(command, key, args)
@@ -214,6 +212,42 @@ if inserted > 0 then
   end
 end
 return {'ok', inserted, redis.call('HGETALL', KEYS[1]), out}
+`;
+
+export const APPEND = conversationScript('append', APPEND_BODY);
+
+/**
+ * {@link APPEND} then, when it inserted messages, {@link INDEX_TOUCH} of the scope index keys given
+ * after the five conversation keys, in one `EVALSHA`: for a single connection to a standalone
+ * server only (the keys span two hash tags; a cluster answers `CROSSSLOT`). ARGV: APPEND's, then
+ * the conversation id. Returns APPEND's reply; an `ok` reply gets a fifth element, INDEX_TOUCH's
+ * reply (each key's score before, '' where absent or not touched).
+ */
+export const APPEND_TOUCH = defineScript(
+  'append-touch',
+  `${PRELUDE}
+local now = tonumber(ARGV[1])
+-- The index keys leave KEYS, so APPEND's TTL code (which walks #KEYS) sees the conversation's five only.
+local IX = {}
+for i = 6, #KEYS do IX[#IX + 1] = KEYS[i] end
+for i = #KEYS, 6, -1 do KEYS[i] = nil end
+local function append()
+${APPEND_BODY}
+end
+local reply = append()
+if reply[1] ~= 'ok' then return reply end
+local before = {}
+local id = ARGV[#ARGV]
+for i = 1, #IX do
+  local s = false
+  if reply[2] > 0 then
+    s = redis.call('ZSCORE', IX[i], id)
+    if s then redis.call('ZADD', IX[i], 'GT', now, id) end
+  end
+  before[i] = s or ''
+end
+reply[5] = before
+return reply
 `,
 );
 

@@ -149,10 +149,29 @@ export function createTieredStore(options: TieredStoreOptions): TieredStore {
     ...(durable.readContext
       ? {
           /**
-           * One round trip's latency: the durable store reads the conversation, summary and memories
-           * (with an empty tail budget) while the tail comes from the hot store as `getTail` would.
+           * Without pinned memories, and when the hot store holds the conversation: one call to the
+           * hot store, which reads conversation, tail and summary in one round trip (Redis: one
+           * `MULTI` on the conversation's slot); the durable store is not asked. The hot copy mirrors
+           * every write and is dropped on any conversation or state update, so it answers as the
+           * durable store would, except that `updatedAt` is the hot store's time of the mirrored
+           * write (the same instant to within the mirror's latency). A miss (no hot copy, or an
+           * empty tail from a copy that counts messages) reads the durable store and repopulates,
+           * as `getTail` does.
+           *
+           * With `pinnedMemories` (memories live in the durable store only): the durable store reads
+           * the conversation, summary and memories (with an empty tail budget) while the tail comes
+           * from the hot store as `getTail` would — two calls, run concurrently.
            */
           async readContext(scope: Scope, conversationId: string, contextOptions: ContextReadOptions): Promise<ContextRead> {
+            if (hot.readContext && !((contextOptions.pinnedMemories ?? 0) > 0)) {
+              return readThrough(
+                'readContext',
+                scope,
+                conversationId,
+                (source) => source.readContext!(scope, conversationId, contextOptions),
+                (read) => read.conversation === null || (read.tail.messages.length === 0 && read.conversation.messageCount > 0),
+              );
+            }
             const [head, tail] = await Promise.all([durable.readContext!(scope, conversationId, { ...contextOptions, maxTokens: 0 }), store.getTail(scope, conversationId, contextOptions)]);
             if (!head.conversation) return { conversation: null, tail: { messages: [], reachedStart: true }, summary: null };
             return { ...head, tail };
