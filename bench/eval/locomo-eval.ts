@@ -91,7 +91,7 @@ export function formatReport(report: EvalReport): string {
   return [
     `LoCoMo evidence recall — ${report.conversations.length} conversation(s) (${report.conversations.join(', ')}), ${report.questions} questions, o200k_base, ${report.seconds}s`,
     report.settings.preset === 'default'
-      ? `llm-context: ${report.settings.store} store, the manager's defaults (new ContextManager({ store }): adaptive shares, extractive summary, neighbours 1/1)`
+      ? `llm-context: ${report.settings.store} store, the manager's defaults (new ContextManager({ store }): shares and recall neighbours adapted to the turn, extractive summary)`
       : `llm-context: ${report.settings.store} store, tuned: recall share ${report.settings.recallShare}, neighbours ${report.settings.neighbours.before}/${report.settings.neighbours.after}, no summary or memories`,
     line(header),
     ...rows.map(line),
