@@ -12,6 +12,13 @@ import { locomoToMessages, type LocomoSample } from '../../src/importers/locomo.
 
 /** What the harness tunes, passed to the manager as a user would. */
 export interface EvalSettings {
+  /**
+   * `tuned`: the manager gets `recallShare`, `neighbours` and no memories or summary section;
+   * `default`: `new ContextManager({ store, encoding })` and nothing else — the manager's own
+   * defaults (adaptive shares, extractive summary, recall neighbours 1/1); `recallShare` and
+   * `neighbours` are then unused.
+   */
+  readonly preset: 'tuned' | 'default';
   /** `memory`: the in-memory store with the in-process BM25 index; `pglite`: the Postgres store (full-text search) on PGlite. */
   readonly store: 'memory' | 'pglite';
   /** Share of the budget the recall section may take (the rest, and whatever recall leaves, goes to recent turns). */
@@ -49,13 +56,16 @@ export async function closeEvalStores(): Promise<void> {
 export async function evaluateSample(options: { sample: LocomoSample; budgets: readonly number[]; categories: readonly number[]; settings: EvalSettings; tallies: SampleTallies }): Promise<number> {
   const { sample, settings, tallies } = options;
   const tokenizer = await getTokenizer({ encoding: 'o200k_base' });
-  const manager = new ContextManager({
-    store: await createEvalStore(settings.store),
-    encoding: 'o200k_base',
-    shares: { recall: settings.recallShare, memories: 0, summary: 0 },
-    recall: { neighbours: settings.neighbours },
-    sources: { recall: createRecallSource() },
-  });
+  const store = await createEvalStore(settings.store);
+  const manager = settings.preset === 'default'
+    ? new ContextManager({ store, encoding: 'o200k_base' })
+    : new ContextManager({
+      store,
+      encoding: 'o200k_base',
+      shares: { recall: settings.recallShare, memories: 0, summary: 0 },
+      recall: { neighbours: settings.neighbours },
+      sources: { recall: createRecallSource() },
+    });
   const scope: Scope = { tenantId: 'locomo-eval', userId: sample.sampleId };
   const conversationId = sample.sampleId;
 

@@ -65,6 +65,7 @@ export async function runLocomoEval(options: { data: string; conversations?: num
 
 /** The retrieval settings the harness passes to the manager (tuned on the dev file; see README). */
 export const DEFAULT_SETTINGS: EvalSettings = {
+  preset: 'tuned',
   store: 'memory',
   recallShare: 0.9,
   neighbours: { before: 1, after: 2 },
@@ -89,7 +90,9 @@ export function formatReport(report: EvalReport): string {
   const line = (cells: readonly string[]) => cells.map((cell, column) => (column < 2 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
   return [
     `LoCoMo evidence recall — ${report.conversations.length} conversation(s) (${report.conversations.join(', ')}), ${report.questions} questions, o200k_base, ${report.seconds}s`,
-    `llm-context: ${report.settings.store} store, recall share ${report.settings.recallShare}, neighbours ${report.settings.neighbours.before}/${report.settings.neighbours.after}`,
+    report.settings.preset === 'default'
+      ? `llm-context: ${report.settings.store} store, the manager's defaults (new ContextManager({ store }): shares and recall neighbours adapted to the turn, extractive summary)`
+      : `llm-context: ${report.settings.store} store, tuned: recall share ${report.settings.recallShare}, neighbours ${report.settings.neighbours.before}/${report.settings.neighbours.after}, no summary or memories`,
     line(header),
     ...rows.map(line),
   ].join('\n');
@@ -103,6 +106,7 @@ async function main(): Promise<void> {
     .option('--json', 'print one JSON object instead of a table')
     .option('--conversations <n>', 'only the first N conversations', (value) => Number.parseInt(value, 10))
     .option('--budgets <list>', 'comma-separated token budgets', (value) => value.split(',').map((item) => Number.parseInt(item, 10)), [1000, 2000, 4000, 8000])
+    .option('--defaults', "run the manager at its own defaults (new ContextManager({ store })) instead of the tuned settings")
     .option('--store <kind>', 'memory (in-process BM25) or pglite (Postgres full-text search)', 'memory')
     .option('--recall-share <share>', `share of the budget recall may use (default ${DEFAULT_SETTINGS.recallShare})`, Number.parseFloat)
     .option('--neighbours <before,after>', `turns around each recalled match (default ${DEFAULT_SETTINGS.neighbours.before},${DEFAULT_SETTINGS.neighbours.after})`, (value) => {
@@ -110,12 +114,13 @@ async function main(): Promise<void> {
       return { before: before ?? 1, after: after ?? 1 };
     })
     .parse();
-  const options = program.opts<{ data: string; json?: boolean; conversations?: number; budgets: number[]; recallShare?: number; neighbours?: { before: number; after: number }; store: string }>();
+  const options = program.opts<{ defaults?: boolean; data: string; json?: boolean; conversations?: number; budgets: number[]; recallShare?: number; neighbours?: { before: number; after: number }; store: string }>();
   if (options.store !== 'memory' && options.store !== 'pglite') throw new Error('--store must be memory or pglite');
   const report = await runLocomoEval({
     data: resolve(options.data),
     budgets: options.budgets,
     settings: {
+      preset: options.defaults ? 'default' : 'tuned',
       store: options.store,
       ...(options.recallShare !== undefined ? { recallShare: options.recallShare } : {}),
       ...(options.neighbours !== undefined ? { neighbours: options.neighbours } : {}),

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { CliIo } from '../../src/cli/program.js';
+import { SECTION_DESCRIPTIONS } from '../../src/cli/print-assembly.js';
 import { ContextManager } from '../../src/context-manager.js';
+import { runDemo } from './demo.js';
 import { generateSupportChat } from './support-chat.js';
 
 describe('the demo support chat', () => {
@@ -23,5 +26,28 @@ describe('the demo support chat', () => {
         if (part.type === 'tool-result') expect(calls.has(part.toolCallId)).toBe(true);
       }
     }
+  });
+
+  it('should print, through the CLI, a report whose memories, summary, recall and recent are all non-empty, each with a line saying what it is', { timeout: 120_000 }, async () => {
+    const out: string[] = [];
+    const io: CliIo = { stdout: (text) => out.push(text), stderr: (text) => out.push(text), interactive: false };
+    expect(await runDemo({ io })).toBe(0);
+    const text = out.join('\n');
+    for (const section of ['memories', 'summary', 'recall', 'recent'] as const) {
+      const row = text.split('\n').find((line) => line.startsWith(`${section} `));
+      expect(row, section).toBeDefined();
+      const [, tokens, items] = row!.trim().split(/\s+/);
+      expect(Number(tokens), section).toBeGreaterThan(0);
+      expect(Number(items), section).toBeGreaterThan(0);
+      expect(row).toContain(SECTION_DESCRIPTIONS[section]);
+    }
+    expect(text).toMatch(/; [1-9]\d* memories in scope/);
+
+    const jsonOut: string[] = [];
+    expect(await runDemo({ io: { ...io, stdout: (line) => jsonOut.push(line) }, json: true })).toBe(0);
+    const { messages, report } = JSON.parse(jsonOut.at(-1)!) as { messages: Array<{ role: string; content: unknown }>; report: { sections: Record<string, { items: number; tokens: number }>; summary: { summarizer?: string } } };
+    for (const section of ['memories', 'summary', 'recall', 'recent']) expect(report.sections[section]!.items, section).toBeGreaterThan(0);
+    // The refund the customer asked about is a memory the import extracted from their own words.
+    expect(JSON.stringify(messages[0]!.content)).toMatch(/The user asked for a refund for order A-\d+/);
   });
 });

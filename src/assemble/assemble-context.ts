@@ -12,6 +12,7 @@ import { dedupeAgainstWindow } from './fit-excerpts.js';
 import { fitWindow, provisionalWindow, storedSystemMessages } from './fit-window.js';
 import { gatherSections, type RecallOptions } from './gather-sections.js';
 import { createMessageCounter } from './message-counter.js';
+import { QUESTION_NEIGHBOURS } from './turn-shares.js';
 import { capSections, planBudget, type BudgetOptions, type SectionShares } from './plan-budget.js';
 import { readHistory } from './read-history.js';
 import type { AssemblyReport } from './report.js';
@@ -82,9 +83,9 @@ export async function assembleContext(context: AssemblyContext, conversationId: 
   const current = findCurrentTurn(units);
   const storedSystem = storedSystemMessages(read);
   const storedSystemTokens = storedSystem.length > 0 ? blockCost(tokenizer, renderStoredSystem(storedSystem)) : 0;
-  const caps = capSections(plan, { currentTokens: current?.tokens ?? 0, hasCurrent: current !== undefined, storedSystemTokens });
-  const { windowStartSeq, wholeHistoryFits } = provisionalWindow({ units, current, read, budget: caps.rest - caps.memories - caps.summary - caps.recall });
   const query = options.query ?? (current ? messageText(current.messages[0]!) : '');
+  const caps = capSections(plan, { currentTokens: current?.tokens ?? 0, hasCurrent: current !== undefined, storedSystemTokens, turnText: query });
+  const { windowStartSeq, wholeHistoryFits } = provisionalWindow({ units, current, read, budget: caps.rest - caps.memories - caps.summary - caps.recall });
 
   const sections = await gatherSections({
     sources: context.sources,
@@ -97,7 +98,7 @@ export async function assembleContext(context: AssemblyContext, conversationId: 
     windowStartSeq,
     wholeHistoryFits,
     ...(read.prefetched ? { prefetched: read.prefetched } : {}),
-    recall: { ...context.defaults?.recall, ...options.recall },
+    recall: { ...(caps.shares?.basis === 'question about earlier turns' ? { neighbours: QUESTION_NEIGHBOURS } : {}), ...context.defaults?.recall, ...options.recall },
     ...(options.signal ? { signal: options.signal } : {}),
     ...(context.sourceTimeoutMs !== undefined ? { sourceTimeoutMs: context.sourceTimeoutMs } : {}),
   });
@@ -146,6 +147,7 @@ export async function assembleContext(context: AssemblyContext, conversationId: 
     dropped,
     reads: fit.read.reads,
     notes,
+    ...(caps.shares ? { shares: caps.shares } : {}),
     reasons: { ...sections.reasons, ...(sections.excerpts.length > 0 && excerpts.length === 0 ? { recall: 'already in the window' } : {}) },
   });
   return { messages: prompt.messages, report };

@@ -31,6 +31,8 @@ export function buildReport(options: {
   notes: readonly string[];
   /** Why each empty capped section is empty. */
   reasons?: SectionReasons;
+  /** The shares the caps came from. */
+  shares?: AssemblyReport['shares'];
 }): AssemblyReport {
   const { budget, prompt, summary } = options;
   const windowMessages = prompt.units.flatMap((unit) => unit.messages).concat(options.current?.messages ?? []);
@@ -55,6 +57,7 @@ export function buildReport(options: {
     recall: options.excerpts.map((excerpt) => ({ conversationId: excerpt.conversationId, seqs: excerpt.messages.map((message) => message.seq) })),
     reads: options.reads,
     notes: [...options.notes],
+    ...(options.shares ? { shares: options.shares } : {}),
   };
 }
 

@@ -2,6 +2,7 @@ import { BudgetTooSmallError, ValidationError } from '../errors.js';
 import { countToolTokens, REPLY_PRIMING_TOKENS, TOKENS_PER_MESSAGE, type ToolDefinition } from '../tokens/message-tokens.js';
 import { findModelInfo, getModelInfo } from '../tokens/models.js';
 import type { Tokenizer } from '../tokens/tokenizer.js';
+import { classifyTurn, TURN_SHARES, type TurnKind } from './turn-shares.js';
 
 // Stage 1 of assembly: what the prompt may spend, and on what.
 
@@ -45,12 +46,21 @@ export interface SectionShares {
   readonly recall?: number;
 }
 
-export const DEFAULT_SHARES: Required<SectionShares> = { memories: 0.15, summary: 0.2, recall: 0.25 };
+/**
+ * The shares when none are given and the turn is a plain statement. With no shares given, the
+ * split adapts to the turn (see `classifyTurn` and `TURN_SHARES`): a question about earlier turns
+ * gives recall 0.8 (and recall neighbours 1/2), a follow-up gives the recent window the most. Shares given (to the manager or
+ * the call, even one of the three) are used as given, the missing ones taken from here.
+ */
+export const DEFAULT_SHARES: Required<SectionShares> = { ...TURN_SHARES.statement };
 
 /** The budget of one assembly before the history is read. */
 export interface BudgetPlan {
   readonly budget: ResolvedBudget;
+  /** The shares given, filled from {@link DEFAULT_SHARES}; {@link capSections} adapts them to the turn when none were given. */
   readonly shares: Required<SectionShares>;
+  /** Whether the caller gave shares (then they are used as given, never adapted). */
+  readonly sharesGiven: boolean;
   /** The system prompt when non-empty. */
   readonly systemText?: string;
   readonly toolsTokens: number;
@@ -69,6 +79,8 @@ export interface SectionCaps {
   readonly memories: number;
   readonly summary: number;
   readonly recall: number;
+  /** The shares the caps came from, and why: `given`, or the kind of turn they were adapted to. */
+  readonly shares?: Required<SectionShares> & { readonly basis: 'given' | TurnKind };
 }
 
 const DEFAULT_MODEL_RESERVE = 4096;
@@ -166,18 +178,21 @@ export function planBudget(options: {
   if (windowMax <= 0) {
     throw new BudgetTooSmallError({ requiredTokens: fixedTokens, availableTokens: budget.available, what: 'the system prompt and tool definitions' });
   }
-  return { budget, shares, ...(systemText ? { systemText } : {}), toolsTokens, systemFraming, fixedTokens, windowMax };
+  const sharesGiven = options.shares !== undefined && Object.values(options.shares).some((value) => value !== undefined);
+  return { budget, shares, sharesGiven, ...(systemText ? { systemText } : {}), toolsTokens, systemFraming, fixedTokens, windowMax };
 }
 
 /**
- * Splits what the current turn leaves into section caps (`floor(rest × share)`); the window gets
+ * Splits what the current turn leaves into section caps (`floor(rest × share)`). Without shares
+ * given, the shares follow the kind of turn `turnText` is (`classifyTurn`: a question about earlier
+ * turns, a follow-up, a statement; {@link TURN_SHARES}). The window gets
  * the rest plus whatever the sections leave unused. Without a system prompt the framing of the
  * system message the sections would need is reserved up front, so adding them never overflows.
  * Stored system messages (`storedSystemTokens`, merged into the leading system message) are a
  * fixed cost like the system prompt.
  * @throws {BudgetTooSmallError} when the current turn or the stored system messages do not fit beside the fixed costs.
  */
-export function capSections(plan: BudgetPlan, options: { currentTokens: number; hasCurrent: boolean; storedSystemTokens?: number }): SectionCaps {
+export function capSections(plan: BudgetPlan, options: { currentTokens: number; hasCurrent: boolean; storedSystemTokens?: number; turnText?: string }): SectionCaps {
   const framing = plan.systemText ? 0 : plan.systemFraming;
   const storedSystem = options.storedSystemTokens ?? 0;
   if (storedSystem > 0 && storedSystem + framing + (options.hasCurrent ? options.currentTokens : 0) > plan.windowMax) {
@@ -187,10 +202,13 @@ export function capSections(plan: BudgetPlan, options: { currentTokens: number; 
     throw new BudgetTooSmallError({ requiredTokens: plan.fixedTokens + options.currentTokens, availableTokens: plan.budget.available, what: 'the system prompt, tools and the current user turn' });
   }
   const rest = plan.windowMax - options.currentTokens - framing - storedSystem;
+  const kind = plan.sharesGiven ? undefined : classifyTurn(options.turnText ?? '');
+  const shares = kind === undefined ? { ...plan.shares, basis: 'given' as const } : { ...TURN_SHARES[kind], basis: kind };
   return {
     rest,
-    memories: Math.floor(rest * plan.shares.memories),
-    summary: Math.floor(rest * plan.shares.summary),
-    recall: Math.floor(rest * plan.shares.recall),
+    memories: Math.floor(rest * shares.memories),
+    summary: Math.floor(rest * shares.summary),
+    recall: Math.floor(rest * shares.recall),
+    shares,
   };
 }

@@ -77,4 +77,10 @@ export interface AssemblyReport {
   readonly reads: { readonly messages: number; readonly roundTrips: number };
   /** Human-readable notes: fallbacks taken and why. */
   readonly notes: readonly string[];
+  /**
+   * The section shares (0–1 of what the current turn leaves) the caps came from, and their basis:
+   * `given` (the manager's or the call's `shares`), or the kind of turn the defaults adapted to
+   * (`question about earlier turns`, `follow-up`, `statement`; see `classifyTurn`).
+   */
+  readonly shares?: { readonly memories: number; readonly summary: number; readonly recall: number; readonly basis: string };
 }

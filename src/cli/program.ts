@@ -8,6 +8,7 @@ import { LLMContextError } from '../errors.js';
 import type { Store } from '../spec/store.js';
 import type { DynamoDBStoreExtras } from '../stores/dynamodb/index.js';
 import type { Scope } from '../types.js';
+import { createPatternExtractor } from '../memories/pattern-extractor.js';
 import { formatAssembly } from './print-assembly.js';
 import { readTranscript } from './read-transcript.js';
 import { registerServerCommands } from './server-commands.js';
@@ -50,6 +51,7 @@ interface GlobalOptions {
   user?: string;
   dynamodbTable?: string;
   dynamodbEndpoint?: string;
+  memories?: boolean;
 }
 
 /** The store a command opened: the embedded one, or DynamoDB with `--dynamodb-table`. */
@@ -68,6 +70,7 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     .option('--tenant <id>', 'tenant id', 'default')
     .option('--user <id>', 'user id')
     .option('--dynamodb-table <name>', 'use the DynamoDB store on this table instead of the embedded store')
+    .option('--no-memories', 'do not extract long-term memories from imported turns (default: the built-in pattern extractor)')
     .option('--dynamodb-endpoint <url>', 'DynamoDB endpoint (DynamoDB Local, dynalite); default: AWS for the environment region')
     .version(packageJson.version, '-V, --version', 'print the version')
     .exitOverride()
@@ -89,7 +92,10 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
       closeStore = () => embedded.close();
     }
     const scope: Scope = options.user ? { tenantId: options.tenant, userId: options.user } : { tenantId: options.tenant };
-    return { store, scope, manager: new ContextManager({ store }) };
+    // Imports pull long-term memories out of the turns with the offline pattern extractor (no model
+    // call), so `assemble` shows memories on the default path; `--no-memories` turns it off.
+    const memoryExtractor = program.opts<GlobalOptions>().memories === false ? {} : { memoryExtractor: createPatternExtractor() };
+    return { store, scope, manager: new ContextManager({ store, ...memoryExtractor }) };
   };
 
   program
@@ -98,7 +104,7 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     .option('--conversation <id>', 'conversation id for single-conversation files (default: the export\'s id, else the file name)')
     .action(async (file: string, options: { conversation?: string }) => {
       const transcript = await readTranscript(file, options.conversation);
-      const { manager, scope } = await open();
+      const { manager, scope, store: opened } = await open();
       if (transcript.kind === 'export') {
         const id = String(transcript.data.conversation.id);
         if (await manager.getConversation(id, { scope })) {
@@ -121,7 +127,9 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
         }
       }
       bar?.stop();
-      io.stdout(`imported ${inserted} new messages (${total - inserted} already stored) into ${conversations.length} conversation(s): ${conversations.map((conversation) => conversation.id).join(', ')}`);
+      await manager.settled(); // memory extraction runs after each append: finish it before the store closes
+      const { items: memories } = opened.capabilities.memories.available ? await manager.memories.list({ scope, limit: 1000 }) : { items: [] };
+      io.stdout(`imported ${inserted} new messages (${total - inserted} already stored) into ${conversations.length} conversation(s): ${conversations.map((conversation) => conversation.id).join(', ')}; ${memories.length} memories in scope`);
     });
 
   program

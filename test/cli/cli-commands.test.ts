@@ -36,6 +36,26 @@ describe('llm-context CLI commands', { timeout: 300_000 }, () => {
     expect(io.out).toEqual([version]);
   });
 
+  it('should extract memories from imported user turns and place them in the assembly, unless --no-memories', async () => {
+    await writeFile(join(dir, 'me.jsonl'), jsonl([
+      { role: 'user', content: 'Hi, my name is Ana Lima and I live in Porto.' },
+      { role: 'assistant', content: 'Nice to meet you, Ana.' },
+      { role: 'user', content: 'Where do I live?' },
+    ]));
+    const io = capture();
+    expect(await runCli(['--data-dir', db, 'import', join(dir, 'me.jsonl'), '--conversation', 'me'], io)).toBe(0);
+    expect(io.out.join('\n')).toContain('; 2 memories in scope');
+    const json = capture();
+    expect(await runCli(['--data-dir', db, 'assemble', 'me', '--budget', '500', '--json'], json)).toBe(0);
+    const { messages, report } = JSON.parse(json.out.join('\n')) as { messages: Array<{ content: string }>; report: { sections: { memories: { items: number } } } };
+    expect(report.sections.memories.items).toBe(2);
+    expect(messages[0]!.content).toContain('The user lives in Porto.');
+
+    const off = capture();
+    expect(await runCli(['--data-dir', join(dir, 'db2'), '--no-memories', 'import', join(dir, 'me.jsonl'), '--conversation', 'me'], off)).toBe(0);
+    expect(off.out.join('\n')).toContain('; 0 memories in scope');
+  });
+
   it('should search stored messages, best match first, across conversations or in one', async () => {
     await writeFile(join(dir, 'trip.jsonl'), jsonl([
       { role: 'user', content: 'We took the ferry to the island on Sunday.' },
