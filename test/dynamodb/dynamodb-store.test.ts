@@ -128,6 +128,17 @@ describe('DynamoDB store on dynalite', () => {
       [resent.messages[1]!.id, 2],
       ['new', 3],
     ]);
+    // Again, with the id already stored in the new generation: a stale appender must neither
+    // overwrite its id item nor store it twice.
+    await other.deleteConversation(scope, 'again');
+    await other.createConversation(scope, { id: 'again' });
+    const stored = await other.appendMessages(scope, 'again', await prepare([{ id: 'x', role: 'user', content: 'x' }]));
+    expect(stored.messages[0]!.seq).toBe(1);
+    const stale = await store.appendMessages(scope, 'again', await prepare([{ id: 'x', role: 'user', content: 'x' }]));
+    expect(stale).toMatchObject({ inserted: 0, messages: [{ id: 'x', seq: 1 }] });
+    const twice = await store.appendMessages(scope, 'again', await prepare([{ id: 'x', role: 'user', content: 'x' }]));
+    expect(twice).toMatchObject({ inserted: 0, messages: [{ id: 'x', seq: 1 }] });
+    expect((await other.listMessages(scope, 'again', { order: 'asc', limit: 10 })).map((message) => message.id)).toEqual(['x']);
   });
 
   it('should not append with a cached TTL another process removed, nor into a conversation it deleted', async () => {

@@ -254,12 +254,15 @@ export function createDynamoDBDriver(options: DriverOptions): StoreDriver {
         return [{ messages: await reads.materialize(pk, conversationId, newest.map((item) => item.entry)), inserted: 0, conversation: live.conversation }];
       }
     }
-    const idItems = (dedupe ? await table.getMany(idKeys) : idItemsRead).filter((item) => item.gen === gen);
-    // A stored id answers without a write, so nothing would catch a stale cached view: re-read first.
-    if (cached && idItems.length > 0) {
+    const found = dedupe ? await table.getMany(idKeys) : idItemsRead;
+    // With a cached view, any id item found re-reads the conversation first: one of this generation
+    // answers without a write, so no condition would catch a stale view; one of another generation
+    // may mean the view is stale, and applying under it would overwrite that id item.
+    if (cached && found.length > 0) {
       seen.delete(pk);
       return 'retry';
     }
+    const idItems = found.filter((item) => item.gen === gen);
     const storedHeaders = new Map<string, { batch: DecodedBatch; message: EncodedMessage }>();
     if (idItems.length > 0) {
       const seqOf = new Map(idItems.map((item) => [(item.sk as string).slice(2), Number(item.seq)]));
