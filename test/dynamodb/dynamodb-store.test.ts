@@ -28,7 +28,9 @@ describe('DynamoDB store on dynalite', () => {
     const tableName = uniqueTableName('unit');
     const store = createDynamoDBStore({ client: counting, tableName, ...options });
     await store.ensureTable();
-    return { store, table: createTableClient(client, tableName), requests: () => requests };
+    // A second store on the same table stands for another process (its own cache, same items).
+    const otherProcess = () => createDynamoDBStore({ client, tableName, ...options });
+    return { store, table: createTableClient(client, tableName), requests: () => requests, otherProcess };
   };
   const prepare = (inputs: readonly MessageInput[]) => newMessages(inputs);
 
@@ -85,6 +87,72 @@ describe('DynamoDB store on dynalite', () => {
     expect(read.summary?.text).toBe('summary');
     expect(read.tail.messages.length).toBeGreaterThan(10);
     expect(read.tail.reachedStart).toBe(false);
+  });
+
+  it('should append at its cached lastSeq + 1 without reading the conversation item: four requests', async () => {
+    const { store, requests } = await open();
+    await store.createConversation(scope, { id: 'fast' });
+    await store.appendMessages(scope, 'fast', await prepare([{ id: 'first', role: 'user', content: 'one' }]));
+    const before = requests();
+    const second = await store.appendMessages(scope, 'fast', await prepare([{ id: 'second', role: 'assistant', content: 'two' }]));
+    // BatchGetItem id items, PutItem commit, BatchWriteItem id items, UpdateItem counters.
+    expect(requests() - before).toBe(4);
+    expect(second.messages[0]!.seq).toBe(2);
+    expect(second.conversation).toMatchObject({ lastSeq: 2, messageCount: 2 });
+    // An idempotent retry answers from the id items only after re-reading the conversation.
+    const retried = await store.appendMessages(scope, 'fast', await prepare([{ id: 'second', role: 'assistant', content: 'two' }]));
+    expect(retried).toMatchObject({ inserted: 0, messages: [{ seq: 2 }] });
+  });
+
+  it('should not append into a conversation another process deleted and created again after this one cached it', async () => {
+    const { store, table, otherProcess } = await open();
+    const other = otherProcess();
+    await store.createConversation(scope, { id: 'again' });
+    await store.appendMessages(scope, 'again', await prepare(textTurns(2, 'old')));
+    const pk = conversationPk(scope.tenantId, 'again');
+    const oldItems = await table.queryAll({ keyCondition: 'pk = :pk AND sk BETWEEN :low AND :high', values: { ':pk': pk, ':low': 'B#', ':high': 'B#~' } });
+    const oldIds = await table.queryAll({ keyCondition: 'pk = :pk AND begins_with(sk, :id)', values: { ':pk': pk, ':id': 'I#' } });
+    expect(await other.deleteConversation(scope, 'again')).toBe(true);
+    await other.createConversation(scope, { id: 'again' });
+    // Leftovers of the old generation (an appender that raced the delete) hold the same slot and ids.
+    await table.writeMany({ puts: [...oldItems, ...oldIds] });
+    // This process still caches the old generation at lastSeq 2; re-sending an old id must insert it anew.
+    const resent = await store.appendMessages(scope, 'again', await prepare(textTurns(2, 'old')));
+    expect(resent.inserted).toBe(2);
+    expect(resent.messages.map((message) => message.seq)).toEqual([1, 2]);
+    const fresh = await store.appendMessages(scope, 'again', await prepare([{ id: 'new', role: 'user', content: 'new generation' }]));
+    expect(fresh.messages[0]!.seq).toBe(3);
+    expect(fresh.conversation).toMatchObject({ lastSeq: 3, messageCount: 3 });
+    expect((await other.listMessages(scope, 'again', { order: 'asc', limit: 10 })).map((message) => [message.id, message.seq])).toEqual([
+      [resent.messages[0]!.id, 1],
+      [resent.messages[1]!.id, 2],
+      ['new', 3],
+    ]);
+    // Again, with the id already stored in the new generation: a stale appender must neither
+    // overwrite its id item nor store it twice.
+    await other.deleteConversation(scope, 'again');
+    await other.createConversation(scope, { id: 'again' });
+    const stored = await other.appendMessages(scope, 'again', await prepare([{ id: 'x', role: 'user', content: 'x' }]));
+    expect(stored.messages[0]!.seq).toBe(1);
+    const stale = await store.appendMessages(scope, 'again', await prepare([{ id: 'x', role: 'user', content: 'x' }]));
+    expect(stale).toMatchObject({ inserted: 0, messages: [{ id: 'x', seq: 1 }] });
+    const twice = await store.appendMessages(scope, 'again', await prepare([{ id: 'x', role: 'user', content: 'x' }]));
+    expect(twice).toMatchObject({ inserted: 0, messages: [{ id: 'x', seq: 1 }] });
+    expect((await other.listMessages(scope, 'again', { order: 'asc', limit: 10 })).map((message) => message.id)).toEqual(['x']);
+  });
+
+  it('should not append with a cached TTL another process removed, nor into a conversation it deleted', async () => {
+    const { store, otherProcess } = await open();
+    const other = otherProcess();
+    await store.createConversation(scope, { id: 'ttl', ttl: { seconds: 3600, mode: 'sliding' } });
+    await store.appendMessages(scope, 'ttl', await prepare([{ id: 'a', role: 'user', content: 'a' }]));
+    await other.updateConversation(scope, 'ttl', { ttl: null });
+    const appended = await store.appendMessages(scope, 'ttl', await prepare([{ id: 'b', role: 'user', content: 'b' }]));
+    expect(appended.conversation.expiresAt).toBeUndefined();
+    expect((await other.getConversation(scope, 'ttl'))?.expiresAt).toBeUndefined();
+    await other.deleteConversation(scope, 'ttl');
+    await expect(store.appendMessages(scope, 'ttl', await prepare([{ id: 'c', role: 'user', content: 'c' }]))).rejects.toMatchObject({ code: 'not_found' });
+    expect(await other.getConversation(scope, 'ttl')).toBeNull();
   });
 
   it('should say in the result when lexical search read a bounded window, and name the bound', async () => {

@@ -23,6 +23,8 @@ const FIRST_PAGE_BATCHES = 50;
 const COPY_BATCH_MESSAGES = 50;
 /** Messages one group commit takes from the queue at most. */
 const GROUP_MESSAGES = 500;
+/** Conversation items an appending process keeps (see `seen` in the driver). */
+const CACHED_CONVERSATIONS = 1000;
 /** Attempts at committing one append before giving up under contention. */
 const MAX_APPEND_ATTEMPTS = 200;
 
@@ -58,6 +60,19 @@ export function createDynamoDBDriver(options: DriverOptions): StoreDriver {
   const search = createMessageSearch({ table, reads, ...(options.searchWindow ? { window: options.searchWindow } : {}) });
   /** Appends waiting per conversation partition in this process (group commit). */
   const appendQueues = new Map<string, PendingAppend[]>();
+  /**
+   * The conversation item as this process last read or wrote it, per partition (at most
+   * {@link CACHED_CONVERSATIONS}, least recently used dropped). An append commits at its cached
+   * `lastSeq + 1` without reading the item: a stale view fails the commit's slot condition or the
+   * counters' condition (generation, tombstone, expiry, TTL mode) and is re-read.
+   */
+  const seen = new Map<string, Item>();
+  const remember = (item: Item) => {
+    const pk = item.pk as string;
+    seen.delete(pk);
+    seen.set(pk, item);
+    if (seen.size > CACHED_CONVERSATIONS) seen.delete(seen.keys().next().value!);
+  };
   const newGen = () => crypto.randomUUID();
   const convKey = (pk: string) => ({ pk, sk: CONVERSATION_SK });
 
@@ -97,6 +112,7 @@ export function createDynamoDBDriver(options: DriverOptions): StoreDriver {
   async function destroy(item: Item): Promise<number> {
     const pk = item.pk as string;
     const gen = item.gen as string;
+    seen.delete(pk);
     const tombstoned = await table.update(convKey(pk), buildUpdate({ set: { deleting: Date.now() }, remove: ['lpk', 'ppk', 'xpk'], condition: 'gen = :gen', conditionValues: { ':gen': gen } }));
     if (!tombstoned) return -1;
     const messages = await purgePartition(pk, gen);
@@ -160,20 +176,27 @@ export function createDynamoDBDriver(options: DriverOptions): StoreDriver {
   /**
    * Applies a committed batch to the conversation item: id items, then counters, conditional on
    * `lastSeq` being the seq before the batch — so each batch is counted exactly once, by whoever
-   * (its appender or another one rolling forward) gets there first.
+   * (its appender or another one rolling forward) gets there first — and on the conversation being
+   * as `live` saw it: same generation, not tombstoned, not expired, same TTL mode (an appender may
+   * hold a cached `live`; a stale one fails here and re-reads). @returns the item, or undefined when a condition failed.
    */
   async function applyBatch(live: LiveConversation, batch: DecodedBatch, now: number): Promise<Item | undefined> {
     const all = JSON.parse(batch.item.msgs as string) as EncodedMessage[];
     await table.writeMany({ puts: all.map((message) => idItem(live.pk, live.gen, message.i, message.s, batch.first)) });
     const ttl = live.conversation.ttl;
-    const expires = ttl?.mode === 'sliding' ? expiryAttributes(live.conversation.tenantId, live.conversation.id, now + ttl.seconds * 1000, options.ttlGraceSeconds) : {};
+    const sliding = ttl?.mode === 'sliding';
+    const expires = sliding ? expiryAttributes(live.conversation.tenantId, live.conversation.id, now + ttl.seconds * 1000, options.ttlGraceSeconds) : {};
     return table.update(
       convKey(live.pk),
       buildUpdate({
         set: { lastSeq: batch.last, updatedAt: now, lsk: listSk(now, live.conversation.id), ...expires },
         add: { messageCount: Number(batch.item.n), tokenCount: Number(batch.item.tok) },
-        condition: 'gen = :gen AND lastSeq = :prev',
-        conditionValues: { ':gen': live.gen, ':prev': batch.first - 1 },
+        condition: [
+          'gen = :gen AND lastSeq = :prev AND attribute_not_exists(#cdel) AND (attribute_not_exists(#cexp) OR #cexp > :cnow)',
+          sliding ? '#ctm = :csliding AND #cts = :csecs' : '(attribute_not_exists(#ctm) OR #ctm <> :csliding)',
+        ].join(' AND '),
+        conditionNames: { '#cdel': 'deleting', '#cexp': 'expiresAt', '#ctm': 'ttlMode', ...(sliding ? { '#cts': 'ttlSeconds' } : {}) },
+        conditionValues: { ':gen': live.gen, ':prev': batch.first - 1, ':cnow': now, ':csliding': 'sliding', ...(sliding ? { ':csecs': ttl.seconds } : {}) },
       }),
     );
   }
@@ -206,9 +229,21 @@ export function createDynamoDBDriver(options: DriverOptions): StoreDriver {
    * @returns per batch its result or error, or 'retry' when another process took the seq slot.
    */
   async function appendGroup(scope: Scope, conversationId: string, group: readonly PendingAppend[], now: number): Promise<Array<AppendResult | Error> | 'retry'> {
-    const live = await require(scope, conversationId);
+    const dedupe = group.length === 1 && group[0]!.dedupe;
+    // Idempotency by id: id items point at the batch item holding the stored message. Read with the
+    // conversation item (concurrently), or alone when this process's last view of it is cached.
+    const allIds = [...new Set(group.flatMap((pending) => pending.messages.map((message) => message.id)))];
+    const partition = conversationPk(scope.tenantId, conversationId);
+    const idKeys = allIds.map((id) => ({ pk: partition, sk: idSk(id) }));
+    const cached = dedupe ? null : reads.live(scope, seen.get(partition));
+    const [live, idItemsRead] = cached
+      ? [cached, await table.getMany(idKeys)]
+      : dedupe
+        ? [await require(scope, conversationId), []]
+        : await Promise.all([require(scope, conversationId), table.getMany(idKeys)]);
+    remember(live.item);
     const { pk, gen } = live;
-    if (group.length === 1 && group[0]!.dedupe) {
+    if (dedupe) {
       const batch = group[0]!.messages;
       const newest: Array<{ role: Message['role']; contentHash: string; entry: { batch: DecodedBatch; message: EncodedMessage } }> = [];
       for await (const entry of reads.newestFirst(live, { pageSize: batch.length + 1 })) {
@@ -219,9 +254,15 @@ export function createDynamoDBDriver(options: DriverOptions): StoreDriver {
         return [{ messages: await reads.materialize(pk, conversationId, newest.map((item) => item.entry)), inserted: 0, conversation: live.conversation }];
       }
     }
-    // Idempotency by id: id items point at the batch item holding the stored message.
-    const allIds = [...new Set(group.flatMap((pending) => pending.messages.map((message) => message.id)))];
-    const idItems = (await table.getMany(allIds.map((id) => ({ pk, sk: idSk(id) })))).filter((item) => item.gen === gen);
+    const found = dedupe ? await table.getMany(idKeys) : idItemsRead;
+    // With a cached view, any id item found re-reads the conversation first: one of this generation
+    // answers without a write, so no condition would catch a stale view; one of another generation
+    // may mean the view is stale, and applying under it would overwrite that id item.
+    if (cached && found.length > 0) {
+      seen.delete(pk);
+      return 'retry';
+    }
+    const idItems = found.filter((item) => item.gen === gen);
     const storedHeaders = new Map<string, { batch: DecodedBatch; message: EncodedMessage }>();
     if (idItems.length > 0) {
       const seqOf = new Map(idItems.map((item) => [(item.sk as string).slice(2), Number(item.seq)]));
@@ -261,15 +302,52 @@ export function createDynamoDBDriver(options: DriverOptions): StoreDriver {
       const encoded = encodeBatch({ pk, gen, messages: fresh });
       if (encoded.chunks.length > 0) await table.writeMany({ puts: encoded.chunks });
       // The commit: one conditional PutItem at the next seq slot. Exactly one appender wins a slot.
+      const chunkKeys = encoded.chunks.map((chunk) => ({ pk, sk: chunk.sk as string }));
       if (!(await table.put(encoded.item, { expression: 'attribute_not_exists(pk)' }))) {
-        if (encoded.chunks.length > 0) await table.writeMany({ deletes: encoded.chunks.map((chunk) => ({ pk, sk: chunk.sk as string })) });
-        await rollForward(scope, live, now);
+        if (chunkKeys.length > 0) await table.writeMany({ deletes: chunkKeys });
+        // The slot is taken: roll forward from a fresh read (a cached generation could be stale, and
+        // rollForward removes items of other generations).
+        seen.delete(pk);
+        remember((await rollForward(scope, cached ? await require(scope, conversationId) : live, now)).item);
         return 'retry';
       }
-      const updated = await applyBatch(live, decodeBatch(encoded.item), now);
-      conversation = updated ? decodeConversation(updated) : (await require(scope, conversationId)).conversation;
+      const applied = await settle(scope, live, decodeBatch(encoded.item), now);
+      if (applied === 'orphaned') {
+        // Committed under a generation the conversation no longer has (it was deleted and created
+        // again since this process cached it): invisible to readers; removed, then retried.
+        await table.delete({ pk, sk: encoded.item.sk as string }, { expression: 'gen = :gen', values: { ':gen': gen } });
+        if (chunkKeys.length > 0) await table.writeMany({ deletes: chunkKeys });
+        return 'retry';
+      }
+      conversation = applied;
     }
     return outcomes.map((outcome) => (outcome instanceof Error ? outcome : { ...outcome, conversation }));
+  }
+
+  /**
+   * Applies this appender's just-committed batch (or finds it applied by a roll-forward) and caches
+   * the conversation item. @returns the conversation after the batch, or 'orphaned' when the
+   * conversation was replaced by a new generation since `live` was read.
+   * @throws {NotFoundError} when the conversation was deleted or expired meanwhile (the batch is invisible).
+   */
+  async function settle(scope: Scope, live: LiveConversation, batch: DecodedBatch, now: number): Promise<Conversation | 'orphaned'> {
+    let current = live;
+    for (let attempt = 0; ; attempt += 1) {
+      if (attempt >= MAX_APPEND_ATTEMPTS) throw new StoreError({ store: STORE, operation: 'appendMessages', detail: 'the conversation kept changing while its counters were updated; the batch is committed and the next append or read applies it', retryable: true });
+      const updated = await applyBatch(current, batch, now);
+      if (updated) {
+        remember(updated);
+        return decodeConversation(updated);
+      }
+      const fresh = await reads.find(scope, live.conversation.id);
+      seen.delete(live.pk);
+      if (!fresh) throw new NotFoundError({ kind: 'conversation', id: live.conversation.id });
+      if (fresh.gen !== live.gen) return 'orphaned';
+      remember(fresh.item);
+      if (fresh.conversation.lastSeq >= batch.last) return fresh.conversation;
+      // Same generation, not yet applied: the cached TTL mode was stale. Apply with the fresh view.
+      current = fresh;
+    }
   }
 
   /** Takes the queue head's group: consecutive appends of the same scope, without dedupe, up to {@link GROUP_MESSAGES} messages. */
@@ -507,6 +585,8 @@ export function createDynamoDBDriver(options: DriverOptions): StoreDriver {
       const [head, ...rest] = page.items;
       const live = head?.sk === CONVERSATION_SK ? reads.live(scope, head) : null;
       if (!live) return absent();
+      // The turn's next append (the reply) commits from this view without reading the item again.
+      remember(live.item);
       const summaryItemRead = rest[0]?.sk === SUMMARY_SK ? rest.shift() : undefined;
       const summary = summaryItemRead && summaryItemRead.gen === live.gen ? decodeSummary(summaryItemRead) : null;
       const batches = rest.filter((item) => item.gen === live.gen).map(decodeBatch);
