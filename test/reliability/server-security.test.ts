@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryStore, type Scope, type Store } from '../../src/index.js';
+import { seededRandom } from '../support/seeded-random.js';
 import { createApiKeys, createContextServer, KEYS_TENANT, type KeyRole } from '../../src/server/index.js';
 
 /**
@@ -18,17 +19,6 @@ const TENANTS = ['t1', 't2', 't3'];
 const USERS = [undefined, 'u1', 'u2'] as const;
 const MARKER = /SECRET-(t\d)-(none|u\d)-/g;
 
-function prng(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, int: (n: number) => Math.floor(next() * n), pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]! };
-}
 
 interface KeyInfo {
   readonly key: string;
@@ -52,7 +42,7 @@ export interface FuzzReport {
 
 async function runServerFuzz(options: { store: Store; requests: number; seed: number }): Promise<FuzzReport> {
   const { store } = options;
-  const random = prng(options.seed);
+  const random = seededRandom(options.seed);
   const server = createContextServer({ store, secret: SECRET, keyCacheMs: 0, limits: { maxBodyBytes: 64 * 1024, maxBatchMessages: 20 } });
 
   // Seeded data: every scope gets conversations (ids shared across scopes on purpose) and memories.

@@ -108,19 +108,4 @@ export async function openStore(kind: StoreKind, label: string): Promise<StoreHa
   };
 }
 
-/** A small deterministic PRNG (mulberry32) so a failing run is reproducible from its seed. */
-export function seededRandom(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (max: number) => Math.floor(next() * max),
-    pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!,
-  };
-}
+export { seededRandom } from '../support/seeded-random.js';
