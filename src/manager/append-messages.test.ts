@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ContextManager } from '../context-manager.js';
 import { NotFoundError, ValidationError } from '../errors.js';
+import { createMemoryStore } from '../stores/memory/index.js';
 import type { Scope } from '../types.js';
 
 const scope: Scope = { tenantId: 't', userId: 'u' };
@@ -24,6 +25,14 @@ describe('ContextManager.append input checks', () => {
       }
     }
     expect((await manager.listMessages('c', { scope })).map((message) => message.content)).toEqual(['first']);
+  });
+
+  it('should leave no conversation behind when the first append of a new conversation is rejected', async () => {
+    const store = createMemoryStore();
+    const manager = new ContextManager({ store });
+    // A tool message needs tool-result parts: the store layer rejects the batch before the conversation is created.
+    await expect(manager.append('fresh', [{ role: 'tool', content: 'not a tool result' } as never], { scope })).rejects.toThrow(ValidationError);
+    expect(await store.getConversation(scope, 'fresh')).toBeNull();
   });
 
   it('should record an empty model reply as produced (adapters record output losslessly)', async () => {
