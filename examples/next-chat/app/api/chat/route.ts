@@ -1,6 +1,8 @@
+import { isStepCount } from 'ai';
 import { createChatRoute } from 'llm-context/next';
 import { chatScope, getManager } from '../../../lib/manager';
 import { getModel } from '../../../lib/model';
+import { chatTools } from '../../../lib/tools';
 
 export const dynamic = 'force-dynamic';
 
@@ -11,6 +13,9 @@ export async function POST(request: Request): Promise<Response> {
     scope: chatScope,
     system: 'You are a helpful assistant. Answer briefly.',
     budget: { maxTokens: 8_000, reserveOutput: 1_000 },
+    tools: chatTools,
+    // After a tool runs (an approved `remember`), one more step lets the model answer with its result.
+    settings: { stopWhen: isStepCount(3) },
   });
   return handle(request);
 }
