@@ -16,7 +16,8 @@ export async function loadPgvectorExtension(): Promise<PGliteExtension | undefin
   const extra = process.env.LLM_CONTEXT_PGLITE_PGVECTOR;
   for (const specifier of extra ? [extra, ...CANDIDATES] : CANDIDATES) {
     try {
-      const module = (await import(/* @vite-ignore */ specifier)) as { vector?: PGliteExtension };
+      // Left to the runtime by bundlers (Vite, webpack/Next.js): a bundled expression import resolves nothing.
+      const module = (await import(/* @vite-ignore */ /* webpackIgnore: true */ specifier)) as { vector?: PGliteExtension };
       if (module.vector) return module.vector;
     } catch {
       // not installed: try the next location
