@@ -1,4 +1,3 @@
-import { isStepCount } from 'ai';
 import { createChatRoute } from 'llm-context/next';
 import { chatScope, getManager } from '../../../lib/manager';
 import { getModel } from '../../../lib/model';
@@ -14,8 +13,6 @@ export async function POST(request: Request): Promise<Response> {
     system: 'You are a helpful assistant. Answer briefly.',
     budget: { maxTokens: 8_000, reserveOutput: 1_000 },
     tools: chatTools,
-    // After a tool runs (an approved `remember`), one more step lets the model answer with its result.
-    settings: { stopWhen: isStepCount(3) },
   });
   return handle(request);
 }
