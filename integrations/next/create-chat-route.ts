@@ -16,7 +16,7 @@ export type CreateChatRouteOptions<UI_MESSAGE extends UIMessage = UIMessage> = O
  * `app/api/chat/route.ts`) for clients that send only the last message
  * (`prepareSendMessagesRequest: prepareSendLastMessage`): parses and validates the request
  * ({@link parseChatRequest}), then runs {@link streamChatResponse}. Errors become JSON responses
- * with our error code (400 bad input, 413 budget too small, 503 store unreachable, 500 otherwise)
+ * with our error code (400 bad input, 404 unknown conversation, 409 a message id resent with other content, 413 budget too small, 503 store unreachable, 500 otherwise)
  * and nothing is streamed.
  */
 export function createChatRoute<UI_MESSAGE extends UIMessage = UIMessage>(options: CreateChatRouteOptions<UI_MESSAGE>): (request: Request) => Promise<Response> {

@@ -7,6 +7,8 @@ const STATUS: Record<string, number> = {
   budget_too_small: 413,
   not_found: 404,
   conversation_exists: 409,
+  // A user message resent under its id with other text (an edit): the stored turn is kept; give the edit a new id.
+  idempotency_conflict: 409,
   state_conflict: 409,
   capability_absent: 501,
   store_unavailable: 503,

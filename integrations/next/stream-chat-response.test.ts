@@ -269,6 +269,20 @@ describe('createChatRoute', () => {
     expect(model.doStreamCalls).toHaveLength(0);
   });
 
+  it('should answer a user message resent under its id with other text (an edit) with a 409 and keep the stored turn', async () => {
+    const manager = newManager();
+    const model = new MockLanguageModelV4({ doStream: [textStep('First answer.'), textStep('never')] });
+    const POST = createChatRoute({ manager, model, scope, budget: { maxTokens: 4000 } });
+    const send = (body: object) => POST(new Request('http://localhost/api/chat', { method: 'POST', body: JSON.stringify(body) }));
+    await readReply(await send({ id: 'chat-e', message: userMessage('u1', 'Question one') }));
+    const response = await send({ id: 'chat-e', message: userMessage('u1', 'Question one, edited') });
+    expect(response.status).toBe(409);
+    expect(await response.json()).toEqual({ error: { code: 'idempotency_conflict', message: expect.stringContaining('u1') } });
+    expect(model.doStreamCalls).toHaveLength(1);
+    const stored = await manager.listMessages('chat-e', { scope });
+    expect(stored.map((item) => [item.role, item.id === 'u1' ? item.content : 'reply'])).toEqual([['user', 'Question one'], ['assistant', 'reply']]);
+  });
+
   it('should stream a reply for a valid request', async () => {
     const manager = newManager();
     const model = new MockLanguageModelV4({ doStream: [textStep('Hello!')] });
