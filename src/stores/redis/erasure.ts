@@ -1,6 +1,6 @@
 import type { StoreDriver } from '../define-store/driver.js';
 import { deleteOne } from './conversations.js';
-import { scopeKeys } from './keys.js';
+import { expiryKey, expiryMember, scopeKeys } from './keys.js';
 import type { RedisContext } from './redis-context.js';
 
 /** Right to erasure and the TTL sweep of the Redis driver: walk the scope index, or the expiry buckets. */
@@ -20,8 +20,10 @@ export function createErasureOperations(context: RedisContext): Pick<StoreDriver
           conversations += 1;
           messages += result.messages;
         }
-        // Entries that named nothing of this user (stale, or another scope's id) go too.
-        await client.zrem(keys.all, ...ids);
+        // Entries that named nothing of this user (stale, or another scope's id) go too, and so do
+        // the expiry-bucket entries of conversations Redis already expired natively (they would
+        // otherwise keep reporting the id as expired until the next sweep).
+        await Promise.all([client.zrem(keys.all, ...ids), ...ids.map((id) => client.zrem(expiryKey(prefix, scope.tenantId, id), expiryMember(scope, id)))]);
       }
       const indexKeys = await client.smembers(keys.registry);
       await client.unlink(keys.registry, keys.all, ...indexKeys);
