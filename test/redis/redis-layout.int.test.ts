@@ -56,7 +56,10 @@ describe.skipIf(skip)('redis store key layout, index repair and command hygiene'
     const late = await store.appendMessages(scope, 'short', await newMessages(textTurns(1))).catch((error: unknown) => error);
     expect(late).toMatchObject({ code: 'not_found', reason: 'expired' });
     expect(Math.abs((late as ConversationExpiredError).expiredAt.getTime() - expiresAt)).toBeLessThan(50);
+    // A listing drops the natively expired ids from the scope index; erasure still finds their expiry entries.
+    expect((await store.listConversations(scope)).items).toEqual([]);
     await store.eraseUser(scope as Scope & { userId: string });
+    for (let bucket = 0; bucket < 16; bucket += 1) expect(await client.zcard(`${keyPrefix}{x:${bucket}}:expiry`)).toBe(0);
     await expect(store.appendMessages(scope, 'erased', await newMessages(textTurns(1)))).rejects.toMatchObject({ code: 'not_found', reason: 'absent' });
     await expect(store.appendMessages({ tenantId: scope.tenantId }, 'short', await newMessages(textTurns(1)))).rejects.toMatchObject({ code: 'not_found', reason: 'absent' });
   });
