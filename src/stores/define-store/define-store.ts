@@ -68,14 +68,18 @@ export function defineStore<Extra extends object = object>(driver: StoreDriver, 
   /**
    * `run` for a call on one conversation: a `NotFoundError` for it becomes a
    * `ConversationExpiredError` when the driver remembers the conversation expired in this scope.
+   * The lookup runs only on that failure; the success path has no extra step.
    */
   const onConversation = async <T>(operation: string, scope: Scope, conversationId: string, call: () => Promise<T>): Promise<T> => {
     try {
-      return await run(operation, call);
+      return await call();
     } catch (error) {
-      if (!(error instanceof NotFoundError) || error.reason !== 'absent' || error.kind !== 'conversation' || !driver.expiredAt) throw error;
-      const expiredAt = await run(operation, () => driver.expiredAt!(scope, conversationId, now()));
-      throw expiredAt ? new ConversationExpiredError({ id: conversationId, expiredAt }) : error;
+      if (error instanceof NotFoundError && error.reason === 'absent' && error.kind === 'conversation' && driver.expiredAt) {
+        const expiredAt = await run(operation, () => driver.expiredAt!(scope, conversationId, now()));
+        throw expiredAt ? new ConversationExpiredError({ id: conversationId, expiredAt }) : error;
+      }
+      if (error instanceof LLMContextError || !driver.mapError) throw error;
+      throw driver.mapError(error, operation);
     }
   };
 
