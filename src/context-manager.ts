@@ -88,6 +88,9 @@ export class ContextManager {
    * are computed here, once. Messages whose id is already stored are not written again.
    * @returns the stored messages in input order and how many were new.
    * @throws {ValidationError} for bad messages (nothing written).
+   * @throws {ConversationExpiredError} when the conversation's TTL passed, unless `ifMissing` is
+   *   `'create'` (which starts it again, empty, with `options.conversation`); nothing written.
+   * @throws {NotFoundError} for a missing conversation with `ifMissing: 'error'`.
    */
   async append(conversationId: string, messages: readonly MessageInput[], options: AppendOptions): Promise<AppendResult> {
     const result = await appendMessages({ store: this.store, tokenizer: () => this.getTokenizer(), clock: this.options.clock, conversationId, messages, append: options });

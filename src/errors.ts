@@ -74,13 +74,55 @@ export class BudgetTooSmallError extends LLMContextError {
   }
 }
 
+/**
+ * The conversation, message or memory is not in this scope. `reason` says which kind of absence:
+ * `absent` (never created, deleted, or in another tenant or user — stores do not tell these apart,
+ * and deletion leaves no trace), or `expired` (a conversation of this scope whose TTL passed; see
+ * {@link ConversationExpiredError}).
+ */
 export class NotFoundError extends LLMContextError {
-  constructor(options: { kind: 'conversation' | 'message' | 'memory'; id: string }) {
+  readonly kind: 'conversation' | 'message' | 'memory';
+  /** The id asked for. */
+  readonly id: string;
+  readonly reason: 'absent' | 'expired';
+  constructor(options: { kind: 'conversation' | 'message' | 'memory'; id: string; message?: string; reason?: 'absent' | 'expired' }) {
     super({
       code: 'not_found',
-      message: `No ${options.kind} with id ${JSON.stringify(truncateId(options.id))} in this scope (it may belong to another tenant or user, or have expired).`,
+      message: options.message ?? `No ${options.kind} with id ${JSON.stringify(truncateId(options.id))} in this scope (never created, deleted, expired and swept, or in another tenant or user).`,
     });
     this.name = 'NotFoundError';
+    this.kind = options.kind;
+    this.id = options.id;
+    this.reason = options.reason ?? 'absent';
+  }
+}
+
+/**
+ * The conversation existed in this scope and its TTL passed (`expiresAt <= now`): its messages,
+ * summary and state are gone, and it answers every read as absent. Code `not_found` (an expired
+ * conversation is not found), `reason: 'expired'`. Stores remember an expiry until the expired
+ * conversation is swept (`sweepExpired`, or the backend's own TTL deletion) or its id is created
+ * again; after that the id is reported `absent`.
+ *
+ * To start it again, create it (`createConversation` with the id and its TTL), or append with
+ * `ContextManager.append(…, { ifMissing: 'create', conversation: { ttl } })`.
+ */
+export class ConversationExpiredError extends NotFoundError {
+  /** When it expired (its last `expiresAt`). */
+  readonly expiredAt: Date;
+  constructor(options: { id: string; expiredAt: Date }) {
+    super({
+      kind: 'conversation',
+      id: options.id,
+      reason: 'expired',
+      message: `Conversation ${JSON.stringify(truncateId(options.id))} expired at ${options.expiredAt.toISOString()} (its TTL passed): its messages are gone. To start it again under this id, create it again (createConversation with its ttl), or append with ifMissing: 'create' and conversation: { ttl }.`,
+    });
+    this.name = 'ConversationExpiredError';
+    this.expiredAt = options.expiredAt;
+  }
+  /** True for an expired conversation's error, also one rebuilt from the server's answer or another copy of this package. */
+  static override isInstance(error: unknown): error is ConversationExpiredError {
+    return LLMContextError.isInstance(error) && error.code === 'not_found' && (error as { reason?: unknown }).reason === 'expired';
   }
 }
 

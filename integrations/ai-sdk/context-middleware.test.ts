@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ContextManager } from '../../src/context-manager.js';
+import { ConversationExpiredError } from '../../src/errors.js';
 import { createMemoryStore } from '../../src/stores/memory/index.js';
 import type { Message, Scope } from '../../src/types.js';
 import { SDKS, orphanToolParts, type Step } from '../../test/support/ai-sdk-mock-models.js';
@@ -33,6 +34,28 @@ const expectedWeatherTurn = [
   { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'call-1', toolName: 'weather', output: { tempC: 20 } }] },
   { role: 'assistant', content: 'It is 20°C in Paris.' },
 ];
+
+describe('contextMiddleware and an expired conversation', () => {
+  it("should fail the call with ConversationExpiredError before the model runs, and start the conversation again with ifMissing 'create'", async () => {
+    const sdk = SDKS[0]!;
+    let now = Date.UTC(2026, 0, 1);
+    const store = createMemoryStore({ clock: { now: () => now } });
+    const manager = new ContextManager({ store, clock: { now: () => now } });
+    const conversation = { ttl: { seconds: 60, mode: 'sliding' as const } };
+    await store.createConversation(scope, { id: 'chat-ttl', ...conversation });
+    now += 60_000;
+    const call = (ifMissing?: 'create') => {
+      const mock = sdk.mockModel([{ text: 'Hello again.' }]);
+      const model = sdk.wrap(mock.model, { manager, scope, budget: { maxTokens: 4000 }, conversation, ...(ifMissing ? { ifMissing } : {}) });
+      return { mock, result: sdk.generateText({ model, prompt: 'Still there?', providerOptions: { llmContext: { conversationId: 'chat-ttl' } } }) };
+    };
+    const refused = call();
+    await expect(refused.result).rejects.toThrow(ConversationExpiredError);
+    expect(refused.mock.generatePrompts()).toEqual([]);
+    expect((await call('create').result).text).toBe('Hello again.');
+    expect(await recorded(manager, 'chat-ttl')).toEqual([{ role: 'user', content: 'Still there?' }, { role: 'assistant', content: 'Hello again.' }]);
+  });
+});
 
 for (const sdk of SDKS) {
   describe(`contextMiddleware with ${sdk.name}`, () => {

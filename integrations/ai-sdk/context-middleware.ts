@@ -28,6 +28,14 @@ export interface ContextMiddlewareOptions {
   budget?: BudgetOptions;
   /** How a conversation is created on its first call (title, tags, ttl …). */
   conversation?: Omit<CreateConversationInput, 'id'>;
+  /**
+   * When the conversation is not stored (as `ContextManager.append`'s `ifMissing`): by default a
+   * conversation that never existed is created, but an expired one makes the call throw
+   * `ConversationExpiredError` (code `not_found`, `reason: 'expired'`) rather than recreating it
+   * without its TTL; `'create'` starts it again with `conversation`'s settings; `'error'` throws
+   * `NotFoundError` for any missing conversation.
+   */
+  ifMissing?: 'create' | 'error';
   /** Text for recall (search over older turns and memories): by default the last user message's text; `false` turns recall off. */
   query?: false | ((prompt: readonly LanguageModelPromptMessage[]) => string | undefined);
   /**
@@ -186,7 +194,11 @@ function createContextMiddleware<VERSION extends PromptSpecificationVersion>(opt
         for (const [offset, { message }] of fresh.entries()) {
           inputs.push({ ...message, id: await deriveMessageId({ conversationId, anchor, offset, key: messageKey(message) }) });
         }
-        const appended = await manager.append(conversationId, inputs, { scope, ...(options.conversation === undefined ? {} : { conversation: options.conversation }) });
+        const appended = await manager.append(conversationId, inputs, {
+          scope,
+          ...(options.conversation === undefined ? {} : { conversation: options.conversation }),
+          ...(options.ifMissing === undefined ? {} : { ifMissing: options.ifMissing }),
+        });
         appended.messages.forEach((message, index) => originals.set(message.id, fresh[index]!.original));
         anchor = appended.messages.at(-1)?.id ?? anchor;
       } else if (stored.length === 0) {

@@ -5,7 +5,7 @@ import { fakeModel } from '@langchain/core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ContextManager } from '../../src/context-manager.js';
-import { ValidationError } from '../../src/errors.js';
+import { ConversationExpiredError, ValidationError } from '../../src/errors.js';
 import { LLMContextChatMessageHistory } from './chat-message-history.js';
 import { langChainMessage, storedForm } from '../../test/support/langchain-arbitraries.js';
 
@@ -16,6 +16,19 @@ function historyOf(manager: ContextManager, conversationId: string, extra: Parti
 }
 
 describe('LLMContextChatMessageHistory', () => {
+  it("should raise ConversationExpiredError when adding to an expired conversation, and start it again with ifMissing 'create'", async () => {
+    let now = Date.UTC(2026, 0, 1);
+    const manager = new ContextManager({ clock: { now: () => now } });
+    const conversation = { ttl: { seconds: 60, mode: 'sliding' as const } };
+    await historyOf(manager, 'ttl', { conversation }).addMessages([new HumanMessage('hi')]);
+    now += 60_000;
+    await expect(historyOf(manager, 'ttl', { conversation }).addMessages([new HumanMessage('late')])).rejects.toThrow(ConversationExpiredError);
+    expect(await historyOf(manager, 'ttl').getMessages()).toEqual([]);
+    const restarted = historyOf(manager, 'ttl', { conversation, ifMissing: 'create' });
+    await restarted.addMessages([new HumanMessage('again')]);
+    expect((await restarted.getMessages()).map((message) => message.content)).toEqual(['again']);
+  });
+
   it('should return what was added, losslessly, in order (property)', async () => {
     const manager = new ContextManager();
     let run = 0;

@@ -25,6 +25,14 @@ export interface LLMContextChatMessageHistoryOptions {
   /** Title, tags, metadata or TTL of the conversation when the first write creates it. */
   conversation?: Omit<CreateConversationInput, 'id'>;
   /**
+   * When the conversation is not stored (as `ContextManager.append`'s `ifMissing`): by default a
+   * conversation that never existed is created, but an expired one makes the call throw
+   * `ConversationExpiredError` (code `not_found`, `reason: 'expired'`) rather than recreating it
+   * without its TTL; `'create'` starts it again with `conversation`'s settings; `'error'` throws
+   * `NotFoundError` for any missing conversation.
+   */
+  ifMissing?: 'create' | 'error';
+  /**
    * Skip a batch whose roles and contents equal the newest stored messages: a retried
    * `addMessages` whose messages have no ids (LangChain's usually have none) is then not stored
    * twice. Turn it off only when the same turn may legitimately be stored twice in a row.
@@ -96,6 +104,8 @@ export class LLMContextChatMessageHistory extends BaseListChatMessageHistory {
   /**
    * Appends the messages as one atomic batch (all or nothing), creating the conversation on first use.
    * @throws {ValidationError} for a message the store cannot hold (nothing is written).
+   * @throws {ConversationExpiredError} when the conversation's TTL passed (unless `ifMissing: 'create'`):
+   *   start a new conversation id, or pass `ifMissing: 'create'` to start this one again.
    */
   override async addMessages(messages: BaseMessage[]): Promise<void> {
     if (messages.length === 0) return;
@@ -104,6 +114,7 @@ export class LLMContextChatMessageHistory extends BaseListChatMessageHistory {
       scope: this.scope,
       dedupeByContentHash: options.dedupeByContentHash ?? true,
       ...(options.conversation === undefined ? {} : { conversation: options.conversation }),
+      ...(options.ifMissing === undefined ? {} : { ifMissing: options.ifMissing }),
     });
   }
 

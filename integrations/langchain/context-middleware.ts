@@ -34,6 +34,14 @@ export interface ContextMiddlewareOptions {
   /** Title, tags, metadata or TTL when the first write creates the conversation. */
   conversation?: Omit<CreateConversationInput, 'id'>;
   /**
+   * When the conversation is not stored (as `ContextManager.append`'s `ifMissing`): by default a
+   * conversation that never existed is created, but an expired one makes the call throw
+   * `ConversationExpiredError` (code `not_found`, `reason: 'expired'`) rather than recreating it
+   * without its TTL; `'create'` starts it again with `conversation`'s settings; `'error'` throws
+   * `NotFoundError` for any missing conversation.
+   */
+  ifMissing?: 'create' | 'error';
+  /**
    * The recall query (older turns and memories relevant to it), from the request's messages;
    * `false` turns recall off. @default the text of the last human message
    */
@@ -98,7 +106,11 @@ export function contextMiddleware(options: ContextMiddlewareOptions): AgentMiddl
     }
     const fresh = messages.slice(start);
     if (fresh.length > 0) {
-      await manager.append(conversationId, fromLangChainMessages(fresh), { scope, ...(options.conversation === undefined ? {} : { conversation: options.conversation }) });
+      await manager.append(conversationId, fromLangChainMessages(fresh), {
+        scope,
+        ...(options.conversation === undefined ? {} : { conversation: options.conversation }),
+        ...(options.ifMissing === undefined ? {} : { ifMissing: options.ifMissing }),
+      });
     }
     const newest = messages.at(-1)?.id;
     lastRecorded.delete(key);

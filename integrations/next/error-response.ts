@@ -1,4 +1,4 @@
-import { LLMContextError } from '../../src/index.js';
+import { ConversationExpiredError, LLMContextError } from '../../src/index.js';
 
 /** HTTP status per error code: the client's fault (4xx) or the server's (5xx). */
 const STATUS: Record<string, number> = {
@@ -18,11 +18,17 @@ const STATUS: Record<string, number> = {
 
 /**
  * A JSON error `Response` (`{ error: { code, message } }`) for an error thrown by the chat helpers.
+ * An expired conversation (its TTL passed: `ConversationExpiredError`) answers 410 Gone with
+ * `reason: "expired"`; a conversation that never existed is created by the first message.
  * Our typed errors keep their code and message (which never contain user content); any other error
  * becomes a bare 500, since its message may hold anything.
  */
 export function errorResponse(options: { error: unknown }): Response {
   const { error } = options;
+  if (ConversationExpiredError.isInstance(error)) {
+    // 410 Gone: the conversation existed and its TTL passed; the chat UI should start a new one.
+    return Response.json({ error: { code: error.code, reason: 'expired', message: error.message } }, { status: 410 });
+  }
   if (LLMContextError.isInstance(error)) {
     return Response.json({ error: { code: error.code, message: error.message } }, { status: STATUS[error.code] ?? 500 });
   }

@@ -190,6 +190,21 @@ describe('streamChatResponse', () => {
 });
 
 describe('createChatRoute', () => {
+  it('should answer 410 Gone for a chat whose conversation expired, store nothing and not call the model', async () => {
+    let now = Date.UTC(2026, 0, 1);
+    const store = createMemoryStore({ clock: { now: () => now } });
+    const manager = new ContextManager({ store, clock: { now: () => now } });
+    await store.createConversation(scope, { id: 'chat-ttl', ttl: { seconds: 60, mode: 'sliding' } });
+    now += 60_000;
+    const model = new MockLanguageModelV4({ doStream: [textStep('never')] });
+    const POST = createChatRoute({ manager, model, scope, budget: { maxTokens: 4000 } });
+    const response = await POST(new Request('http://localhost/api/chat', { method: 'POST', body: JSON.stringify({ id: 'chat-ttl', message: userMessage('u1', 'still there?') }) }));
+    expect(response.status).toBe(410);
+    expect(await response.json()).toEqual({ error: { code: 'not_found', reason: 'expired', message: expect.stringContaining('expired') } });
+    expect(await store.getConversation(scope, 'chat-ttl')).toBeNull();
+    expect(model.doStreamCalls).toHaveLength(0);
+  });
+
   it('should answer bad input with a 400 JSON error and store nothing', async () => {
     const manager = newManager();
     const model = new MockLanguageModelV4({ doStream: [textStep('never')] });

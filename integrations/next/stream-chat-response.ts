@@ -64,6 +64,7 @@ const defaultMessageId = createIdGenerator({ prefix: 'msg', size: 16 });
  * stored reply with that id: the approved tool runs, and the continued reply replaces the stored one.
  * Its tokens are not part of the assembly budget (it is sent as the SDK converts it).
  *
+ * @throws {ConversationExpiredError} when the conversation's TTL passed (the route answers 410 Gone: start a new chat id).
  * @throws {ValidationError} for a bad message or scope (an assistant message must continue the stored reply); {@link BudgetTooSmallError} when the budget
  *   cannot hold the system prompt, tools and new turn; store errors pass through. Nothing is streamed then.
  */

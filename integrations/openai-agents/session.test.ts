@@ -1,7 +1,7 @@
 import { Agent, MemorySession, run, setTracingDisabled, tool, type AgentInputItem, type Session } from '@openai/agents-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ContextManager, createExtractiveSummarizer, getTokenizer, type Scope } from '../../src/index.js';
+import { ContextManager, ConversationExpiredError, createExtractiveSummarizer, getTokenizer, type Scope } from '../../src/index.js';
 import { FakeModel, type ScriptedTurn } from '../../test/support/openai-agents-fake-model.js';
 import { itemFingerprint } from './items.js';
 import { LLMContextSession } from './session.js';
@@ -60,6 +60,19 @@ const problems = (items: readonly AgentInputItem[]) => {
 };
 
 describe('LLMContextSession with the OpenAI Agents runner', () => {
+  it("should throw ConversationExpiredError when adding items to an expired session, and start it again with ifMissing 'create'", async () => {
+    let now = Date.UTC(2026, 0, 1);
+    const manager = new ContextManager({ clock: { now: () => now } });
+    const options = { manager, sessionId: 'ttl-1', scope, budget: { maxTokens: 10_000 }, conversation: { ttl: { seconds: 60, mode: 'sliding' as const } } };
+    await new LLMContextSession(options).addItems([{ role: 'user', content: 'hi' }]);
+    now += 60_000;
+    await expect(new LLMContextSession(options).addItems([{ role: 'user', content: 'late' }])).rejects.toThrow(ConversationExpiredError);
+    expect(await new LLMContextSession(options).getItems()).toEqual([]);
+    const restarted = new LLMContextSession({ ...options, ifMissing: 'create' });
+    await restarted.addItems([{ role: 'user', content: 'again' }]);
+    expect(await restarted.getItems()).toMatchObject([{ role: 'user', content: 'again' }]);
+  });
+
   it('should store exactly the items the SDK MemorySession stores, and return them unchanged', async () => {
     const script: ScriptedTurn[] = [
       { reasoning: 'The user wants weather; call the tool.', calls: [{ name: 'get_weather', arguments: { city: 'Paris' } }, { name: 'get_weather', arguments: { city: 'Rome' } }] },

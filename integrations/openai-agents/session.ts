@@ -45,6 +45,14 @@ export interface LLMContextSessionOptions {
   readonly maxSummaryTokens?: number;
   /** How the conversation is created on its first write (title, tags, ttl …). */
   readonly conversation?: Omit<CreateConversationInput, 'id'>;
+  /**
+   * When the conversation is not stored (as `ContextManager.append`'s `ifMissing`): by default a
+   * conversation that never existed is created, but an expired one makes the call throw
+   * `ConversationExpiredError` (code `not_found`, `reason: 'expired'`) rather than recreating it
+   * without its TTL; `'create'` starts it again with `conversation`'s settings; `'error'` throws
+   * `NotFoundError` for any missing conversation.
+   */
+  readonly ifMissing?: 'create' | 'error';
 }
 
 /** A stored message in the window: one SDK item. */
@@ -91,6 +99,7 @@ export class LLMContextSession implements Session {
   private readonly summaryMode: 'stored' | 'compact' | false;
   private readonly maxSummaryTokens: number;
   private readonly conversation: Omit<CreateConversationInput, 'id'> | undefined;
+  private readonly ifMissing: 'create' | 'error' | undefined;
 
   /** @throws {ValidationError} for a bad scope, session id or budget. */
   constructor(options: LLMContextSessionOptions) {
@@ -105,6 +114,7 @@ export class LLMContextSession implements Session {
       throw new ValidationError({ field: 'maxSummaryTokens', message: `must be an integer from 1 to below the budget (${this.maxTokens} tokens)` });
     }
     this.conversation = options.conversation;
+    this.ifMissing = options.ifMissing;
   }
 
   async getSessionId(): Promise<string> {
@@ -121,7 +131,11 @@ export class LLMContextSession implements Session {
       inputs.push(itemToMessage(items[index]!, ids[index] ?? `oa:input:${crypto.randomUUID()}`));
     }
     if (inputs.length === 0) return;
-    await this.manager.append(this.sessionId, inputs, { scope: this.scope, ...(this.conversation ? { conversation: this.conversation } : {}) });
+    await this.manager.append(this.sessionId, inputs, {
+      scope: this.scope,
+      ...(this.conversation ? { conversation: this.conversation } : {}),
+      ...(this.ifMissing ? { ifMissing: this.ifMissing } : {}),
+    });
   }
 
   async getItems(limit?: number): Promise<AgentInputItem[]> {

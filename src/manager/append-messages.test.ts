@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ContextManager } from '../context-manager.js';
-import { NotFoundError, ValidationError } from '../errors.js';
+import { ConversationExpiredError, NotFoundError, ValidationError } from '../errors.js';
 import { createMemoryStore } from '../stores/memory/index.js';
 import type { Scope } from '../types.js';
 
@@ -76,6 +76,37 @@ describe('ContextManager.append ifMissing', () => {
     expect(await manager.getConversation('c', { scope })).toBeNull();
     await manager.append('c', [{ role: 'user', content: 'again' }], { scope, ifMissing: 'create', conversation: { ttl: { seconds: 60, mode: 'fixed' } } });
     expect((await manager.getConversation('c', { scope }))?.ttl).toEqual({ seconds: 60, mode: 'fixed' });
+  });
+
+  it('should throw ConversationExpiredError for an expired conversation by default, write nothing, and say how to start it again', async () => {
+    let now = Date.UTC(2026, 0, 1);
+    const manager = new ContextManager({ clock: { now: () => now } });
+    await manager.append('c', [{ role: 'user', content: 'hi' }], { scope, conversation: { ttl: { seconds: 60, mode: 'sliding' } } });
+    const expiredAt = now + 60_000;
+    now += 61_000;
+    const error = await manager.append('c', [{ role: 'user', content: 'late' }], { scope, conversation: { ttl: { seconds: 60, mode: 'sliding' } } }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ConversationExpiredError);
+    expect(error).toMatchObject({ code: 'not_found', reason: 'expired', id: 'c' });
+    expect((error as ConversationExpiredError).expiredAt.getTime()).toBe(expiredAt);
+    expect((error as Error).message).toContain("ifMissing: 'create'");
+    expect(await manager.getConversation('c', { scope })).toBeNull();
+    const restarted = await manager.append('c', [{ role: 'user', content: 'again' }], { scope, ifMissing: 'create', conversation: { ttl: { seconds: 30, mode: 'fixed' } } });
+    expect(restarted.messages.map((message) => message.seq)).toEqual([1]);
+    expect((await manager.getConversation('c', { scope }))?.ttl).toEqual({ seconds: 30, mode: 'fixed' });
+  });
+
+  it('should create a deleted conversation, or an expired one already swept, again by default (neither leaves a trace)', async () => {
+    let now = Date.UTC(2026, 0, 1);
+    const store = createMemoryStore({ clock: { now: () => now } });
+    const manager = new ContextManager({ store, clock: { now: () => now } });
+    await manager.append('deleted', [{ role: 'user', content: 'hi' }], { scope });
+    await store.deleteConversation(scope, 'deleted');
+    expect((await manager.append('deleted', [{ role: 'user', content: 'new' }], { scope })).messages[0]?.seq).toBe(1);
+    await manager.append('swept', [{ role: 'user', content: 'hi' }], { scope, conversation: { ttl: { seconds: 60, mode: 'fixed' } } });
+    now += 60_000;
+    await expect(manager.append('swept', [{ role: 'user', content: 'late' }], { scope })).rejects.toThrow(ConversationExpiredError);
+    expect(await store.sweepExpired!()).toBe(1);
+    expect((await manager.append('swept', [{ role: 'user', content: 'new' }], { scope })).conversation).not.toHaveProperty('ttl');
   });
 
   it('should refuse an unknown ifMissing value', async () => {

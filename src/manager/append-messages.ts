@@ -1,4 +1,4 @@
-import { LLMContextError, ValidationError } from '../errors.js';
+import { ConversationExpiredError, LLMContextError, ValidationError } from '../errors.js';
 import { prepareMessages } from '../messages/prepare.js';
 import type { AppendResult, Store } from '../spec/store.js';
 import { validateConversationId, validateScope } from '../spec/validate.js';
@@ -7,9 +7,11 @@ import type { MessageContent, MessageInput } from '../types.js';
 import type { AppendOptions } from './manager-options.js';
 
 /**
- * Stores new turns, creating the conversation on first use. Token counts and content hashes are
+ * Stores new turns, creating the conversation on first use (see `AppendOptions.ifMissing`: an
+ * expired conversation is reported, not recreated, unless `ifMissing` is `'create'`). Token counts and content hashes are
  * computed here, once (`prepareMessages`). Messages whose id is already stored are not written again.
  * @throws {ValidationError} without options, for bad messages, or for a user or system message with empty or whitespace-only content (nothing written).
+ * @throws {ConversationExpiredError} when the conversation expired and `ifMissing` is unset or `'error'`.
  * @throws {NotFoundError} when the conversation is missing and `ifMissing` is `'error'`.
  */
 export async function appendMessages(options: {
@@ -27,8 +29,8 @@ export async function appendMessages(options: {
   const { append } = options;
   validateScope(append.scope);
   validateConversationId(conversationId);
-  const ifMissing = append.ifMissing ?? 'create';
-  if (ifMissing !== 'create' && ifMissing !== 'error') throw new ValidationError({ field: 'ifMissing', message: "must be 'create' or 'error'" });
+  const { ifMissing } = append;
+  if (ifMissing !== undefined && ifMissing !== 'create' && ifMissing !== 'error') throw new ValidationError({ field: 'ifMissing', message: "must be 'create' or 'error'" });
   const tokenizer = await options.tokenizer();
   const prepared = await prepareMessages(options.messages, { tokenizer, ...(clock ? { now: () => clock.now() } : {}) });
   prepared.forEach((message, index) => {
@@ -39,6 +41,8 @@ export async function appendMessages(options: {
     return await store.appendMessages(append.scope, conversationId, prepared, appendOptions);
   } catch (error) {
     if (!(LLMContextError.isInstance(error) && error.code === 'not_found') || ifMissing === 'error') throw error;
+    // Unset: only a conversation that never existed is created; an expired one must be asked for.
+    if (ifMissing === undefined && ConversationExpiredError.isInstance(error)) throw error;
     await store.createConversation(append.scope, { ...append.conversation, id: conversationId }, { ifExists: 'return' });
     return store.appendMessages(append.scope, conversationId, prepared, appendOptions);
   }

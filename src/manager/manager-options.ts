@@ -69,10 +69,19 @@ export interface AppendOptions {
   /** Used to create the conversation on first append. */
   readonly conversation?: Omit<CreateConversationInput, 'id'>;
   /**
-   * What to do when the conversation does not exist (never created, deleted, or expired — stores
-   * answer all three alike): `create` it (with `conversation`'s settings: pass its `ttl` again when
-   * recreating an expired one), or throw `NotFoundError` (`error`) so a caller who expects a live
-   * conversation notices it is gone. @default 'create'
+   * What to do when the conversation is not in the store:
+   * - unset (default): create a conversation that never existed (or was deleted: deletion leaves no
+   *   trace), so the first append just works; but throw `ConversationExpiredError` (code
+   *   `not_found`, `reason: 'expired'`) for one whose TTL passed, so it is not silently recreated
+   *   without its TTL. Pass `ifMissing: 'create'` to start it again.
+   * - `'create'`: create it in every case, with `conversation`'s settings (pass its `ttl` again: a
+   *   recreated conversation is new and empty, and has only the TTL given here).
+   * - `'error'`: throw `NotFoundError` in every case (`reason` says `absent` or `expired`), for a
+   *   caller who expects a live conversation.
+   *
+   * Stores remember an expiry until the expired conversation is swept (`sweepExpired`, or the
+   * backend's own TTL deletion; see README "TTL and expiry"); after that its id counts as never
+   * existed. @default undefined (create if absent, throw if expired)
    */
   readonly ifMissing?: 'create' | 'error';
 }

@@ -1,4 +1,4 @@
-import { LLMContextError } from '../errors.js';
+import { ConversationExpiredError, LLMContextError } from '../errors.js';
 
 /**
  * RFC 9457 problem details (`application/problem+json`). Every error the server answers is one:
@@ -17,6 +17,13 @@ export interface Problem {
   /** State versions of a `state_conflict`. */
   readonly expectedVersion?: number;
   readonly actualVersion?: number;
+  /** Of a `not_found`: `expired` for a conversation whose TTL passed (see `ConversationExpiredError`), else `absent`. */
+  readonly reason?: 'absent' | 'expired';
+  /** Of an expired conversation: when it expired (ISO 8601). */
+  readonly expiredAt?: string;
+  /** Of a `not_found`: what was asked for (`conversation`, `message`, `memory`) and its id. */
+  readonly kind?: string;
+  readonly id?: string;
 }
 
 /** HTTP status for each error code. */
@@ -85,10 +92,11 @@ export function toProblem(error: unknown): Problem {
   if (error instanceof ProblemError) return error.problem;
   if (LLMContextError.isInstance(error)) {
     const extra: Record<string, unknown> = {};
-    for (const name of ['field', 'expectedVersion', 'actualVersion'] as const) {
+    for (const name of ['field', 'expectedVersion', 'actualVersion', 'reason', 'kind', 'id'] as const) {
       const value = (error as unknown as Record<string, unknown>)[name];
       if (value !== undefined) extra[name] = value;
     }
+    if (ConversationExpiredError.isInstance(error) && error.expiredAt instanceof Date) extra.expiredAt = error.expiredAt.toISOString();
     return problem(error.code, error.message, { ...(error.retryable ? { retryable: true } : {}), ...extra });
   }
   if (error instanceof RangeError) {

@@ -232,6 +232,10 @@ export const ProblemSchema = z
     code: z.string().meta({ description: 'The library error code, e.g. not_found, invalid_input, state_conflict' }),
     field: z.string().optional(),
     retryable: z.boolean().optional(),
+    reason: z.enum(['absent', 'expired']).optional().meta({ description: 'Of a not_found: expired when the conversation existed and its TTL passed, else absent' }),
+    expiredAt: z.string().optional().meta({ description: 'Of an expired conversation: when it expired (ISO 8601)' }),
+    kind: z.enum(['conversation', 'message', 'memory']).optional().meta({ description: 'Of a not_found: what was asked for' }),
+    id: z.string().optional().meta({ description: 'Of a not_found: the id asked for' }),
   })
   .meta({ id: 'Problem' });
 

@@ -22,7 +22,10 @@ import type {
  * Rules every implementation follows (checked by `llm-context/testing`'s contract suite):
  * - Every method takes a {@link Scope} and never reads or writes outside it. Ownership is exact
  *   (`tenantId` and `userId ?? none` must both match); data outside the scope behaves as absent.
- * - Expired conversations (`expiresAt <= now`) behave as absent for every read and write.
+ * - Expired conversations (`expiresAt <= now`) behave as absent for every read and write; a write
+ *   or export that names one throws `ConversationExpiredError` (`not_found`, `reason: 'expired'`)
+ *   while the store still remembers it (until swept), never `reason: 'absent'` — so callers can
+ *   tell an expired conversation from one that never existed.
  * - Writes are all-or-nothing; bad input throws a `ValidationError` and changes nothing.
  * - Input validation uses the shared validators in `src/spec/validate.ts`.
  */
@@ -68,6 +71,7 @@ export interface Store {
    * messages (a retried write without ids) is not written again either.
    * Refreshes a sliding TTL.
    * @returns the stored messages in input order, and how many were newly written.
+   * @throws {ConversationExpiredError} when the conversation's TTL passed (a `NotFoundError` with `reason: 'expired'`).
    * @throws {NotFoundError} when the conversation is absent in this scope.
    * @throws {ValidationError} for an empty batch or bad messages (nothing written).
    */

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LLMContextError } from '../errors.js';
+import { ConversationExpiredError, LLMContextError } from '../errors.js';
 import type { Store } from '../spec/store.js';
 import type { Message, MessageInput, Scope } from '../types.js';
 import { ENCODING, newMessages, textTurns, toolExchange } from './fixtures.js';
@@ -31,6 +31,16 @@ async function expectCode(promise: Promise<unknown>, code: string): Promise<void
   }
   expect(LLMContextError.isInstance(caught), `expected an LLMContextError with code ${code}, got ${String(caught)}`).toBe(true);
   expect((caught as LLMContextError).code).toBe(code);
+}
+
+/** The error `promise` rejects with (the test fails if it resolves). */
+async function caught(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  expect.fail('expected the call to throw');
 }
 
 /**
@@ -408,6 +418,35 @@ export function describeStoreContract(options: StoreContractOptions): void {
         // An expired id can be created again, empty.
         await store.createConversation(A, { id: 'ttl' });
         expect(await allMessages(A, 'ttl')).toEqual([]);
+      });
+
+      it('should report an expired conversation as expired, not as never created, until it is swept or created again', async () => {
+        await store.createConversation(A, { id: 'gone', ttl: { seconds: 60, mode: 'sliding' } });
+        await store.createConversation(A, { id: 'deleted' });
+        await append(A, 'gone', textTurns(2));
+        clock.advance(30_000);
+        await append(A, 'gone', textTurns(1, 'slid'));
+        const expiresAt = clock.now() + 60_000;
+        await store.deleteConversation(A, 'deleted');
+        clock.advance(60_000);
+        const late = await caught(append(A, 'gone', textTurns(1, 'late')));
+        expect(ConversationExpiredError.isInstance(late), String(late)).toBe(true);
+        expect(late).toMatchObject({ code: 'not_found', reason: 'expired', kind: 'conversation', id: 'gone' });
+        expect((late as ConversationExpiredError).expiredAt.getTime()).toBe(expiresAt);
+        expect(await caught(store.exportConversation(A, 'gone'))).toMatchObject({ code: 'not_found', reason: 'expired' });
+        expect(await caught(store.updateState(A, 'gone', { s: 1 }))).toMatchObject({ code: 'not_found', reason: 'expired' });
+        expect(await store.getConversation(A, 'gone')).toBeNull();
+        // Never created, deleted (deletion leaves no trace), or another scope's: absent, not expired.
+        for (const [scope, id] of [[A, 'never'], [A, 'deleted'], [A_OTHER_USER, 'gone'], [A_NO_USER, 'gone'], [B, 'gone']] as const) {
+          expect(await caught(append(scope, id, textTurns(1))), `${JSON.stringify(scope)} ${id}`).toMatchObject({ code: 'not_found', reason: 'absent' });
+        }
+        if (store.sweepExpired) {
+          await store.sweepExpired({ limit: 10 });
+          expect(await caught(append(A, 'gone', textTurns(1)))).toMatchObject({ code: 'not_found', reason: 'absent' });
+        }
+        // Created again under the same id: a new, live conversation.
+        await store.createConversation(A, { id: 'gone', ttl: { seconds: 60, mode: 'fixed' } });
+        expect((await append(A, 'gone', textTurns(1, 'again'))).messages[0]?.seq).toBe(1);
       });
 
       it('should push a sliding expiry forward on every append', async () => {

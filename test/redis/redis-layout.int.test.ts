@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conversationKeys, scopeKeys } from '../../src/stores/redis/keys.js';
-import { searchMessages } from '../../src/index.js';
+import { searchMessages, type ConversationExpiredError } from '../../src/index.js';
 import type { MessageSearchResult } from '../../src/spec/store.js';
 import { createRedisStore } from '../../src/stores/redis/index.js';
 import { newMessages, textTurns } from '../../src/testing/index.js';
@@ -43,6 +43,25 @@ describe.skipIf(skip)('redis store key layout, index repair and command hygiene'
     expect((await store.listMessages(odd, 'c:{2}', { order: 'asc', limit: 10 })).map((message) => message.id)).toEqual(['m-0', 'm-1']);
     // A lookalike scope cannot reach it.
     expect(await store.getConversation({ tenantId: 't{1}:x', userId: 'u}:' }, 'c:{2}')).toBeNull();
+  });
+
+  it('should report a conversation Redis expired natively as expired (from its expiry-bucket entry) until it is swept or erased', async () => {
+    const { keyPrefix, store } = newStore();
+    await store.createConversation(scope, { id: 'short', ttl: { seconds: 1, mode: 'sliding' } });
+    await store.createConversation(scope, { id: 'erased', ttl: { seconds: 1, mode: 'fixed' } });
+    const { messages } = await store.appendMessages(scope, 'short', await newMessages(textTurns(1)));
+    const expiresAt = messages[0]!.createdAt.getTime() + 1000;
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(await client.exists(conversationKeys(keyPrefix, scope.tenantId, 'short').meta)).toBe(0);
+    const late = await store.appendMessages(scope, 'short', await newMessages(textTurns(1))).catch((error: unknown) => error);
+    expect(late).toMatchObject({ code: 'not_found', reason: 'expired' });
+    expect(Math.abs((late as ConversationExpiredError).expiredAt.getTime() - expiresAt)).toBeLessThan(50);
+    // A listing drops the natively expired ids from the scope index; erasure still finds their expiry entries.
+    expect((await store.listConversations(scope)).items).toEqual([]);
+    await store.eraseUser(scope as Scope & { userId: string });
+    for (let bucket = 0; bucket < 16; bucket += 1) expect(await client.zcard(`${keyPrefix}{x:${bucket}}:expiry`)).toBe(0);
+    await expect(store.appendMessages(scope, 'erased', await newMessages(textTurns(1)))).rejects.toMatchObject({ code: 'not_found', reason: 'absent' });
+    await expect(store.appendMessages({ tenantId: scope.tenantId }, 'short', await newMessages(textTurns(1)))).rejects.toMatchObject({ code: 'not_found', reason: 'absent' });
   });
 
   it('should give every key of a conversation the native TTL, refresh it on append and drop it with the TTL', async () => {

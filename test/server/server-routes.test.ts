@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ContextManager, createMemoryStore, type Store } from '../../src/index.js';
+import { createTestClock } from '../../src/testing/index.js';
 import { createApiKeys, createContextServer, KEYS_TENANT, type KeyRole } from '../../src/server/index.js';
 
 const SECRET = 'test-secret-'.padEnd(48, 'x');
@@ -31,6 +32,21 @@ describe('context server routes', () => {
       expect(answer.body).toMatchObject({ status: 401, code: 'unauthorized' });
       expect(answer.headers.get('www-authenticate')).toContain('Bearer');
     }
+  });
+
+  it('should answer 404 reason "expired" to plain messages for an expired conversation instead of recreating it, and create one that never existed', async () => {
+    const clock = createTestClock();
+    const { call, key } = await setup({ store: createMemoryStore({ clock }) });
+    const write = await key('acme');
+    await call(write, 'POST', '/v1/conversations', { id: 'c1', ttlSeconds: 60 });
+    clock.advance(60_000);
+    const late = await call(write, 'POST', '/v1/conversations/c1/messages', { messages: [{ role: 'user', content: 'late' }] });
+    expect(late.status).toBe(404);
+    expect(late.body).toMatchObject({ code: 'not_found', reason: 'expired', kind: 'conversation', id: 'c1', expiredAt: new Date(clock.now()).toISOString() });
+    expect(late.body.detail).toContain('expired');
+    expect((await call(write, 'POST', '/v1/conversations/never/messages', { messages: [{ role: 'user', content: 'hi' }] })).status).toBe(201);
+    await call(write, 'POST', '/v1/conversations', { id: 'c1', ttlSeconds: 60 });
+    expect((await call(write, 'POST', '/v1/conversations/c1/messages', { messages: [{ role: 'user', content: 'again' }] })).status).toBe(201);
   });
 
   it('should serve an OpenAPI 3.1 document generated from the route schemas', async () => {

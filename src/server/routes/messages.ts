@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { LLMContextError, NotFoundError, ValidationError } from '../../errors.js';
+import { ConversationExpiredError, LLMContextError, NotFoundError, ValidationError } from '../../errors.js';
 import { prepareMessages } from '../../messages/prepare.js';
 import type { AppendResult } from '../../spec/store.js';
 import { validateNewMessages } from '../../spec/validate.js';
@@ -33,7 +33,7 @@ export function registerMessageRoutes(app: ServerApp, deps: ServerDeps): void {
       role: 'write',
       summary: 'Append a batch of messages atomically',
       description:
-        'Messages as `{ role, content }` (AI SDK ModelMessage shape) are prepared by the server (ids, token counts, hashes), and a missing conversation is created, as `ContextManager.append` does. Prepared messages (with `tokenCounts` and `contentHash`, as the remote store sends) are stored as given and the conversation must exist. The `Idempotency-Key` header makes a retried request write nothing new.',
+        'Messages as `{ role, content }` (AI SDK ModelMessage shape) are prepared by the server (ids, token counts, hashes), and a conversation that never existed (or was deleted) is created, as `ContextManager.append` does; an expired one answers 404 with `reason: "expired"` (create it again with POST /v1/conversations to reuse the id). Prepared messages (with `tokenCounts` and `contentHash`, as the remote store sends) are stored as given and the conversation must exist. The `Idempotency-Key` header makes a retried request write nothing new.',
       request: { params: IdParam, headers: z.object({ 'idempotency-key': z.string().optional() }), ...jsonBody(AppendSchema) },
       responses: { 201: jsonResponse(AppendResultSchema, 'Appended (inserted > 0)'), 200: jsonResponse(AppendResultSchema, 'Already stored (inserted = 0)') },
     },
@@ -60,8 +60,9 @@ export function registerMessageRoutes(app: ServerApp, deps: ServerDeps): void {
       try {
         result = await store.appendMessages(scope, id, batch, options);
       } catch (error) {
-        // Plain messages create their conversation on first append, as ContextManager.append does.
-        if (prepared > 0 || !(LLMContextError.isInstance(error) && error.code === 'not_found')) throw error;
+        // Plain messages create their conversation on first append, as ContextManager.append does by
+        // default; an expired one is reported, not silently recreated without its TTL.
+        if (prepared > 0 || !(LLMContextError.isInstance(error) && error.code === 'not_found') || ConversationExpiredError.isInstance(error)) throw error;
         await store.createConversation(scope, { id }, { ifExists: 'return' });
         result = await store.appendMessages(scope, id, batch, options);
       }

@@ -1,4 +1,4 @@
-import { LLMContextError, ValidationError } from '../../errors.js';
+import { ConversationExpiredError, LLMContextError, NotFoundError, ValidationError } from '../../errors.js';
 import { encodeCursor } from '../../spec/cursor.js';
 import { buildExport, parseExport } from '../../spec/export-format.js';
 import type { MemoryStore, Store, VectorIndex } from '../../spec/store.js';
@@ -65,6 +65,24 @@ export function defineStore<Extra extends object = object>(driver: StoreDriver, 
     }
   };
 
+  /**
+   * `run` for a call on one conversation: a `NotFoundError` for it becomes a
+   * `ConversationExpiredError` when the driver remembers the conversation expired in this scope.
+   * The lookup runs only on that failure; the success path has no extra step.
+   */
+  const onConversation = async <T>(operation: string, scope: Scope, conversationId: string, call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof NotFoundError && error.reason === 'absent' && error.kind === 'conversation' && driver.expiredAt) {
+        const expiredAt = await run(operation, () => driver.expiredAt!(scope, conversationId, now()));
+        throw expiredAt ? new ConversationExpiredError({ id: conversationId, expiredAt }) : error;
+      }
+      if (error instanceof LLMContextError || !driver.mapError) throw error;
+      throw driver.mapError(error, operation);
+    }
+  };
+
   const store: Store = {
     specificationVersion: 'v1',
     name: driver.name,
@@ -109,7 +127,7 @@ export function defineStore<Extra extends object = object>(driver: StoreDriver, 
           ? { ttl: patch.ttl ? { seconds: patch.ttl.seconds, mode: patch.ttl.mode } : null, expiresAt: patch.ttl ? new Date(at.getTime() + patch.ttl.seconds * 1000) : null }
           : {}),
       };
-      return run('updateConversation', () => driver.updateConversation(ownerOf(scope), conversationId, changes));
+      return onConversation('updateConversation', ownerOf(scope), conversationId, () => driver.updateConversation(ownerOf(scope), conversationId, changes));
     },
 
     async updateState(scope, conversationId, state, stateOptions = {}) {
@@ -117,7 +135,7 @@ export function defineStore<Extra extends object = object>(driver: StoreDriver, 
       validateConversationId(conversationId);
       validateJsonObject('state', state);
       const expectedVersion = validateSeq('expectedVersion', stateOptions.expectedVersion);
-      return run('updateState', () =>
+      return onConversation('updateState', ownerOf(scope), conversationId, () =>
         driver.updateState(ownerOf(scope), conversationId, state, { ...(expectedVersion !== undefined ? { expectedVersion } : {}), now: now() }),
       );
     },
@@ -133,14 +151,14 @@ export function defineStore<Extra extends object = object>(driver: StoreDriver, 
       validateConversationId(parentId);
       const { atSeq, input } = validateForkOptions(forkOptions);
       const child = newConversation(scope, input, now(), { parentId, forkedFromSeq: atSeq });
-      return run('forkConversation', () => driver.forkConversation(ownerOf(scope), parentId, { atSeq, child }));
+      return onConversation('forkConversation', ownerOf(scope), parentId, () => driver.forkConversation(ownerOf(scope), parentId, { atSeq, child }));
     },
 
     async appendMessages(scope, conversationId, messages, appendOptions = {}) {
       validateScope(scope);
       validateConversationId(conversationId);
       validateNewMessages(messages, { maxMessageBytes: options.maxMessageBytes });
-      return run('appendMessages', () =>
+      return onConversation('appendMessages', ownerOf(scope), conversationId, () =>
         driver.appendMessages(ownerOf(scope), conversationId, messages, { dedupeByContentHash: appendOptions.dedupeByContentHash === true, now: now() }),
       );
     },
@@ -191,13 +209,13 @@ export function defineStore<Extra extends object = object>(driver: StoreDriver, 
       validateConversationId(conversationId);
       validateSummary(summary);
       const expectedCoversThroughSeq = validateSummaryPrecondition(putOptions);
-      return run('putSummary', () => driver.putSummary(ownerOf(scope), conversationId, summary, { expectedCoversThroughSeq }));
+      return onConversation('putSummary', ownerOf(scope), conversationId, () => driver.putSummary(ownerOf(scope), conversationId, summary, { expectedCoversThroughSeq }));
     },
 
     async exportConversation(scope, conversationId) {
       validateScope(scope);
       validateConversationId(conversationId);
-      const snapshot = await run('exportConversation', () => driver.readConversation(ownerOf(scope), conversationId));
+      const snapshot = await onConversation('exportConversation', ownerOf(scope), conversationId, () => driver.readConversation(ownerOf(scope), conversationId));
       return buildExport(snapshot.conversation, snapshot.messages, snapshot.summary);
     },
 

@@ -89,6 +89,14 @@ export interface StoreDriver {
   /** Long-term memories; the layer validates the scope, memories, ids and limits before calling. */
   memories?: MemoryDriver;
   sweepExpired?(options: { readonly limit: number }): Promise<number>;
+  /**
+   * When the conversation `conversationId` of exactly `scope` expired, if the driver still
+   * remembers it: its `expiresAt` when that is `<= now`, else `null` (live, never created, deleted,
+   * another scope's, or expired and already swept). The layer asks only after the driver answered
+   * `NotFoundError` for the conversation, to throw `ConversationExpiredError` instead, so this
+   * costs nothing on the success path. A driver without it reports expired conversations as absent.
+   */
+  expiredAt?(scope: Scope, conversationId: string, now: Date): Promise<Date | null>;
   close?(): Promise<void>;
   /**
    * Maps an error the driver's client threw (not the library's own errors, which pass through) to a

@@ -15,4 +15,4 @@ export type {
   DriverMessageSearchOptions,
   DriverTailOptions,
 } from './driver.js';
-export { isExpired, isRetriedBatch, newConversation, ownedBy, ownerOf, primaryTokens, totalPrimaryTokens } from './records.js';
+export { expiredAtOf, isExpired, isRetriedBatch, newConversation, ownedBy, ownerOf, primaryTokens, totalPrimaryTokens } from './records.js';

@@ -42,6 +42,15 @@ export function isExpired(conversation: Pick<Conversation, 'expiresAt'>, nowMs: 
 }
 
 /**
+ * What `StoreDriver.expiredAt` answers for a stored conversation record: its `expiresAt` when it
+ * belongs to exactly `scope` and has expired at `now`, else `null`.
+ */
+export function expiredAtOf(conversation: Pick<Conversation, 'tenantId' | 'userId' | 'expiresAt'> | null | undefined, scope: Scope, now: Date): Date | null {
+  if (!conversation || !ownedBy(conversation, scope) || !isExpired(conversation, now.getTime())) return null;
+  return conversation.expiresAt!;
+}
+
+/**
  * A new conversation record of `scope` from validated input: the given or a random id, empty
  * counters, `createdAt = updatedAt = now`, and `expiresAt = now + ttl.seconds` when a TTL is set.
  */

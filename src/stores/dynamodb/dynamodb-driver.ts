@@ -2,7 +2,7 @@ import { ConversationExistsError, IdempotencyConflictError, NotFoundError, State
 import type { AppendResult, ContextRead, ErasureResult, StoreCapabilities, TailResult } from '../../spec/store.js';
 import type { Conversation, JsonObject, Message, NewMessage, Scope, Summary } from '../../types.js';
 import type { ConversationChanges, ConversationSnapshot, DriverContextReadOptions, DriverTailOptions, StoreDriver } from '../define-store/driver.js';
-import { isRetriedBatch, ownedBy, primaryTokens } from '../define-store/records.js';
+import { expiredAtOf, isRetriedBatch, ownedBy, primaryTokens } from '../define-store/records.js';
 import { conversationItem, decodeBatch, decodeConversation, decodeSummary, encodeBatch, expiryAttributes, summaryItem, type DecodedBatch, type EncodedMessage, type Item } from './codec.js';
 import { createConversationReads, isDead, type LiveConversation } from './conversation-table.js';
 import { BATCH_PREFIX, batchSk, CONVERSATION_SK, conversationPk, idSk, KEY_SCHEMA, listSk, parentListPk, scopeListPk, SUMMARY_SK, vectorPk } from './keys.js';
@@ -425,6 +425,17 @@ export function createDynamoDBDriver(options: DriverOptions): StoreDriver {
 
     async getConversation(scope, conversationId) {
       return (await reads.find(scope, conversationId))?.conversation ?? null;
+    },
+
+    /**
+     * Reads hide an expired item but it stays until `sweepExpired` deletes it or DynamoDB's native
+     * TTL does (`ttlGraceSeconds` after `expiresAt`, then typically within days): until then it is
+     * reported as expired.
+     */
+    async expiredAt(scope, conversationId, now) {
+      const item = await table.get({ pk: conversationPk(scope.tenantId, conversationId), sk: CONVERSATION_SK });
+      if (!item || item.pending !== undefined || item.deleting !== undefined) return null;
+      return expiredAtOf(decodeConversation(item), scope, now);
     },
 
     async listConversations(scope, listOptions) {

@@ -1,9 +1,9 @@
 import type { Store } from '../../spec/store.js';
 import { defineStore } from '../define-store/define-store.js';
 import type { StoreDriver } from '../define-store/driver.js';
-import { isExpired, ownedBy } from '../define-store/records.js';
+import { expiredAtOf, isExpired, ownedBy } from '../define-store/records.js';
 import { createConversationOperations } from './conversations.js';
-import { copy, createMemoryState, type MemoryState } from './memory-state.js';
+import { copy, createMemoryState, recordKey, type MemoryState } from './memory-state.js';
 import { createInProcessMemoryTable } from './memory-table.js';
 import { createMessageOperations } from './messages.js';
 import { createSnapshotOperations } from './snapshots.js';
@@ -68,6 +68,11 @@ function createMemoryDriver(state: MemoryState): StoreDriver {
       }
       for (const [key, embedding] of state.embeddings) if (ownedBy(embedding, scope)) state.embeddings.delete(key);
       return { conversations, messages, memories: memories.eraseUser(scope) };
+    },
+
+    /** Expired records stay (messages and all, answering as absent) until swept or their id is created again. */
+    async expiredAt(scope, conversationId, now) {
+      return expiredAtOf(state.conversations.get(recordKey(scope.tenantId, conversationId))?.conversation, scope, now);
     },
 
     async sweepExpired({ limit }) {

@@ -1,7 +1,7 @@
 import { ConversationExistsError, NotFoundError, StateConflictError } from '../../errors.js';
 import type { StoreDriver } from '../define-store/driver.js';
 import type { Conversation, Scope } from '../../types.js';
-import { conversationFromRow, CONVERSATION_COLUMNS, json, tagKeys } from './rows.js';
+import { conversationFromRow, CONVERSATION_COLUMNS, json, tagKeys, toDate } from './rows.js';
 import { claimExpiredId, deleteLockedConversations, type ConversationKey } from './delete-conversations.js';
 import { NEWEST_FIRST, recencySql } from './recency.js';
 import type { SqlQueryable } from './sql-client.js';
@@ -84,6 +84,20 @@ export function createConversationOperations(context: StoreContext) {
         },
         { transaction: true },
       );
+    },
+
+    /** An expired row stays (answering as absent) until `sweepExpired` deletes it or its id is created again: no tombstone table needed. */
+    async expiredAt(scope, conversationId, now) {
+      const result = await context.run('expiredAt', scope, (sql) =>
+        sql.query(`SELECT c.expires_at FROM ${names.conversations} c WHERE c.tenant_id = $1 AND c.id = $3 AND c.user_id = $2 AND c.expires_at <= $4::timestamptz`, [
+          scope.tenantId,
+          userKey(scope),
+          conversationId,
+          now.toISOString(),
+        ]),
+      );
+      const row = result.rows[0] as { expires_at: Date | string } | undefined;
+      return row ? toDate(row.expires_at) : null;
     },
 
     async getConversation(scope, conversationId) {
@@ -201,7 +215,7 @@ export function createConversationOperations(context: StoreContext) {
 
 type ConversationDriver = Pick<
   StoreDriver,
-  'createConversation' | 'getConversation' | 'listConversations' | 'updateConversation' | 'updateState' | 'deleteConversation' | 'forkConversation'
+  'createConversation' | 'getConversation' | 'listConversations' | 'updateConversation' | 'updateState' | 'deleteConversation' | 'forkConversation' | 'expiredAt'
 >;
 
 export type ConversationOperations = ReturnType<typeof createConversationOperations>;

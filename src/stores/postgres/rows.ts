@@ -15,7 +15,7 @@ export const MEMORY_COLUMNS = `mm.tenant_id, mm.user_id, mm.id, mm.key, mm.text,
 
 type Row = Record<string, unknown>;
 
-function toDate(value: unknown): Date {
+export function toDate(value: unknown): Date {
   return value instanceof Date ? value : new Date(String(value));
 }
 

@@ -10,7 +10,7 @@ import * as scripts from './scripts.js';
 
 type ConversationDriver = Pick<
   StoreDriver,
-  'createConversation' | 'getConversation' | 'listConversations' | 'updateConversation' | 'updateState' | 'deleteConversation' | 'forkConversation'
+  'createConversation' | 'getConversation' | 'listConversations' | 'updateConversation' | 'updateState' | 'deleteConversation' | 'forkConversation' | 'expiredAt'
 >;
 
 const conversationFromReply = (reply: unknown): Conversation => decodeConversation(toFieldMap(reply));
@@ -54,6 +54,22 @@ export function createConversationOperations(context: RedisContext): Conversatio
       const stored = conversationFromReply(reply[1]);
       if (reply[0] === 'created' && stored.expiresAt) await index.writeExpiry(scope, stored);
       return stored;
+    },
+
+    /**
+     * The meta hash while it is still there (the test clock passed `expiresAt` before Redis's native
+     * TTL did); once Redis has deleted it, the conversation's expiry-bucket entry, which stays until
+     * `sweepExpired` drops it (or the id is deleted, erased or created again with another expiry).
+     * So nothing is added to appends: the bucket entry is the sliding TTL's existing bookkeeping.
+     */
+    async expiredAt(scope, conversationId, now) {
+      const at = now.getTime();
+      const [meta, score] = await Promise.all([
+        client.hgetall(context.keysOf(scope, conversationId)[0]!),
+        client.zscore(expiryKey(prefix, scope.tenantId, conversationId), expiryMember(scope, conversationId)),
+      ]);
+      const expiresAt = meta.tenantId !== undefined ? (meta.pending === undefined && meta.tenantId === scope.tenantId && meta.userId === scope.userId ? meta.expiresAt : undefined) : (score ?? undefined);
+      return expiresAt !== undefined && Number(expiresAt) <= at ? new Date(Number(expiresAt)) : null;
     },
 
     async getConversation(scope, conversationId) {

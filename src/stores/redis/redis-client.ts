@@ -15,6 +15,8 @@ export interface RedisClientLike {
   zrevrange(key: string, start: number, stop: number): Promise<string[]>;
   zrangebyscore(key: string, min: string | number, max: string | number, limit: 'LIMIT', offset: number, count: number): Promise<string[]>;
   zrem(key: string, ...members: string[]): Promise<number>;
+  zscore(key: string, member: string): Promise<string | null>;
+  zscan(key: string, cursor: string, match: 'MATCH', pattern: string, count: 'COUNT', size: number): Promise<[cursor: string, elements: string[]]>;
   smembers(key: string): Promise<string[]>;
   unlink(...keys: string[]): Promise<number>;
   /** `MULTI … EXEC` in one round trip (every key of one transaction shares a hash tag). */

@@ -65,7 +65,9 @@ export interface RedisStoreOptions {
  * against it on every read (so an injected test clock governs it). Every key of a conversation
  * also carries a native `PEXPIRE` of the remaining time, refreshed on append for sliding TTLs,
  * so Redis reclaims memory by itself; index entries of expired conversations are removed lazily
- * by listings and by {@link Store.sweepExpired}.
+ * by listings and by {@link Store.sweepExpired}. The expiry-bucket entry outlives the keys until
+ * the sweep, and is what reports a natively expired conversation as expired
+ * (`ConversationExpiredError`) rather than never created.
  *
  * **Tail read** (`getTail`, what assembly calls), one round trip: once a conversation's average
  * tokens per message is known (learned from the previous read, kept per process), a `MULTI` reads

@@ -1,4 +1,4 @@
-import { LLMContextError, ServerRequestError, StateConflictError, StoreError, ValidationError, type ErrorCode } from '../../errors.js';
+import { ConversationExpiredError, LLMContextError, NotFoundError, ServerRequestError, StateConflictError, StoreError, ValidationError, type ErrorCode } from '../../errors.js';
 import type { Scope } from '../../types.js';
 
 /** How the remote store reaches the server. */
@@ -124,6 +124,11 @@ async function errorFrom(response: Response, operation: string): Promise<LLMCont
     const error = new ValidationError({ field: body.field, message: detail, code });
     Object.defineProperty(error, 'message', { value: detail });
     return error;
+  }
+  if (code === 'not_found' && typeof body.id === 'string') {
+    if (body.reason === 'expired' && typeof body.expiredAt === 'string') return new ConversationExpiredError({ id: body.id, expiredAt: new Date(body.expiredAt) });
+    const kind = body.kind === 'message' || body.kind === 'memory' ? body.kind : 'conversation';
+    return new NotFoundError({ kind, id: body.id, message: detail });
   }
   if (LIBRARY_CODES.has(code as ErrorCode)) return new LLMContextError({ code: code as ErrorCode, message: detail, retryable: body.retryable === true });
   if (SERVER_CODES.has(code)) return new ServerRequestError({ code: code as ConstructorParameters<typeof ServerRequestError>[0]['code'], status: response.status, message: detail, retryable: response.status === 504 });
