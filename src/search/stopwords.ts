@@ -11,7 +11,7 @@ const CONTRACTION_FRAGMENTS = ['ll', 've', 're', 'm', 'd', 's', 't'];
  * not `its`, `do`/`did` but not `does`): without them a question such as "what does she …" ranks
  * turns for sharing its grammar (measured on the LoCoMo dev set, see README).
  */
-const MISSING_FORMS = ['she', 'hers', 'herself', 'its', 'itself', 'theirs', 'themselves', 'myself', 'ours', 'ourselves', 'yours', 'yourself', 'yourselves', 'whom', 'does', 'doing', 'having'];
+const MISSING_FORMS = ['she', 'hers', 'herself', 'its', 'itself', 'theirs', 'themselves', 'myself', 'ours', 'ourselves', 'yours', 'yourself', 'yourselves', 'whom', 'does', 'doing', 'having', 'when', 'why', 'whose'];
 
 /**
  * English stop words: the `stopword` package's English list (`eng`, 108 words), the forms of its
