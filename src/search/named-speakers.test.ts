@@ -44,7 +44,7 @@ describe('favourNamedSpeakers', () => {
           const speakers = new Set(hits.map((entry) => entry.message.name).filter((name) => name !== undefined));
           const named = new Set([...speakers].filter((name) => words.includes(name!)));
           const boosted = named.size > 0 && named.size < speakers.size;
-          const adjusted = (entry: MessageSearchHit) => entry.score * (boosted && named.has(entry.message.name) ? NAMED_SPEAKER_BOOST : 1);
+          const adjusted = (entry: MessageSearchHit) => entry.score * (boosted && entry.message.name !== undefined && named.has(entry.message.name) ? NAMED_SPEAKER_BOOST : 1);
           for (let index = 1; index < result.length; index++) {
             expect(adjusted(result[index - 1]!)).toBeGreaterThanOrEqual(adjusted(result[index]!));
             if (adjusted(result[index - 1]!) === adjusted(result[index]!)) {
