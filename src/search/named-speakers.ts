@@ -21,7 +21,8 @@ export const NAMED_SPEAKER_BOOST = 1.6;
  *
  * A participant is named when every term of their `name` (as {@link analyzeText} produces them,
  * so `Caroline's` names `Caroline`) is a term of the query. Nothing changes when the query names
- * nobody, or names every speaker among the hits (then no turn is favoured).
+ * nobody, or names every named speaker among the hits (then no turn is favoured); turns without a
+ * `name` are never favoured.
  *
  * @param hits best first, as a store's `searchMessages` returns them.
  * @returns the same hits (a permutation), best first by the adjusted score; ties keep their order.
