@@ -125,7 +125,7 @@ export async function assembleContext(context: AssemblyContext, conversationId: 
   const prompt = composePrompt({
     tokenizer,
     plan,
-    caps,
+    caps: { ...caps, recall: sections.recallCap },
     blocks,
     units: fit.window.units,
     current,

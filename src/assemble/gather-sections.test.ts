@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { storedMessages } from '../../test/support/stored-messages.js';
 import { createMemoryStore } from '../stores/memory/memory-store.js';
 import { getTokenizer } from '../tokens/get-tokenizer.js';
 import type { Memory, Summary } from '../types.js';
 import { gatherSections, type GatherSectionsInput } from './gather-sections.js';
+import { blockCost, renderRecall, type RecallExcerpt } from './system-blocks.js';
 import type { SectionSources } from './sources.js';
 
 const tokenizer = await getTokenizer({ encoding: 'o200k_base' });
@@ -79,5 +81,32 @@ describe('gatherSections', () => {
     expect(asked).toEqual(['memories', 'memories']);
     await gatherSections(input(sources, { caps: { rest: 1000, memories: 0, summary: 0, recall: 0 } }));
     expect(asked).toEqual(['memories', 'memories']);
+  });
+
+  it('should let recall take what memories and summary leave when the caps give it a reach, and only then', async () => {
+    const turns = await storedMessages(
+      Array.from({ length: 12 }, (_, index) => ({ role: index % 2 === 0 ? ('user' as const) : ('assistant' as const), content: `turn ${index + 1}: the bike was blue and had a basket on the front` })),
+      { tokenizer },
+    );
+    // Six excerpts of two turns, best first; together well over 250 tokens and under 600.
+    const excerpts: RecallExcerpt[] = Array.from({ length: 6 }, (_, index) => ({ conversationId: 'c', messages: turns.slice(2 * index, 2 * index + 2) }));
+    const asked: number[] = [];
+    const recall = async (args: { maxTokens: number }) => (asked.push(args.maxTokens), { excerpts });
+    const memoriesText = 'Prefers email';
+    const sources = { recall, memories: async () => ({ pinned: [memory('m1', memoriesText, true)], relevant: [] }) };
+    const whole = blockCost(tokenizer, renderRecall(excerpts, 'c'));
+    expect(whole).toBeGreaterThan(250);
+    expect(whole).toBeLessThan(600 - 60);
+
+    const own = await gatherSections(input(sources));
+    expect(own.recallCap).toBe(250);
+    expect(blockCost(tokenizer, renderRecall(own.excerpts, 'c'))).toBeLessThanOrEqual(250);
+
+    const reach = await gatherSections(input(sources, { caps: { rest: 1000, memories: 150, summary: 200, recall: 250, recallReach: 600 } }));
+    expect(asked).toEqual([250, 600]);
+    // The summary left all of its 200, the memories block all but its own cost.
+    const memoriesCost = reach.optionalTokens - blockCost(tokenizer, renderRecall(reach.excerpts, 'c'));
+    expect(reach.recallCap).toBe(600 - memoriesCost);
+    expect(reach.excerpts).toHaveLength(6);
   });
 });

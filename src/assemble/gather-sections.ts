@@ -48,6 +48,8 @@ export interface GatheredSections {
   readonly summaryUsed: boolean;
   /** Recalled excerpts under the cap, oldest first, not yet deduplicated against the window. */
   readonly excerpts: readonly RecallExcerpt[];
+  /** The recall cap the excerpts were fitted to: `caps.recall`, plus what memories and summary left when `caps.recallReach` is set. */
+  readonly recallCap: number;
   readonly notes: readonly string[];
   readonly dropped: readonly DroppedItem[];
   /** Why each empty section is empty (see `SectionReport.reason`); absent for sections with content. */
@@ -59,7 +61,8 @@ export type SectionReasons = Partial<Record<'memories' | 'summary' | 'recall', s
 /**
  * Runs the three section sources concurrently (each guarded: a failure or timeout leaves its section
  * empty with a note), then keeps what fits each cap: memories one by one (pinned first), the
- * summary whole or not at all, recalled excerpts whole, best first. A section whose cap is 0 is not
+ * summary whole or not at all, recalled excerpts whole, best first. With `caps.recallReach` the
+ * recall source is asked for that many tokens and its cap grows by what memories and summary left. A section whose cap is 0 is not
  * asked; summary and recall are not asked when the whole history fits.
  */
 export async function gatherSections(input: GatherSectionsInput): Promise<GatheredSections> {
@@ -89,7 +92,7 @@ export async function gatherSections(input: GatherSectionsInput): Promise<Gather
             conversationId,
             query,
             beforeSeq: windowStartSeq,
-            maxTokens: caps.recall,
+            maxTokens: caps.recallReach ?? caps.recall,
             tokenizer,
             neighbours: input.recall.neighbours ?? { before: 1, after: 1 },
             otherConversations: input.recall.otherConversations ?? false,
@@ -144,10 +147,12 @@ export async function gatherSections(input: GatherSectionsInput): Promise<Gather
   }
 
   let excerpts: RecallExcerpt[] = [];
+  // What memories and summary left of their caps goes to recall when the caps say so (recallReach).
+  const recallCap = caps.recallReach === undefined ? caps.recall : Math.min(caps.recallReach, caps.recall + Math.max(0, caps.memories + caps.summary - optionalTokens));
   notes.push(...sourceNotes.recall);
   if (wantRecall) {
     if (recallFound?.note) notes.push(recallFound.note);
-    excerpts = fitExcerpts(tokenizer, recallFound?.excerpts ?? [], caps.recall, conversationId, dropped);
+    excerpts = fitExcerpts(tokenizer, recallFound?.excerpts ?? [], recallCap, conversationId, dropped);
     if (excerpts.length > 0) optionalTokens += blockCost(tokenizer, renderRecall(excerpts, conversationId));
   }
   if (memories.length === 0) {
@@ -155,7 +160,7 @@ export async function gatherSections(input: GatherSectionsInput): Promise<Gather
   } else delete reasons.memories;
   if (!summaryUsed) reasons.summary ??= summaryReason(summary, caps.summary, input.wholeHistoryFits, dropped);
   if (excerpts.length === 0) reasons.recall ??= recallReason(input, recallFound !== undefined && recallFound.excerpts.length > 0);
-  return { blocks, optionalTokens, memories, summary, summaryUsed, excerpts, notes, dropped, reasons };
+  return { blocks, optionalTokens, memories, summary, summaryUsed, excerpts, recallCap, notes, dropped, reasons };
 }
 
 function summaryReason(summary: SummarySourceResult, cap: number, wholeHistoryFits: boolean, dropped: readonly DroppedItem[]): string {

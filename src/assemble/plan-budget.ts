@@ -2,7 +2,7 @@ import { BudgetTooSmallError, ValidationError } from '../errors.js';
 import { countToolTokens, REPLY_PRIMING_TOKENS, TOKENS_PER_MESSAGE, type ToolDefinition } from '../tokens/message-tokens.js';
 import { findModelInfo, getModelInfo } from '../tokens/models.js';
 import type { Tokenizer } from '../tokens/tokenizer.js';
-import { classifyTurn, TURN_SHARES, type TurnKind } from './turn-shares.js';
+import { classifyTurn, RECALL_TAKES_UNUSED, TURN_SHARES, type TurnKind } from './turn-shares.js';
 
 // Stage 1 of assembly: what the prompt may spend, and on what.
 
@@ -81,6 +81,12 @@ export interface SectionCaps {
   readonly recall: number;
   /** The shares the caps came from, and why: `given`, or the kind of turn they were adapted to. */
   readonly shares?: Required<SectionShares> & { readonly basis: 'given' | TurnKind };
+  /**
+   * The most recall may take, in tokens: `recall` plus the memories and summary caps, of which it
+   * gets what those two leave unused once gathered (see {@link RECALL_TAKES_UNUSED}). Absent: recall
+   * keeps its own cap and what the sections leave goes to the window.
+   */
+  readonly recallReach?: number;
 }
 
 const DEFAULT_MODEL_RESERVE = 4096;
@@ -186,7 +192,8 @@ export function planBudget(options: {
  * Splits what the current turn leaves into section caps (`floor(rest × share)`). Without shares
  * given, the shares follow the kind of turn `turnText` is (`classifyTurn`: a question about earlier
  * turns, a follow-up, a statement; {@link TURN_SHARES}). The window gets
- * the rest plus whatever the sections leave unused. Without a system prompt the framing of the
+ * the rest plus whatever the sections leave unused — except that for a question about earlier
+ * turns recall first takes what memories and summary leave (`recallReach`, {@link RECALL_TAKES_UNUSED}). Without a system prompt the framing of the
  * system message the sections would need is reserved up front, so adding them never overflows.
  * Stored system messages (`storedSystemTokens`, merged into the leading system message) are a
  * fixed cost like the system prompt.
@@ -204,11 +211,7 @@ export function capSections(plan: BudgetPlan, options: { currentTokens: number; 
   const rest = plan.windowMax - options.currentTokens - framing - storedSystem;
   const kind = plan.sharesGiven ? undefined : classifyTurn(options.turnText ?? '');
   const shares = kind === undefined ? { ...plan.shares, basis: 'given' as const } : { ...TURN_SHARES[kind], basis: kind };
-  return {
-    rest,
-    memories: Math.floor(rest * shares.memories),
-    summary: Math.floor(rest * shares.summary),
-    recall: Math.floor(rest * shares.recall),
-    shares,
-  };
+  const caps = { memories: Math.floor(rest * shares.memories), summary: Math.floor(rest * shares.summary), recall: Math.floor(rest * shares.recall) };
+  const reach = kind !== undefined && RECALL_TAKES_UNUSED[kind] ? { recallReach: caps.recall + caps.memories + caps.summary } : {};
+  return { rest, ...caps, shares, ...reach };
 }

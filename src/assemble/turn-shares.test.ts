@@ -38,6 +38,12 @@ describe('adaptive default shares', () => {
     const given = planBudget({ budget: { maxTokens: 2000 }, tokenizer, shares: { recall: 0.3 } });
     const caps = capSections(given, { currentTokens: 10, hasCurrent: true, turnText: 'What did Melanie paint last summer?' });
     expect(caps.shares).toEqual({ memories: 0.15, summary: 0.2, recall: 0.3, basis: 'given' });
+
+    // Only a question about earlier turns lets recall reach into what memories and summary leave.
+    expect(question.recallReach).toBe(question.recall + question.memories + question.summary);
+    expect(followUp.recallReach).toBeUndefined();
+    expect(capSections(plan, { currentTokens: 10, hasCurrent: true, turnText: 'Please write a haiku.' }).recallReach).toBeUndefined();
+    expect(caps.recallReach).toBeUndefined();
   });
 
   it('should report the shares and their basis, and keep the manager\'s explicit shares as given', async () => {

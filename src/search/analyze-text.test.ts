@@ -6,6 +6,8 @@ import { ENGLISH_STOPWORDS } from './stopwords.js';
 describe('analyzeText', () => {
   it('should lowercase, drop stop words and stem', () => {
     expect(analyzeText('What did Caroline research about Adoption Agencies?')).toEqual(['carolin', 'research', 'adopt', 'agenc']);
+    // Question words the `eng` list lacks (the Snowball list has them): "when did …" must not favour turns saying "when".
+    expect(analyzeText('When and why did Melanie paint, and whose idea was it?')).toEqual(['melani', 'paint', 'idea']);
   });
 
   it('should split possessives and contractions on apostrophes', () => {

@@ -6,7 +6,7 @@ import { newMessages, toolExchange } from '../testing/fixtures.js';
 import type { Message, MessageInput, Scope } from '../types.js';
 import { createHashingEmbedder } from './hashing-embedder.js';
 import { indexEmbeddings, messageEmbeddingTarget } from './index-embeddings.js';
-import { recallExcerpts, type RecallOptions } from './recall.js';
+import { LEADING_CONTEXT_HITS, recallExcerpts, type RecallOptions } from './recall.js';
 
 const scope: Scope = { tenantId: 't', userId: 'u' };
 const ENCODING = 'o200k_base';
@@ -82,6 +82,23 @@ describe('recallExcerpts', () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  it('should give before-neighbours to the best LEADING_CONTEXT_HITS hits only, and after-neighbours to all', async () => {
+    const words = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot'];
+    const count = LEADING_CONTEXT_HITS + 2;
+    // Turn k (k = 0 … count-1) holds count-k of the query's words: the hits rank in that order.
+    const inputs: MessageInput[] = Array.from({ length: 10 * count + 10 }, (_, index) => {
+      const k = index % 10 === 5 ? (index - 5) / 10 : -1;
+      return { id: `t${index + 1}`, role: index % 2 === 0 ? 'user' : 'assistant', content: k >= 0 && k < count ? `${words.slice(0, count - k).join(' ')} here` : `${FILLER[index % FILLER.length]} (${index + 1})` };
+    });
+    const other = createMemoryStore();
+    await other.createConversation(scope, { id: 'c' });
+    await other.appendMessages(scope, 'c', await newMessages(inputs));
+    const result = await recallExcerpts({ store: other, scope, conversationId: 'c', query: words.slice(0, count).join(' '), beforeSeq: inputs.length, maxTokens: 5000, encoding: ENCODING, neighbours: { before: 1, after: 1 } });
+    const spans = result.excerpts.map((excerpt) => excerpt.messages.map((message) => message.seq));
+    // The hit of rank k is at seq 10k + 6.
+    expect(spans).toEqual(Array.from({ length: count }, (_, k) => (k < LEADING_CONTEXT_HITS ? [10 * k + 5, 10 * k + 6, 10 * k + 7] : [10 * k + 6, 10 * k + 7])));
   });
 
   it('should merge overlapping expansions into one excerpt', async () => {
