@@ -121,14 +121,15 @@ export function createMessageOperations(context: StoreContext) {
     return appendFunctionCreated;
   }
 
-  async function appendOnce(sql: SqlQueryable, scope: Scope, conversationId: string, batch: readonly NewMessage[], now: Date): Promise<AppendResult> {
+  /** Runs `statement`: {@link appendSql}, or on PGlite's fast path the function of append-function.ts (same parameters and result). */
+  async function appendOnce(sql: SqlQueryable, scope: Scope, conversationId: string, batch: readonly NewMessage[], now: Date, statement = appendSql): Promise<AppendResult> {
     const result = await sql.query<{
       conversation: Record<string, unknown> | null;
       visible: Record<string, unknown> | null;
       existing: Record<string, unknown>[] | null;
       inserted: number | string;
       conflict: string | null;
-    }>(plpgsqlAppend?.call ?? appendSql, [scope.tenantId, userKey(scope), timestamp(now.getTime()), batchJson(batch), conversationId]);
+    }>(statement, [scope.tenantId, userKey(scope), timestamp(now.getTime()), batchJson(batch), conversationId]);
     const row = result.rows[0]!;
     const conversationRow = row.conversation ?? row.visible;
     if (!conversationRow) throw new NotFoundError({ kind: 'conversation', id: conversationId });
@@ -171,29 +172,34 @@ export function createMessageOperations(context: StoreContext) {
     return appendOnce(sql, scope, conversationId, batch, now);
   }
 
-  async function append(scope: Scope, conversationId: string, batch: readonly NewMessage[], dedupeByContentHash: boolean, now: Date): Promise<AppendResult> {
+  /** The fast path: one statement, autocommit. On PGlite the function, created first if this session has none. */
+  async function appendFast(scope: Scope, conversationId: string, batch: readonly NewMessage[], now: Date): Promise<AppendResult> {
+    if (!plpgsqlAppend) return context.run('appendMessages', scope, (sql) => appendOnce(sql, scope, conversationId, batch, now));
     await ensureAppendFunction();
-    if (!dedupeByContentHash) {
-      try {
-        return await context.run('appendMessages', scope, (sql) => appendOnce(sql, scope, conversationId, batch, now));
-      } catch (error) {
-        // 23505: a concurrent append stored one of these ids first; retry where the lock comes first.
-        if (!isUniqueViolation(error)) throw error;
-      }
+    const run = () => context.run('appendMessages', scope, (sql) => appendOnce(sql, scope, conversationId, batch, now, plpgsqlAppend.call));
+    try {
+      return await run();
+    } catch (error) {
+      // 42883: the session's temporary function is gone (DISCARD TEMP or ALL on a shared PGlite): create it again, once.
+      if (sqlState(error) !== '42883') throw error;
+      appendFunctionCreated = undefined;
+      await ensureAppendFunction();
+      return run();
     }
-    return context.run('appendMessages', scope, (sql) => appendLocked(sql, scope, conversationId, batch, dedupeByContentHash, now), { transaction: true });
   }
 
   const operations: MessageDriver = {
     async appendMessages(scope, conversationId, batch, { dedupeByContentHash, now }) {
-      try {
-        return await append(scope, conversationId, batch, dedupeByContentHash, now);
-      } catch (error) {
-        // 42883: the session's temporary append function is gone (DISCARD TEMP / ALL on a shared PGlite); create it again once.
-        if (!plpgsqlAppend || sqlState(error) !== '42883') throw error;
-        appendFunctionCreated = undefined;
-        return append(scope, conversationId, batch, dedupeByContentHash, now);
+      if (!dedupeByContentHash) {
+        try {
+          return await appendFast(scope, conversationId, batch, now);
+        } catch (error) {
+          // 23505: one of these ids is stored (a retried batch, on PGlite's fast path) or a concurrent
+          // append stored it first; retry where the lock comes first and stored ids are looked up.
+          if (!isUniqueViolation(error)) throw error;
+        }
       }
+      return context.run('appendMessages', scope, (sql) => appendLocked(sql, scope, conversationId, batch, dedupeByContentHash, now), { transaction: true });
     },
 
     async listMessages(scope, conversationId, { order, afterSeq, beforeSeq = NO_UPPER_BOUND, limit }) {
