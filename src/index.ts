@@ -61,8 +61,6 @@ export {
   truncateToTokens,
   MEMORY_TOOL_DESCRIPTIONS,
   MAX_TOOL_SEARCH_LIMIT,
-  MEMORY_TOOL_CONTEXT_SCHEMA,
-  MEMORY_TOOL_INPUT_SCHEMAS,
   type MemoryToolContext,
   type MemoryToolManager,
   type MemoryToolsOptions,

@@ -41,7 +41,7 @@ describe('ModelMessage converters', () => {
         const inputs = fromModelMessages(messages as ModelMessage[]).filter((message) => !(message.role === 'tool' && (message.content as unknown[]).length === 0));
         if (inputs.length === 0) return;
         const prepared = await prepareMessages(inputs, { tokenizer });
-        expect(validateNewMessages(prepared)).toHaveLength(inputs.length);
+        expect(await validateNewMessages(prepared)).toHaveLength(inputs.length);
       }),
       { numRuns: 150 },
     );

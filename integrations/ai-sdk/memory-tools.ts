@@ -2,12 +2,11 @@ import { tool } from 'ai';
 import type { z } from 'zod';
 import {
   createMemoryToolHandlers,
-  MEMORY_TOOL_CONTEXT_SCHEMA,
-  MEMORY_TOOL_INPUT_SCHEMAS,
   MEMORY_TOOL_DESCRIPTIONS,
   type MemoryToolContext,
   type MemoryToolsOptions,
 } from '../../src/index.js';
+import { MEMORY_TOOL_CONTEXT_SCHEMA, MEMORY_TOOL_INPUT_SCHEMAS } from '../shared/memory-tool-schemas.js';
 
 /** The tool context every memory tool requires (`toolsContext` of `generateText` / `streamText`). */
 export const memoryToolContextSchema = MEMORY_TOOL_CONTEXT_SCHEMA;

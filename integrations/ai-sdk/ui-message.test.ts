@@ -103,11 +103,11 @@ describe('UIMessage converters', () => {
     );
   });
 
-  it('should produce messages the store accepts (roles, part types, JSON, unique ids)', () => {
-    fc.assert(
-      fc.property(uiConversation, (messages) => {
+  it('should produce messages the store accepts (roles, part types, JSON, unique ids)', async () => {
+    await fc.assert(
+      fc.asyncProperty(uiConversation, async (messages) => {
         const stored = toStored(messages);
-        if (stored.length > 0) expect(validateNewMessages(asNewMessages(stored))).toHaveLength(stored.length);
+        if (stored.length > 0) expect(await validateNewMessages(asNewMessages(stored))).toHaveLength(stored.length);
       }),
       { numRuns: 200 },
     );

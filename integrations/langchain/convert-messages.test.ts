@@ -80,9 +80,9 @@ describe('fromLangChainMessages / toLangChainMessages', () => {
     );
   });
 
-  it('should produce messages the store accepts (property)', () => {
-    fc.assert(
-      fc.property(fc.array(langChainMessage, { minLength: 1, maxLength: 6 }), (messages) => {
+  it('should produce messages the store accepts (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(langChainMessage, { minLength: 1, maxLength: 6 }), async (messages) => {
         const inputs = fromLangChainMessages(messages).map((input, index) => ({
           ...input,
           id: `m${index}`,
@@ -92,7 +92,7 @@ describe('fromLangChainMessages / toLangChainMessages', () => {
           tokenCounts: {},
           contentHash: '0'.repeat(64),
         }));
-        expect(validateNewMessages(inputs)).toHaveLength(messages.length);
+        expect(await validateNewMessages(inputs)).toHaveLength(messages.length);
       }),
       { numRuns: 200 },
     );

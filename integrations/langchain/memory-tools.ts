@@ -1,12 +1,11 @@
 import { tool, type ToolRuntime } from '@langchain/core/tools';
 import {
   createMemoryToolHandlers,
-  MEMORY_TOOL_CONTEXT_SCHEMA,
-  MEMORY_TOOL_INPUT_SCHEMAS,
   MEMORY_TOOL_DESCRIPTIONS,
   type MemoryToolContext,
   type MemoryToolsOptions,
 } from '../../src/index.js';
+import { MEMORY_TOOL_CONTEXT_SCHEMA, MEMORY_TOOL_INPUT_SCHEMAS } from '../shared/memory-tool-schemas.js';
 
 export interface LangChainMemoryToolsOptions extends MemoryToolsOptions {
   /**

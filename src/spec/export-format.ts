@@ -81,8 +81,8 @@ export interface ParsedExport {
   readonly summary: Summary | null;
 }
 
-/** @throws {ValidationError} for a malformed export. */
-export function parseExport(data: unknown): ParsedExport {
+/** @throws {ValidationError} (as a rejection) for a malformed export. */
+export async function parseExport(data: unknown): Promise<ParsedExport> {
   const value = validateExport(data);
   const conversation = value.conversation as Record<string, unknown>;
   const messages = value.messages.map((raw, index) => {
@@ -93,7 +93,7 @@ export function parseExport(data: unknown): ParsedExport {
     }
     return { ...message, seq, createdAt: parseDate(`data.messages[${index}].createdAt`, message.createdAt) } as unknown as Omit<Message, 'conversationId'>;
   });
-  if (messages.length > 0) validateNewMessages(messages);
+  if (messages.length > 0) await validateNewMessages(messages);
   for (let index = 1; index < messages.length; index += 1) {
     if (messages[index]!.seq <= messages[index - 1]!.seq) {
       throw new ValidationError({ field: `data.messages[${index}].seq`, message: 'must be strictly increasing' });

@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { ValidationError } from '../errors.js';
+import type { ContentPartSchema } from './content-part-schema.js';
 import { decodeCursor, type ListCursor } from './cursor.js';
 import type { EmbeddingRecord, TailOptions, VectorSearchOptions } from './store.js';
 import type {
@@ -147,14 +147,12 @@ export function validateUpdateConversation(patch: unknown): UpdateConversationIn
   return patch as UpdateConversationInput;
 }
 
-const nonEmpty = z.string().min(1);
-const partSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('text'), text: z.string() }),
-  z.object({ type: z.literal('reasoning'), text: z.string() }),
-  z.object({ type: z.literal('file'), mediaType: nonEmpty, url: nonEmpty, filename: z.string().optional() }),
-  z.object({ type: z.literal('tool-call'), toolCallId: nonEmpty, toolName: nonEmpty, input: z.unknown() }),
-  z.object({ type: z.literal('tool-result'), toolCallId: nonEmpty, toolName: nonEmpty, output: z.unknown(), isError: z.boolean().optional() }),
-]);
+let contentPartSchema: Promise<ContentPartSchema> | undefined;
+/** The content-part schema (zod), imported on first use (see content-part-schema.ts). */
+function loadContentPartSchema(): Promise<ContentPartSchema> {
+  contentPartSchema ??= import('./content-part-schema.js').then((module) => module.CONTENT_PART_SCHEMA);
+  return contentPartSchema;
+}
 
 /** Which part types each role may carry (the AI SDK's `ModelMessage` rules). */
 const ALLOWED_PARTS: Record<Role, ReadonlySet<string>> = {
@@ -164,7 +162,8 @@ const ALLOWED_PARTS: Record<Role, ReadonlySet<string>> = {
   tool: new Set(['tool-result']),
 };
 
-function validateContent(field: string, role: Role, content: unknown): void {
+/** `partSchema` is loaded whenever some content of the batch is an array (see validateNewMessages). */
+function validateContent(field: string, role: Role, content: unknown, partSchema: ContentPartSchema | undefined): void {
   if (typeof content === 'string') {
     if (role === 'tool') fail(field, 'a tool message must be an array of tool-result parts (each with toolCallId and toolName)');
     checkString(field, content);
@@ -174,7 +173,7 @@ function validateContent(field: string, role: Role, content: unknown): void {
   if (role === 'tool' && content.length === 0) fail(field, 'a tool message needs at least one tool-result part');
   content.forEach((part, index) => {
     const partField = `${field}[${index}]`;
-    const parsed = partSchema.safeParse(part);
+    const parsed = partSchema!.safeParse(part);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const path = issue && issue.path.length > 0 ? `.${issue.path.join('.')}` : '';
@@ -193,10 +192,15 @@ export function validateRole(field: string, role: unknown): Role {
   return role;
 }
 
-/** Validates a batch about to be appended (non-empty, unique ids, every message well-formed and within the size limit). */
-export function validateNewMessages(messages: unknown, options: { maxMessageBytes?: number } = {}): readonly NewMessage[] {
+/**
+ * Validates a batch about to be appended (non-empty, unique ids, every message well-formed and within
+ * the size limit). Asynchronous only because a batch with content parts imports their schema on first use.
+ * @throws {ValidationError} (as a rejection) for the first problem found, in message order.
+ */
+export async function validateNewMessages(messages: unknown, options: { maxMessageBytes?: number } = {}): Promise<readonly NewMessage[]> {
   const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   if (!Array.isArray(messages)) fail('messages', 'must be an array');
+  const partSchema = messages.some((message) => Array.isArray((message as { content?: unknown } | null)?.content)) ? await loadContentPartSchema() : undefined;
   if (messages.length === 0) fail('messages', 'must not be empty (append at least one message)');
   const ids = new Set<string>();
   messages.forEach((message, index) => {
@@ -208,7 +212,7 @@ export function validateNewMessages(messages: unknown, options: { maxMessageByte
     ids.add(id);
     const role = validateRole(`${field}.role`, value.role);
     if (value.name !== undefined) validateId(`${field}.name`, value.name);
-    validateContent(`${field}.content`, role, value.content);
+    validateContent(`${field}.content`, role, value.content, partSchema);
     if (!(value.createdAt instanceof Date) || Number.isNaN(value.createdAt.getTime())) fail(`${field}.createdAt`, 'must be a valid Date');
     validateJsonObject(`${field}.metadata`, value.metadata);
     validateTags(`${field}.tags`, value.tags);

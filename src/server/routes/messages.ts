@@ -54,7 +54,7 @@ export function registerMessageRoutes(app: ServerApp, deps: ServerDeps): void {
       else {
         batch = await prepareMessages(messages.map((message) => reviveInput(message as Record<string, unknown>)), { tokenizer: await manager.getTokenizer() });
         // Validated before anything is written: a bad batch must not leave the conversation it would have created.
-        validateNewMessages(batch);
+        await validateNewMessages(batch);
       }
       let result: AppendResult;
       try {

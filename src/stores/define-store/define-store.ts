@@ -158,7 +158,7 @@ export function defineStore<Extra extends object = object>(driver: StoreDriver, 
     async appendMessages(scope, conversationId, messages, appendOptions = {}) {
       validateScope(scope);
       validateConversationId(conversationId);
-      validateNewMessages(messages, { maxMessageBytes: options.maxMessageBytes });
+      await validateNewMessages(messages, { maxMessageBytes: options.maxMessageBytes });
       return onConversation('appendMessages', ownerOf(scope), conversationId, () =>
         driver.appendMessages(ownerOf(scope), conversationId, messages, { dedupeByContentHash: appendOptions.dedupeByContentHash === true, now: now() }),
       );
@@ -222,7 +222,7 @@ export function defineStore<Extra extends object = object>(driver: StoreDriver, 
 
     async importConversation(scope, data) {
       validateScope(scope);
-      const parsed = parseExport(data);
+      const parsed = await parseExport(data);
       validateConversationId(parsed.conversation.id);
       const { lastSeq, ...fields } = parsed.conversation;
       const messages: Message[] = parsed.messages.map((message) => ({ ...message, conversationId: fields.id }));

@@ -36,7 +36,7 @@ function isPgPool(client: PostgresClient): client is PgPoolLike {
  * connection; the name is a hash of the SQL text, so different texts never share a name.
  */
 const statementNames = new Map<string, string>();
-function statementName(text: string): string {
+export function statementName(text: string): string {
   let name = statementNames.get(text);
   if (name === undefined) {
     // FNV-1a, two 32-bit lanes (collisions across this library's few hundred statements are negligible).

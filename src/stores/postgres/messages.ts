@@ -3,6 +3,7 @@ import type { AppendResult, MessageSearchHit, TailResult } from '../../spec/stor
 import type { DriverMessageSearchOptions, DriverTailOptions, StoreDriver } from '../define-store/driver.js';
 import { isRetriedBatch } from '../define-store/records.js';
 import type { Message, NewMessage, Scope } from '../../types.js';
+import { appendFunction } from './append-function.js';
 import { VISIBLE } from './conversations.js';
 import { batchJson, conversationFromRow, CONVERSATION_COLUMNS, MESSAGE_COLUMNS, messageFromRow } from './rows.js';
 import { NEWEST_FIRST } from './recency.js';
@@ -107,14 +108,28 @@ export function createMessageOperations(context: StoreContext) {
               (SELECT count(*) FROM written) AS inserted,
               (SELECT min(id) FROM conflict) AS conflict`;
 
-  async function appendOnce(sql: SqlQueryable, scope: Scope, conversationId: string, batch: readonly NewMessage[], now: Date): Promise<AppendResult> {
+  // PGlite plans every statement anew; there the append runs as a PL/pgSQL function (see append-function.ts).
+  const plpgsqlAppend = context.executor.driver === 'pglite' ? appendFunction(names) : undefined;
+  let appendFunctionCreated: Promise<void> | undefined;
+  /** Creates the session's append function once (outside any transaction, so no rollback can take it back). */
+  function ensureAppendFunction(): Promise<void> | undefined {
+    if (!plpgsqlAppend) return undefined;
+    appendFunctionCreated ??= context.run('appendMessages', null, async (sql) => void (await sql.query(plpgsqlAppend.create))).catch((error: unknown) => {
+      appendFunctionCreated = undefined;
+      throw error;
+    });
+    return appendFunctionCreated;
+  }
+
+  /** Runs `statement`: {@link appendSql}, or on PGlite's fast path the function of append-function.ts (same parameters and result). */
+  async function appendOnce(sql: SqlQueryable, scope: Scope, conversationId: string, batch: readonly NewMessage[], now: Date, statement = appendSql): Promise<AppendResult> {
     const result = await sql.query<{
       conversation: Record<string, unknown> | null;
       visible: Record<string, unknown> | null;
       existing: Record<string, unknown>[] | null;
       inserted: number | string;
       conflict: string | null;
-    }>(appendSql, [scope.tenantId, userKey(scope), timestamp(now.getTime()), batchJson(batch), conversationId]);
+    }>(statement, [scope.tenantId, userKey(scope), timestamp(now.getTime()), batchJson(batch), conversationId]);
     const row = result.rows[0]!;
     const conversationRow = row.conversation ?? row.visible;
     if (!conversationRow) throw new NotFoundError({ kind: 'conversation', id: conversationId });
@@ -157,13 +172,30 @@ export function createMessageOperations(context: StoreContext) {
     return appendOnce(sql, scope, conversationId, batch, now);
   }
 
+  /** The fast path: one statement, autocommit. On PGlite the function, created first if this session has none. */
+  async function appendFast(scope: Scope, conversationId: string, batch: readonly NewMessage[], now: Date): Promise<AppendResult> {
+    if (!plpgsqlAppend) return context.run('appendMessages', scope, (sql) => appendOnce(sql, scope, conversationId, batch, now));
+    await ensureAppendFunction();
+    const run = () => context.run('appendMessages', scope, (sql) => appendOnce(sql, scope, conversationId, batch, now, plpgsqlAppend.call));
+    try {
+      return await run();
+    } catch (error) {
+      // 42883: the session's temporary function is gone (DISCARD TEMP or ALL on a shared PGlite): create it again, once.
+      if (sqlState(error) !== '42883') throw error;
+      appendFunctionCreated = undefined;
+      await ensureAppendFunction();
+      return run();
+    }
+  }
+
   const operations: MessageDriver = {
     async appendMessages(scope, conversationId, batch, { dedupeByContentHash, now }) {
       if (!dedupeByContentHash) {
         try {
-          return await context.run('appendMessages', scope, (sql) => appendOnce(sql, scope, conversationId, batch, now));
+          return await appendFast(scope, conversationId, batch, now);
         } catch (error) {
-          // 23505: a concurrent append stored one of these ids first; retry where the lock comes first.
+          // 23505: one of these ids is stored (a retried batch, on PGlite's fast path) or a concurrent
+          // append stored it first; retry where the lock comes first and stored ids are looked up.
           if (!isUniqueViolation(error)) throw error;
         }
       }
@@ -355,8 +387,12 @@ type MessageDriver = Pick<StoreDriver, 'appendMessages' | 'listMessages' | 'getT
 
 /** SQLSTATE 23505 in the driver error kept as `cause`. */
 function isUniqueViolation(error: unknown): boolean {
-  const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause;
-  return cause?.code === '23505';
+  return sqlState(error) === '23505';
+}
+
+/** The SQLSTATE of the driver error kept as `cause`, if any. */
+function sqlState(error: unknown): unknown {
+  return (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
 }
 
 

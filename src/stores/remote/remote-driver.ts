@@ -175,7 +175,7 @@ export function createRemoteDriver(http: HttpClient, capabilities: StoreCapabili
     },
 
     async readConversation(scope, conversationId) {
-      const parsed = parseExport(await http.request('GET', `${path(conversationId)}/export`, { scope, idempotent: true, operation: 'exportConversation' }));
+      const parsed = await parseExport(await http.request('GET', `${path(conversationId)}/export`, { scope, idempotent: true, operation: 'exportConversation' }));
       const messages: Message[] = parsed.messages.map((message) => ({ ...message, conversationId: parsed.conversation.id }));
       const { lastSeq, ...fields } = parsed.conversation;
       const conversation = { ...dropUndefined(fields), ...scope, messageCount: messages.length, tokenCount: totalPrimaryTokens(messages), lastSeq } as Conversation;
