@@ -62,7 +62,7 @@ describe('summaries by default', () => {
     const folded = calls;
     const later = await manager.assemble('c', { scope, budget: { maxTokens: 2000 } });
     expect(later.report.summary.status).toBe('used');
-    expect(later.report.summary.coversThroughSeq).toBe(later.report.window.fromSeq - 1);
+    expect(later.report.summary.coversThroughSeq).toBe(later.report.window.fromSeq! - 1);
     expect(calls).toBe(folded);
   });
 
