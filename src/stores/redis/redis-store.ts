@@ -6,11 +6,11 @@ import { createErasureOperations } from './erasure.js';
 import { createMessageOperations } from './messages.js';
 import { toStoreError, type RedisClientLike } from './redis-client.js';
 import { createRedisContext } from './redis-context.js';
-import { createMessageSearch, type RedisSearchWindow } from './search.js';
+import { createMessageSearch, type RedisSearchIndexOptions } from './search.js';
 import { createSnapshotOperations } from './snapshots.js';
 import { createSummaryOperations } from './summaries.js';
 
-export { SEARCH_WINDOW, type RedisSearchWindow } from './search.js';
+export { SEARCH_INDEX, type RedisSearchIndexOptions } from './search.js';
 
 /** Options of {@link createRedisStore}. */
 export interface RedisStoreOptions {
@@ -22,8 +22,8 @@ export interface RedisStoreOptions {
   readonly clock?: { now(): number };
   /** Per-message size limit in bytes (UTF-8 JSON of content + metadata). @default 1 MiB */
   readonly maxMessageBytes?: number;
-  /** Bounds of lexical search, each defaulting to {@link SEARCH_WINDOW}'s (message and conversation counts). */
-  readonly searchWindow?: Partial<RedisSearchWindow>;
+  /** Bounds of the lexical index's work per search, each defaulting to {@link SEARCH_INDEX}'s. */
+  readonly searchIndex?: RedisSearchIndexOptions;
 }
 
 /**
@@ -75,17 +75,20 @@ export interface RedisStoreOptions {
  * (plus one message), so the cost is flat in history length. The fast path does fetch the window
  * before the ownership check is applied (in the same transaction), then discards it for a stranger.
  *
- * **Search.** Lexical search scans a bounded window (see {@link SEARCH_WINDOW}): the newest 1,000
- * messages of one conversation, or the newest 200 messages of each of the scope's 20 most recently
- * updated conversations, scored with BM25. A search that did not read everything in the scope
- * says so in the result's `coverage` (the bound in words and what it scanned). Vector search and memories are absent: pair Redis with
- * Postgres through `createTieredStore`.
+ * **Search.** Lexical search is BM25 over an inverted index of the scope's whole history, kept
+ * in the scope's slot (`P{t:<tenant>:u:<user>}:lex:…`: a sorted set of postings per term, see
+ * lexical-index.ts), with the analyzer of every other store. It costs the postings of the query's
+ * terms, not the history. Appends do not index (they stay one script): each search first indexes
+ * what was appended since the last pass, at most {@link SEARCH_INDEX}`.catchUpMessages` messages,
+ * and a result says so in its `coverage` while some are left. Deletes, the TTL sweep and erasure
+ * remove postings. Vector search and memories are absent: pair Redis with Postgres through
+ * `createTieredStore`.
  *
  * Reads never use `KEYS` or unbounded ranges; listings page through indexes with `LIMIT`.
  *
  * Written on the shared store layer (`defineStore`), which validates every input once; the driver
  * only stores, one file per area: conversations.ts, messages.ts (+ append.ts, tail-read.ts,
- * context-read.ts), summaries.ts, snapshots.ts (+ copy-in.ts), search.ts, erasure.ts.
+ * context-read.ts), summaries.ts, snapshots.ts (+ copy-in.ts), search.ts (+ lexical-index.ts), erasure.ts.
  *
  * @throws {StoreUnavailableError} (retryable) when Redis is unreachable, naming the operation.
  * @throws {StoreError} for any other Redis failure.
@@ -111,7 +114,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     ...createMessageOperations(context),
     ...createSummaryOperations(context),
     ...createSnapshotOperations(context),
-    ...createMessageSearch(context, options.searchWindow),
+    ...createMessageSearch(context, options.searchIndex),
     ...createErasureOperations(context),
     mapError: (error, operation) => toStoreError('redis', operation, error),
   };

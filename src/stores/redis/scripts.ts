@@ -296,7 +296,7 @@ return {'ok', out, #older == 0 and '1' or '0'}
 `,
 );
 
-/** ARGV 4 message id. */
+/** ARGV 4 message id. Returns 'deleted' and the message's JSON (its lexical index entries go next). */
 export const DELETE_MESSAGE = conversationScript(
   'delete-message',
   `
@@ -304,13 +304,14 @@ if not visible() then return {'nf'} end
 local s = redis.call('HGET', KEYS[3], ARGV[4])
 if not s then return {'absent'} end
 local primary = tonumber(redis.call('HGET', KEYS[4], s) or '0')
+local member = redis.call('ZRANGEBYSCORE', KEYS[2], s, s)[1]
 redis.call('HDEL', KEYS[4], s)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], s, s)
 redis.call('HDEL', KEYS[3], ARGV[4])
 redis.call('HINCRBY', KEYS[1], 'messageCount', -1)
 redis.call('HINCRBY', KEYS[1], 'tokenCount', fmt(0 - primary))
 touch(now)
-return {'deleted'}
+return {'deleted', member or ''}
 `,
 );
 
@@ -499,5 +500,128 @@ if #out < count * 2 then
   for i = 1, #rest do out[#out + 1] = rest[i] end
 end
 return out
+`,
+);
+
+/**
+ * Lexical index scripts (see lexical-index.ts), on one scope's slot. Postings are members of a
+ * term's sorted set, all scored 0 so they sort lexicographically: `<conversation>:<seq>:<tf>:<length>`,
+ * so a conversation's postings are the range `[c:` … `(c;` and a message's `[c:seq:` … `(c:seq;`
+ * (`;` follows `:` in ASCII; ids are percent-encoded, so they hold neither).
+ */
+const LEX_PRELUDE = `
+local function chunked(command, key, args)
+  for from = 1, #args, 1000 do redis.call(command, key, unpack(args, from, math.min(from + 999, #args))) end
+end
+local function drop(stats, c)
+  local f = redis.call('HMGET', stats, 'n:' .. c, 'l:' .. c)
+  redis.call('HINCRBY', stats, 'N', 0 - (tonumber(f[1]) or 0))
+  redis.call('HINCRBY', stats, 'L', 0 - (tonumber(f[2]) or 0))
+  redis.call('HDEL', stats, 's:' .. c, 'n:' .. c, 'l:' .. c)
+end
+`;
+
+/**
+ * Adds one conversation's newly indexed messages. KEYS 1 stats, 2 the conversation's term set,
+ * 3 the scope registry (erasure unlinks what it names), 4.. term keys. ARGV 1 conversation id
+ * (as stored: stats fields are binary-safe), 2 the indexed-through seq the caller started from ('0' = none), 3 the new one,
+ * 4 messages added, 5 their total length, then per term key: a count and that many postings.
+ * Applied only when the stored indexed-through seq is still ARGV 2 (a compare-and-set, so two
+ * searches catching up at once never index a message twice). Returns 1 when applied, else 0.
+ */
+export const LEX_ADD = defineScript(
+  'lex-add',
+  `${LEX_PRELUDE}
+local c = ARGV[1]
+if (redis.call('HGET', KEYS[1], 's:' .. c) or '0') ~= ARGV[2] then return 0 end
+local p = 6
+local terms = {}
+for i = 4, #KEYS do
+  local n = tonumber(ARGV[p])
+  local members = {}
+  for j = 1, n do members[#members + 1] = 0; members[#members + 1] = ARGV[p + j] end
+  chunked('ZADD', KEYS[i], members)
+  terms[#terms + 1] = KEYS[i]
+  p = p + n + 1
+end
+if #terms > 0 then
+  chunked('SADD', KEYS[2], terms)
+  chunked('SADD', KEYS[3], terms)
+end
+redis.call('SADD', KEYS[3], KEYS[1], KEYS[2])
+redis.call('HSET', KEYS[1], 's:' .. c, ARGV[3])
+redis.call('HINCRBY', KEYS[1], 'N', ARGV[4])
+redis.call('HINCRBY', KEYS[1], 'L', ARGV[5])
+redis.call('HINCRBY', KEYS[1], 'n:' .. c, ARGV[4])
+redis.call('HINCRBY', KEYS[1], 'l:' .. c, ARGV[5])
+return 1
+`,
+);
+
+/**
+ * Removes every posting of one conversation. KEYS 1 stats, 2 the conversation's term set, 3.. its
+ * members as the caller read them. ARGV 1 conversation id, 2 the id encoded. Returns 0 without writing when
+ * the set changed since (a concurrent indexing pass added terms: the caller reads it again).
+ */
+export const LEX_PURGE = defineScript(
+  'lex-purge',
+  `${LEX_PRELUDE}
+local e = ARGV[2]
+if redis.call('SCARD', KEYS[2]) ~= #KEYS - 2 then return 0 end
+for i = 3, #KEYS do redis.call('ZREMRANGEBYLEX', KEYS[i], '[' .. e .. ':', '(' .. e .. ';') end
+redis.call('DEL', KEYS[2])
+drop(KEYS[1], ARGV[1])
+return 1
+`,
+);
+
+/**
+ * Removes one message's postings. KEYS 1 stats, 2.. its term keys. ARGV 1 conversation id, 2 the
+ * id encoded, 3 seq, 4 its length in terms. The counts change only when a posting was there.
+ */
+export const LEX_REMOVE = defineScript(
+  'lex-remove',
+  `
+local c = ARGV[1]
+local message = ARGV[2] .. ':' .. ARGV[3]
+local removed = 0
+for i = 2, #KEYS do removed = removed + redis.call('ZREMRANGEBYLEX', KEYS[i], '[' .. message .. ':', '(' .. message .. ';') end
+if removed > 0 then
+  redis.call('HINCRBY', KEYS[1], 'N', -1)
+  redis.call('HINCRBY', KEYS[1], 'L', 0 - tonumber(ARGV[4]))
+  redis.call('HINCRBY', KEYS[1], 'n:' .. c, -1)
+  redis.call('HINCRBY', KEYS[1], 'l:' .. c, 0 - tonumber(ARGV[4]))
+end
+return removed
+`,
+);
+
+/**
+ * What an indexing pass has to look at. KEYS 1 the scope's `all` conversation index, 2 stats.
+ * ARGV 1 how far before the watermark to look (ms), 2 most conversations. Returns the watermark,
+ * then id, score and indexed-through seq ('0' = none) of each conversation updated since
+ * (watermark − ARGV 1), oldest first.
+ */
+export const LEX_CHANGED = defineScript(
+  'lex-changed',
+  `
+local w = tonumber(redis.call('HGET', KEYS[2], 'w') or '0')
+local page = redis.call('ZRANGEBYSCORE', KEYS[1], w - tonumber(ARGV[1]), '+inf', 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
+local out = {tostring(w)}
+for i = 1, #page, 2 do
+  out[#out + 1] = page[i]
+  out[#out + 1] = page[i + 1]
+  out[#out + 1] = redis.call('HGET', KEYS[2], 's:' .. page[i]) or '0'
+end
+return out
+`,
+);
+
+/** Moves the indexing watermark (KEYS 1 stats) forward to ARGV 1 (ms), never back. */
+export const LEX_MARK = defineScript(
+  'lex-mark',
+  `
+if tonumber(ARGV[1]) > tonumber(redis.call('HGET', KEYS[1], 'w') or '0') then redis.call('HSET', KEYS[1], 'w', ARGV[1]) end
+return 1
 `,
 );
