@@ -38,7 +38,8 @@ export interface RedisStoreOptions {
  *   which starts `{"seq":N,"tc":";o200k_base=42;…"`: the per-message token counts, kept at a fixed
  *   head so the tail script reads them with one anchored match and never parses a message.
  * - `…:ids` — hash: message id → seq (idempotency, delete by id).
- * - `…:tok` — hash: seq → primary-encoding count (to keep `tokenCount` exact on delete).
+ * - `…:tok` — hash: seq → primary-encoding count, written by fork and import only; appends leave
+ *   it out (one write fewer) and a delete reads the count from the member's `tc` head instead.
  * - `…:sum` — hash: `c` = coversThroughSeq, `j` = the summary JSON.
  * - `P{t:<tenant>:u:<user or ->}:convs`, `…:tag:<tag>`, `…:parent:<id>` — sorted sets of
  *   conversation ids by `updatedAt` ms (one scope, one slot); `…:indexes` — set of that scope's
