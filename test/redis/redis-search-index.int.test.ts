@@ -56,6 +56,20 @@ describe.skipIf(skip)('redis lexical index (whole history, indexed on search)', 
     expect(before.map((hit) => hit.message.seq).sort((a, b) => a - b)).toEqual([1, 2, 3]);
   });
 
+  it('should index more conversations than one pass looks at over the following searches', async () => {
+    const { store } = newStore();
+    for (let index = 0; index < 105; index += 1) {
+      await store.createConversation(scope, { id: `c${index}` });
+      await store.appendMessages(scope, `c${index}`, await newMessages([{ role: 'user', content: index === 104 ? 'a needle here' : `hay ${index}` }]));
+    }
+    const first = await store.searchMessages!(scope, { query: 'needle' });
+    expect(first).toEqual([]);
+    expect(first.coverage?.bound).toContain('later searches index them');
+    const second = await store.searchMessages!(scope, { query: 'needle' });
+    expect(second.map((hit) => hit.message.conversationId)).toEqual(['c104']);
+    expect(second.coverage).toBeUndefined();
+  });
+
   it('should say so when a term has more postings than it reads', async () => {
     const { store } = newStore({ maxPostings: 3 });
     await store.createConversation(scope, { id: 'c' });

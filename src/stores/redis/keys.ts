@@ -75,7 +75,7 @@ export function expiryMember(scope: Scope, conversationId: string): string {
  * indexes): see lexical-index.ts for what each key holds.
  */
 export interface LexicalKeys {
-  /** Hash: `N` indexed messages, `L` their total length in terms, `w` the indexing watermark, and per conversation `s:`/`n:`/`l:<id>`. */
+  /** Hash: `N` indexed messages, `L` their total length in terms, `w` the indexing watermark, and per conversation `s:`/`n:`/`l:`/`u:<id>`. */
   readonly stats: string;
   /** Sorted set (all scores 0, lexicographic) of postings `<conversation>:<seq>:<tf>:<length>` for one term. */
   term(term: string): string;

@@ -27,8 +27,10 @@ export const SEARCH_INDEX: Required<RedisSearchIndexOptions> = { catchUpMessages
  * conversation stamped by a slower clock after the watermark passed it is still found.
  */
 const CLOCK_ALLOWANCE_MS = 10_000;
-/** Conversations one indexing pass looks at, oldest update first. */
+/** Conversations one indexing pass indexes (or finds unchanged), oldest update first. */
 const CONVERSATIONS_PER_PASS = 100;
+/** Listing entries one pass scans for those (entries unchanged since their last pass are skipped in Redis). */
+const SCANNED_PER_PASS = 2000;
 /** BM25 parameters of the in-process index (src/search/lexical-index.ts), so scores rank alike. */
 const K1 = 1.2;
 const B = 0.75;
@@ -49,7 +51,8 @@ interface Posting {
  * - `…:lex:c:<conversation>` — set of the term keys a conversation has postings in, so deleting it
  *   removes its postings term by term (`ZREMRANGEBYLEX`) without reading its messages.
  * - `…:lex:stats` — hash: `N` messages indexed, `L` their total length (BM25's collection
- *   statistics), `w` the watermark, and per conversation `s:` indexed-through seq, `n:`, `l:`.
+ *   statistics), `w` the watermark, and per conversation `s:` indexed-through seq, `n:`/`l:` its
+ *   messages and length, `u:` the listing score its last complete pass saw.
  *
  * Terms come from {@link analyzeText} over {@link messageSearchText}, the analyzer of every other
  * store (stopwords, Porter stems, CJK bigrams), so the same query finds the same messages.
@@ -58,7 +61,10 @@ interface Posting {
  * indexing pass over the conversations updated since the watermark (the scope's `updatedAt`
  * index), indexing their messages past `s:` — at most `catchUpMessages` per search, the rest
  * on later searches, said in the result's `coverage` meanwhile. A compare-and-set on `s:` keeps two
- * concurrent passes from indexing a message twice.
+ * concurrent passes from indexing a message twice. A conversation whose listing score is still the
+ * one its last complete pass saw (`u:`) is skipped inside Redis, so a pass costs what changed.
+ * Limit: an append by a writer whose clock is behind the conversation's `updatedAt` leaves that
+ * score unchanged; its messages are indexed at the conversation's next update.
  *
  * **Removal.** Deleting a message removes its postings (its text is re-analyzed); deleting a
  * conversation, the TTL sweep (`sweepExpired`) and erasure purge a conversation's postings;
@@ -91,7 +97,7 @@ export function createLexicalIndex(options: { client: RedisClientLike; prefix: s
   }
 
   /** Indexes stored messages (JSON, ascending seq) of a conversation indexed through `fromSeq`. Returns false when another pass got there first. */
-  async function add(scope: Scope, conversationId: string, fromSeq: number, members: readonly string[]): Promise<boolean> {
+  async function add(scope: Scope, conversationId: string, fromSeq: number, listedScore: string, members: readonly string[]): Promise<boolean> {
     const keys = lexicalKeys(prefix, scope);
     const encoded = postingConversation(conversationId);
     const postings = new Map<string, string[]>();
@@ -109,7 +115,7 @@ export function createLexicalIndex(options: { client: RedisClientLike; prefix: s
       }
     }
     const termKeys: string[] = [];
-    const args: Array<string | number> = [conversationId, String(fromSeq), String(lastSeq), members.length, totalLength];
+    const args: Array<string | number> = [conversationId, String(fromSeq), String(lastSeq), members.length, totalLength, listedScore];
     for (const [term, list] of postings) {
       termKeys.push(keys.term(term));
       args.push(list.length, ...list);
@@ -125,37 +131,42 @@ export function createLexicalIndex(options: { client: RedisClientLike; prefix: s
    */
   async function catchUp(scope: Scope, now: number, budget: number): Promise<boolean> {
     const keys = lexicalKeys(prefix, scope);
-    const reply = (await runScript(client, scripts.LEX_CHANGED, [scopeKeys(prefix, scope).all, keys.stats], [CLOCK_ALLOWANCE_MS, CONVERSATIONS_PER_PASS + 1])) as string[];
+    const reply = (await runScript(client, scripts.LEX_CHANGED, [scopeKeys(prefix, scope).all, keys.stats], [CLOCK_ALLOWANCE_MS, CONVERSATIONS_PER_PASS, SCANNED_PER_PASS])) as string[];
     const watermark = Number(reply[0]);
-    const candidates: Array<{ id: string; score: number; indexed: number }> = [];
-    for (let offset = 1; offset + 2 < reply.length; offset += 3) candidates.push({ id: reply[offset]!, score: Number(reply[offset + 1]), indexed: Number(reply[offset + 2]) });
-    const more = candidates.length > CONVERSATIONS_PER_PASS;
-    if (more) candidates.length = CONVERSATIONS_PER_PASS;
+    const more = reply[1] === '1';
+    const lastScanned = reply[2] === '' ? undefined : Number(reply[2]);
+    const candidates: Array<{ id: string; score: string; indexed: number }> = [];
+    for (let offset = 3; offset + 2 < reply.length; offset += 3) candidates.push({ id: reply[offset]!, score: reply[offset + 1]!, indexed: Number(reply[offset + 2]) });
     // Probe all at once (one round trip on one connection): visibility, and whether anything is new.
     const probes = await Promise.all(candidates.map((candidate) => probe(scope, candidate.id, candidate.indexed, now)));
     let remaining = budget;
-    let complete = !more;
+    /** Whether every candidate so far is indexed through: the watermark may pass them. */
+    let contiguous = true;
     let doneThrough: number | undefined;
     for (const [position, candidate] of candidates.entries()) {
       const state = probes[position]!;
       let done = true;
       if (state === 'gone') await purge(scope, candidate.id);
       else if (state === 'pending') done = false;
-      else if (state === 'new') {
+      else if (state === 'indexed') await runScript(client, scripts.LEX_SEEN, [keys.stats], [candidate.id, candidate.score]);
+      else {
         const members = remaining > 0 ? await readRange({ client, keys: conversationKeys(prefix, scope.tenantId, candidate.id), scope, now, order: 'asc', min: `(${candidate.indexed}`, max: '+inf', limit: remaining + 1 }) : [];
         const taken = (members ?? []).slice(0, remaining);
         if (taken.length > 0) {
-          const applied = await add(scope, candidate.id, candidate.indexed, taken);
+          const through = members!.length === taken.length;
+          const applied = await add(scope, candidate.id, candidate.indexed, through ? candidate.score : '', taken);
           remaining -= taken.length;
-          done = applied && members!.length === taken.length;
+          done = applied && through;
         } else done = members === null;
       }
-      if (!done) complete = false;
+      if (!done) contiguous = false;
       // The watermark only passes conversations that are indexed through, in score order.
-      if (complete && done) doneThrough = candidate.score;
+      if (contiguous) doneThrough = Number(candidate.score);
     }
+    // Everything scanned is indexed: the watermark moves to the last entry scanned.
+    if (contiguous && lastScanned !== undefined) doneThrough = Math.max(doneThrough ?? 0, lastScanned);
     if (doneThrough !== undefined && doneThrough > watermark) await runScript(client, scripts.LEX_MARK, [keys.stats], [String(doneThrough)]);
-    return complete;
+    return contiguous && !more;
   }
 
   /** `gone` (absent, expired, another scope's), `pending` (a fork or import still filling), `new` (messages past `indexed`) or `indexed`. */

@@ -528,7 +528,7 @@ local function drop(stats, c)
   local f = redis.call('HMGET', stats, 'n:' .. c, 'l:' .. c)
   redis.call('HINCRBY', stats, 'N', 0 - (tonumber(f[1]) or 0))
   redis.call('HINCRBY', stats, 'L', 0 - (tonumber(f[2]) or 0))
-  redis.call('HDEL', stats, 's:' .. c, 'n:' .. c, 'l:' .. c)
+  redis.call('HDEL', stats, 's:' .. c, 'n:' .. c, 'l:' .. c, 'u:' .. c)
 end
 `;
 
@@ -536,7 +536,8 @@ end
  * Adds one conversation's newly indexed messages. KEYS 1 stats, 2 the conversation's term set,
  * 3 the scope registry (erasure unlinks what it names), 4.. term keys. ARGV 1 conversation id
  * (as stored: stats fields are binary-safe), 2 the indexed-through seq the caller started from ('0' = none), 3 the new one,
- * 4 messages added, 5 their total length, then per term key: a count and that many postings.
+ * 4 messages added, 5 their total length, 6 the conversation's listing score the pass saw, kept
+ * as `u:` ('' when messages are left to index), then per term key: a count and that many postings.
  * Applied only when the stored indexed-through seq is still ARGV 2 (a compare-and-set, so two
  * searches catching up at once never index a message twice). Returns 1 when applied, else 0.
  */
@@ -545,7 +546,7 @@ export const LEX_ADD = defineScript(
   `${LEX_PRELUDE}
 local c = ARGV[1]
 if (redis.call('HGET', KEYS[1], 's:' .. c) or '0') ~= ARGV[2] then return 0 end
-local p = 6
+local p = 7
 local terms = {}
 for i = 4, #KEYS do
   local n = tonumber(ARGV[p])
@@ -561,6 +562,7 @@ if #terms > 0 then
 end
 redis.call('SADD', KEYS[3], KEYS[1], KEYS[2])
 redis.call('HSET', KEYS[1], 's:' .. c, ARGV[3])
+if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'u:' .. c, ARGV[6]) else redis.call('HDEL', KEYS[1], 'u:' .. c) end
 redis.call('HINCRBY', KEYS[1], 'N', ARGV[4])
 redis.call('HINCRBY', KEYS[1], 'L', ARGV[5])
 redis.call('HINCRBY', KEYS[1], 'n:' .. c, ARGV[4])
@@ -609,22 +611,44 @@ return removed
 
 /**
  * What an indexing pass has to look at. KEYS 1 the scope's `all` conversation index, 2 stats.
- * ARGV 1 how far before the watermark to look (ms), 2 most conversations. Returns the watermark,
- * then id, score and indexed-through seq ('0' = none) of each conversation updated since
- * (watermark − ARGV 1), oldest first.
+ * ARGV 1 how far before the watermark to look (ms), 2 most conversations to return, 3 most
+ * entries to scan. Walks the conversations updated since (watermark − ARGV 1), oldest first,
+ * skipping those whose listing score is still the one their last indexing pass saw (`u:`).
+ * Returns the watermark, '1' when the scan stopped early, the last score scanned, then id,
+ * score and indexed-through seq ('0' = none) of each conversation to look at.
  */
 export const LEX_CHANGED = defineScript(
   'lex-changed',
   `
 local w = tonumber(redis.call('HGET', KEYS[2], 'w') or '0')
-local page = redis.call('ZRANGEBYSCORE', KEYS[1], w - tonumber(ARGV[1]), '+inf', 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
-local out = {tostring(w)}
+local want = tonumber(ARGV[2])
+local page = redis.call('ZRANGEBYSCORE', KEYS[1], w - tonumber(ARGV[1]), '+inf', 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[3]))
+local out = {tostring(w), #page / 2 >= tonumber(ARGV[3]) and '1' or '0', page[#page] or ''}
+local found = 0
 for i = 1, #page, 2 do
-  out[#out + 1] = page[i]
-  out[#out + 1] = page[i + 1]
-  out[#out + 1] = redis.call('HGET', KEYS[2], 's:' .. page[i]) or '0'
+  local f = redis.call('HMGET', KEYS[2], 'u:' .. page[i], 's:' .. page[i])
+  if f[1] ~= page[i + 1] then
+    if found == want then
+      out[2] = '1'
+      out[3] = page[i - 1]
+      break
+    end
+    found = found + 1
+    out[#out + 1] = page[i]
+    out[#out + 1] = page[i + 1]
+    out[#out + 1] = f[2] or '0'
+  end
 end
 return out
+`,
+);
+
+/** Records (KEYS 1 stats) that conversation ARGV 1 had nothing new to index at listing score ARGV 2. */
+export const LEX_SEEN = defineScript(
+  'lex-seen',
+  `
+redis.call('HSET', KEYS[1], 'u:' .. ARGV[1], ARGV[2])
+return 1
 `,
 );
 
