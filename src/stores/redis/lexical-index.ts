@@ -212,21 +212,26 @@ export function createLexicalIndex(options: { client: RedisClientLike; prefix: s
         }
         const idf = Math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5));
         for (const posting of postings) {
-          const [conversation, seqText, tfText, lengthText] = posting.split(':') as [string, string, string, string];
-          const seq = Number(seqText);
+          // `<conversation>:<seq>:<tf>:<length>`, cut by position (no split: a common term has thousands).
+          const afterConversation = posting.indexOf(':');
+          const afterSeq = posting.indexOf(':', afterConversation + 1);
+          const afterTf = posting.indexOf(':', afterSeq + 1);
+          const seq = Number(posting.slice(afterConversation + 1, afterSeq));
           if (request.beforeSeq !== undefined && seq >= request.beforeSeq) continue;
-          const tf = Number(tfText);
-          const score = (idf * tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * Number(lengthText)) / averageLength));
-          const ref = `${conversation}:${seqText}`;
+          const tf = Number(posting.slice(afterSeq + 1, afterTf));
+          const score = (idf * tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * Number(posting.slice(afterTf + 1))) / averageLength));
+          const ref = posting.slice(0, afterSeq);
           const known = scored.get(ref);
           if (known) known.score += score;
-          else scored.set(ref, { conversation, seq, score });
+          else scored.set(ref, { conversation: posting.slice(0, afterConversation), seq, score });
         }
       }
-      const ranked = [...scored.values()].sort((left, right) => right.score - left.score || compareRefs(left, right));
+      const ranked = rankBest([...scored.values()], request.limit * 4 + 16);
       const gone = new Set<string>();
-      for (let position = 0; hits.length < request.limit && position < ranked.length; ) {
-        const page = ranked.slice(position, position + (request.limit - hits.length) * 2 + 4);
+      for (let position = 0; hits.length < request.limit && position < ranked.items.length; ) {
+        // The best few were ranked first; filters dropped too many of them, so rank the rest too.
+        if (position >= ranked.best) ranked.rankAll();
+        const page = ranked.items.slice(position, Math.min(position + (request.limit - hits.length) * 2 + 4, ranked.best));
         position += page.length;
         const messages = await readPostings(scope, page, now);
         for (const [index, posting] of page.entries()) {
@@ -294,6 +299,33 @@ function analyzeMessage(text: string): { frequencies: Map<string, number>; lengt
   const frequencies = new Map<string, number>();
   for (const term of terms) frequencies.set(term, (frequencies.get(term) ?? 0) + 1);
   return { frequencies, length: terms.length };
+}
+
+/**
+ * Postings best first without sorting them all: the `count`-th best score is found on a typed
+ * array (a numeric sort, no comparator), and only the postings at or above it are ordered.
+ * `best` says how many leading items are in order; `rankAll` orders the rest.
+ */
+function rankBest(postings: Posting[], count: number): { items: Posting[]; best: number; rankAll(): void } {
+  const order = (left: Posting, right: Posting) => right.score - left.score || compareRefs(left, right);
+  const ranked = { items: postings, best: postings.length, rankAll: () => undefined as void };
+  if (postings.length <= count) {
+    postings.sort(order);
+    return ranked;
+  }
+  const scores = Float64Array.from(postings, (posting) => posting.score).sort();
+  const threshold = scores[scores.length - count]!;
+  const top = postings.filter((posting) => posting.score >= threshold).sort(order);
+  const rest = postings.filter((posting) => posting.score < threshold);
+  return {
+    items: [...top, ...rest],
+    best: top.length,
+    rankAll() {
+      rest.sort(order);
+      this.items = [...top, ...rest];
+      this.best = this.items.length;
+    },
+  };
 }
 
 /** Ties broken by conversation then seq, so results are deterministic. */
