@@ -120,6 +120,15 @@ describe.skipIf(skip)('redis lexical index (whole history, indexed on search)', 
     clock.advance(61_000);
     expect(await store.searchMessages!(scope, { query: 'narwhal' })).toEqual([]);
     expect(await client.zcard(keys.term('narwhal'))).toBe(0);
+    // Expired and created again under the same id before any sweep: the old postings must not name the new messages.
+    await store.createConversation(scope, { id: 'reborn', ttl: { seconds: 60, mode: 'fixed' } });
+    await store.appendMessages(scope, 'reborn', await newMessages([{ role: 'user', content: 'ancient dolphin' }]));
+    expect(await store.searchMessages!(scope, { query: 'dolphin' })).toHaveLength(1);
+    clock.advance(61_000);
+    await store.createConversation(scope, { id: 'reborn' });
+    await store.appendMessages(scope, 'reborn', await newMessages([{ role: 'user', content: 'young otter' }]));
+    expect(await store.searchMessages!(scope, { query: 'dolphin' })).toEqual([]);
+    expect((await store.searchMessages!(scope, { query: 'otter' })).map((hit) => [hit.message.seq, hit.message.content])).toEqual([[1, 'young otter']]);
   });
 
   it('should find the same CJK messages as the in-memory store', async () => {

@@ -52,7 +52,8 @@ interface Posting {
  *   removes its postings term by term (`ZREMRANGEBYLEX`) without reading its messages.
  * - `…:lex:stats` — hash: `N` messages indexed, `L` their total length (BM25's collection
  *   statistics), `w` the watermark, and per conversation `s:` indexed-through seq, `n:`/`l:` its
- *   messages and length, `u:` the listing score its last complete pass saw.
+ *   messages and length, `u:` the listing score its last complete pass saw, `c:` its `createdAt`
+ *   (a conversation expired and created again under the same id before a sweep is re-indexed).
  *
  * Terms come from {@link analyzeText} over {@link messageSearchText}, the analyzer of every other
  * store (stopwords, Porter stems, CJK bigrams), so the same query finds the same messages.
@@ -97,7 +98,7 @@ export function createLexicalIndex(options: { client: RedisClientLike; prefix: s
   }
 
   /** Indexes stored messages (JSON, ascending seq) of a conversation indexed through `fromSeq`. Returns false when another pass got there first. */
-  async function add(scope: Scope, conversationId: string, fromSeq: number, listedScore: string, members: readonly string[]): Promise<boolean> {
+  async function add(scope: Scope, conversationId: string, fromSeq: number, listedScore: string, createdAt: string, members: readonly string[]): Promise<boolean> {
     const keys = lexicalKeys(prefix, scope);
     const encoded = postingConversation(conversationId);
     const postings = new Map<string, string[]>();
@@ -115,7 +116,7 @@ export function createLexicalIndex(options: { client: RedisClientLike; prefix: s
       }
     }
     const termKeys: string[] = [];
-    const args: Array<string | number> = [conversationId, String(fromSeq), String(lastSeq), members.length, totalLength, listedScore];
+    const args: Array<string | number> = [conversationId, String(fromSeq), String(lastSeq), members.length, totalLength, listedScore, createdAt];
     for (const [term, list] of postings) {
       termKeys.push(keys.term(term));
       args.push(list.length, ...list);
@@ -135,17 +136,23 @@ export function createLexicalIndex(options: { client: RedisClientLike; prefix: s
     const watermark = Number(reply[0]);
     const more = reply[1] === '1';
     const lastScanned = reply[2] === '' ? undefined : Number(reply[2]);
-    const candidates: Array<{ id: string; score: string; indexed: number }> = [];
-    for (let offset = 3; offset + 2 < reply.length; offset += 3) candidates.push({ id: reply[offset]!, score: reply[offset + 1]!, indexed: Number(reply[offset + 2]) });
+    const candidates: Array<{ id: string; score: string; indexed: number; createdAt: string }> = [];
+    for (let offset = 3; offset + 3 < reply.length; offset += 4) candidates.push({ id: reply[offset]!, score: reply[offset + 1]!, indexed: Number(reply[offset + 2]), createdAt: reply[offset + 3]! });
     // Probe all at once (one round trip on one connection): visibility, and whether anything is new.
-    const probes = await Promise.all(candidates.map((candidate) => probe(scope, candidate.id, candidate.indexed, now)));
+    const probes = await Promise.all(candidates.map((candidate) => probe(scope, candidate.id, candidate.indexed, candidate.createdAt, now)));
     let remaining = budget;
     /** Whether every candidate so far is indexed through: the watermark may pass them. */
     let contiguous = true;
     let doneThrough: number | undefined;
-    for (const [position, candidate] of candidates.entries()) {
-      const state = probes[position]!;
+    for (const [position, listed] of candidates.entries()) {
+      const { state, createdAt } = probes[position]!;
+      let candidate = listed;
       let done = true;
+      if (state === 'recreated') {
+        // Expired and created again under the same id before a sweep: its postings name the old messages.
+        await purge(scope, candidate.id);
+        candidate = { ...candidate, indexed: 0 };
+      }
       if (state === 'gone') await purge(scope, candidate.id);
       else if (state === 'pending') done = false;
       else if (state === 'indexed') await runScript(client, scripts.LEX_SEEN, [keys.stats], [candidate.id, candidate.score]);
@@ -154,7 +161,7 @@ export function createLexicalIndex(options: { client: RedisClientLike; prefix: s
         const taken = (members ?? []).slice(0, remaining);
         if (taken.length > 0) {
           const through = members!.length === taken.length;
-          const applied = await add(scope, candidate.id, candidate.indexed, through ? candidate.score : '', taken);
+          const applied = await add(scope, candidate.id, candidate.indexed, through ? candidate.score : '', createdAt, taken);
           remaining -= taken.length;
           done = applied && through;
         } else done = members === null;
@@ -169,16 +176,22 @@ export function createLexicalIndex(options: { client: RedisClientLike; prefix: s
     return contiguous && !more;
   }
 
-  /** `gone` (absent, expired, another scope's), `pending` (a fork or import still filling), `new` (messages past `indexed`) or `indexed`. */
-  async function probe(scope: Scope, conversationId: string, indexed: number, now: number): Promise<'gone' | 'pending' | 'new' | 'indexed'> {
+  /**
+   * `gone` (absent, expired, another scope's), `pending` (a fork or import still filling),
+   * `recreated` (its `createdAt` is not the one indexed), `new` (messages past `indexed`) or
+   * `indexed`; with the conversation's `createdAt`.
+   */
+  async function probe(scope: Scope, conversationId: string, indexed: number, indexedCreatedAt: string, now: number): Promise<{ state: 'gone' | 'pending' | 'recreated' | 'new' | 'indexed'; createdAt: string }> {
     const keys = conversationKeys(prefix, scope.tenantId, conversationId);
-    const replies = await client.multi().hmget(keys.meta, 'tenantId', 'userId', 'expiresAt', 'pending').zrangebyscore(keys.msgs, `(${indexed}`, '+inf', 'LIMIT', 0, 1).exec();
+    const replies = await client.multi().hmget(keys.meta, 'tenantId', 'userId', 'expiresAt', 'pending', 'createdAt').zrangebyscore(keys.msgs, `(${indexed}`, '+inf', 'LIMIT', 0, 1).exec();
     if (!replies) throw new Error('MULTI aborted');
     for (const [error] of replies) if (error) throw error;
     const meta = replies[0]![1] as Array<string | null>;
-    if (meta[3] !== null && meta[3] !== undefined) return 'pending';
-    if (!ownedAndLive(meta, scope, now)) return 'gone';
-    return (replies[1]![1] as string[]).length > 0 ? 'new' : 'indexed';
+    const createdAt = meta[4] ?? '';
+    if (meta[3] !== null && meta[3] !== undefined) return { state: 'pending', createdAt };
+    if (!ownedAndLive(meta, scope, now)) return { state: 'gone', createdAt };
+    if (indexedCreatedAt !== '' && indexedCreatedAt !== createdAt) return { state: 'recreated', createdAt };
+    return { state: (replies[1]![1] as string[]).length > 0 ? 'new' : 'indexed', createdAt };
   }
 
   /**

@@ -528,7 +528,7 @@ local function drop(stats, c)
   local f = redis.call('HMGET', stats, 'n:' .. c, 'l:' .. c)
   redis.call('HINCRBY', stats, 'N', 0 - (tonumber(f[1]) or 0))
   redis.call('HINCRBY', stats, 'L', 0 - (tonumber(f[2]) or 0))
-  redis.call('HDEL', stats, 's:' .. c, 'n:' .. c, 'l:' .. c, 'u:' .. c)
+  redis.call('HDEL', stats, 's:' .. c, 'n:' .. c, 'l:' .. c, 'u:' .. c, 'c:' .. c)
 end
 `;
 
@@ -537,7 +537,8 @@ end
  * 3 the scope registry (erasure unlinks what it names), 4.. term keys. ARGV 1 conversation id
  * (as stored: stats fields are binary-safe), 2 the indexed-through seq the caller started from ('0' = none), 3 the new one,
  * 4 messages added, 5 their total length, 6 the conversation's listing score the pass saw, kept
- * as `u:` ('' when messages are left to index), then per term key: a count and that many postings.
+ * as `u:` ('' when messages are left to index), 7 the conversation's `createdAt` (kept as `c:`:
+ * a conversation created again under the same id is told apart), then per term key: a count and that many postings.
  * Applied only when the stored indexed-through seq is still ARGV 2 (a compare-and-set, so two
  * searches catching up at once never index a message twice). Returns 1 when applied, else 0.
  */
@@ -546,7 +547,7 @@ export const LEX_ADD = defineScript(
   `${LEX_PRELUDE}
 local c = ARGV[1]
 if (redis.call('HGET', KEYS[1], 's:' .. c) or '0') ~= ARGV[2] then return 0 end
-local p = 7
+local p = 8
 local terms = {}
 for i = 4, #KEYS do
   local n = tonumber(ARGV[p])
@@ -561,7 +562,7 @@ if #terms > 0 then
   chunked('SADD', KEYS[3], terms)
 end
 redis.call('SADD', KEYS[3], KEYS[1], KEYS[2])
-redis.call('HSET', KEYS[1], 's:' .. c, ARGV[3])
+redis.call('HSET', KEYS[1], 's:' .. c, ARGV[3], 'c:' .. c, ARGV[7])
 if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'u:' .. c, ARGV[6]) else redis.call('HDEL', KEYS[1], 'u:' .. c) end
 redis.call('HINCRBY', KEYS[1], 'N', ARGV[4])
 redis.call('HINCRBY', KEYS[1], 'L', ARGV[5])
@@ -615,7 +616,8 @@ return removed
  * entries to scan. Walks the conversations updated since (watermark − ARGV 1), oldest first,
  * skipping those whose listing score is still the one their last indexing pass saw (`u:`).
  * Returns the watermark, '1' when the scan stopped early, the last score scanned, then id,
- * score and indexed-through seq ('0' = none) of each conversation to look at.
+ * score, indexed-through seq ('0' = none) and indexed `createdAt` ('' = none) of each
+ * conversation to look at.
  */
 export const LEX_CHANGED = defineScript(
   'lex-changed',
@@ -626,7 +628,7 @@ local page = redis.call('ZRANGEBYSCORE', KEYS[1], w - tonumber(ARGV[1]), '+inf',
 local out = {tostring(w), #page / 2 >= tonumber(ARGV[3]) and '1' or '0', page[#page] or ''}
 local found = 0
 for i = 1, #page, 2 do
-  local f = redis.call('HMGET', KEYS[2], 'u:' .. page[i], 's:' .. page[i])
+  local f = redis.call('HMGET', KEYS[2], 'u:' .. page[i], 's:' .. page[i], 'c:' .. page[i])
   if f[1] ~= page[i + 1] then
     if found == want then
       out[2] = '1'
@@ -637,6 +639,7 @@ for i = 1, #page, 2 do
     out[#out + 1] = page[i]
     out[#out + 1] = page[i + 1]
     out[#out + 1] = f[2] or '0'
+    out[#out + 1] = f[3] or ''
   end
 end
 return out
