@@ -13,14 +13,16 @@ import { ownedAndLive, readRange } from './tail-read.js';
 export interface RedisSearchIndexOptions {
   /**
    * Messages appended since the last indexing pass that one search indexes before it runs; the
-   * rest is indexed by the next searches, and until then a result's `coverage` says so. @default 2000
+   * rest is indexed by the next searches, and until then a result's `coverage` says so. Bounds
+   * the latency a search (and an `assemble` that recalls) can add after a bulk import, and how
+   * long one indexing script holds Redis (≈ 45 postings per message). @default 500
    */
   readonly catchUpMessages?: number;
   /** Postings read per query term; a term in more messages is scored on its first ones only (and `coverage` says so). @default 5000 */
   readonly maxPostings?: number;
 }
 
-export const SEARCH_INDEX: Required<RedisSearchIndexOptions> = { catchUpMessages: 2000, maxPostings: MAX_POSTINGS_SCANNED };
+export const SEARCH_INDEX: Required<RedisSearchIndexOptions> = { catchUpMessages: 500, maxPostings: MAX_POSTINGS_SCANNED };
 
 /**
  * Writers' clocks may disagree: an indexing pass looks this far (ms) behind its watermark, so a
