@@ -49,8 +49,8 @@ export class ContextManager {
   constructor(options: ContextManagerOptions = {}) {
     this.options = options;
     this.store = options.store ?? createMemoryStore(options.clock ? { clock: options.clock } : {});
-    this.sources = createSectionSources(options, () => this.getTokenizer());
     this.background = createBackgroundTasks(options.onBackgroundError);
+    this.sources = createSectionSources(options, () => this.getTokenizer(), (work) => this.background.run('summary', work));
     const embedder = options.embedder ? { embedder: options.embedder } : {};
     this.memories = lazyMemories(async () => createMemories({ store: this.store, tokenizer: await this.getTokenizer(), ...embedder }));
   }
@@ -110,7 +110,7 @@ export class ContextManager {
     return result;
   }
 
-  /** Resolves when the background work `append` started (embeddings, memory extraction) has finished. */
+  /** Resolves when the background work started so far (embeddings, memory extraction, a summary backlog) has finished. */
   settled(): Promise<void> {
     return this.background.settled();
   }

@@ -1,5 +1,5 @@
-/** What a manager runs after `append` returns. */
-export type BackgroundTask = 'embeddings' | 'memories';
+/** What a manager runs off the hot path: after `append` returns, or a summary backlog `assemble` found. */
+export type BackgroundTask = 'embeddings' | 'memories' | 'summary';
 
 /**
  * Work started after a call returns (off the hot path): tracked so `settled()` can wait for it

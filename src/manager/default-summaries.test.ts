@@ -44,9 +44,26 @@ describe('summaries by default', () => {
     const manager = new ContextManager({ summarizer });
     await manager.append('c', [...chat(320), { role: 'user', content: 'And the bike?' }], { scope });
     const { report, messages } = await manager.assemble('c', { scope, budget: { maxTokens: 2000 } });
-    expect(calls).toBe(1);
+    expect(calls).toBeGreaterThanOrEqual(1);
     expect(report.summary.summarizer).toBe('custom');
     expect(String(messages[0]!.content)).toContain('They keep talking about gardening.');
+  });
+
+  it('should fold a backlog longer than one summarizer call in the background, so later assemblies summarize nothing', async () => {
+    let calls = 0;
+    const summarizer: Summarizer = { summarize: async () => (calls++, { text: 'They keep talking about gardening.' }) };
+    const manager = new ContextManager({ summarizer });
+    await manager.append('c', [...chat(320), { role: 'user', content: 'And the bike?' }], { scope });
+    const first = await manager.assemble('c', { scope, budget: { maxTokens: 2000 } });
+    expect(first.report.summary.status).toBe('updated');
+    await manager.settled();
+    // 320 turns of ≈ 30 tokens exceed several 4,000-token steps: the rest was folded in the background.
+    expect(calls).toBeGreaterThan(1);
+    const folded = calls;
+    const later = await manager.assemble('c', { scope, budget: { maxTokens: 2000 } });
+    expect(later.report.summary.status).toBe('used');
+    expect(later.report.summary.coversThroughSeq).toBe(later.report.window.fromSeq! - 1);
+    expect(calls).toBe(folded);
   });
 
   it('should make no summary with summary: false and say it is disabled', async () => {

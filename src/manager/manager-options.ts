@@ -50,8 +50,11 @@ export interface ContextManagerOptions {
    * memories. A failure never fails the append: it goes to `onBackgroundError`.
    */
   readonly memoryExtractor?: MemoryExtractor;
-  /** Called when background work after `append` (embedding, memory extraction) fails. @default ignore */
-  readonly onBackgroundError?: (error: unknown, context: { task: 'embeddings' | 'memories' }) => void;
+  /**
+   * Called when background work fails: after `append` (embedding, memory extraction), or the
+   * folding of a summary backlog longer than one summarizer call that `assemble` started. @default ignore
+   */
+  readonly onBackgroundError?: (error: unknown, context: { task: 'embeddings' | 'memories' | 'summary' }) => void;
   /** Replaces how memories, the summary and recalled excerpts are gathered. */
   readonly sources?: Partial<SectionSources>;
   /**

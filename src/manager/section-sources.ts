@@ -10,17 +10,17 @@ import type { ContextManagerOptions } from './manager-options.js';
 
 /**
  * The section sources a manager assembles with: memories and recall (hybrid when an embedder is
- * configured), the rolling summary (see {@link managerSummarizer}), each replaceable through
- * `options.sources`.
+ * configured), the rolling summary (see {@link managerSummarizer}; a backlog longer than one
+ * summarizer call is folded in `background`), each replaceable through `options.sources`.
  */
-export function createSectionSources(options: ContextManagerOptions, tokenizer: () => Promise<Tokenizer>): SectionSources {
+export function createSectionSources(options: ContextManagerOptions, tokenizer: () => Promise<Tokenizer>, background?: (work: () => Promise<unknown>) => void): SectionSources {
   const embedder = options.embedder ? { embedder: options.embedder } : {};
   const now = options.clock ? { now: () => options.clock!.now() } : {};
   const summarizer = managerSummarizer(options, tokenizer);
   return {
     memories: createMemorySource(embedder),
     recall: createRecallSource(embedder),
-    summary: summarizer && options.summary !== false ? createSummarySource({ summarizer, ...options.summary, ...now }) : disabledSummarySource,
+    summary: summarizer && options.summary !== false ? createSummarySource({ summarizer, ...options.summary, ...now, ...(background ? { background } : {}) }) : disabledSummarySource,
     ...options.sources,
   };
 }

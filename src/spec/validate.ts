@@ -218,10 +218,40 @@ export async function validateNewMessages(messages: unknown, options: { maxMessa
     validateTags(`${field}.tags`, value.tags);
     validateTokenCounts(`${field}.tokenCounts`, value.tokenCounts);
     if (typeof value.contentHash !== 'string' || !/^[0-9a-f]{64}$/.test(value.contentHash)) fail(`${field}.contentHash`, 'must be a lowercase hex SHA-256');
-    const bytes = utf8LengthOver(JSON.stringify([value.content, value.metadata]), maxBytes);
+    // Most messages are far below the limit: an upper bound of their JSON length settles it
+    // without serializing them (JSON.stringify was a third of a one-message batch's validation).
+    const bound = jsonLengthBound([value.content, value.metadata], Math.floor(maxBytes / 3));
+    const bytes = bound <= maxBytes / 3 ? undefined : utf8LengthOver(JSON.stringify([value.content, value.metadata]), maxBytes);
     if (bytes !== undefined) fail(field, `is ${bytes} bytes; the limit is ${maxBytes} bytes (store large files by URL in a file part)`);
   });
   return messages as NewMessage[];
+}
+
+/**
+ * An upper bound of `JSON.stringify(value).length` for validated JSON, or any number above
+ * `cap` once the bound passes it (the walk stops there). A string's character costs at most 6
+ * (`\uXXXX`), a number at most 24 characters, `null`/booleans 5.
+ */
+function jsonLengthBound(value: unknown, cap: number): number {
+  let total = 0;
+  const visit = (item: unknown): void => {
+    if (total > cap) return;
+    if (typeof item === 'string') total += item.length * 6 + 2;
+    else if (typeof item === 'number') total += 24;
+    else if (item === null || typeof item !== 'object') total += 5;
+    else if (Array.isArray(item)) {
+      total += 2 + item.length;
+      for (const element of item) visit(element);
+    } else {
+      total += 2;
+      for (const key of Object.keys(item)) {
+        total += key.length * 6 + 4;
+        visit((item as Record<string, unknown>)[key]);
+      }
+    }
+  };
+  visit(value);
+  return total;
 }
 
 /**

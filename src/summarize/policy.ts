@@ -41,6 +41,13 @@ export interface SummaryPolicyOptions {
   readonly maxInputTokens?: number;
   /** Clock for `updatedAt`, in ms since epoch. @default Date.now */
   readonly now?: () => number;
+  /**
+   * Runs work off the hot path (the manager's background tasks). When given and the uncovered
+   * turns exceed one summarizer call (imported or long-unsummarized history), inline mode folds
+   * the first step as usual and the rest of the backlog there, instead of one `maxInputTokens`
+   * step on every later assembly. Absent: one step per call, inline.
+   */
+  readonly background?: (work: () => Promise<unknown>) => void;
   /** The stored summary (null: none) when the caller already read it; absent: read from the store. */
   readonly storedSummary?: Summary | null;
   readonly signal?: AbortSignal;
@@ -75,7 +82,7 @@ export async function prepareSummary(options: SummaryPolicyOptions): Promise<Sum
   if (covered + 1 >= options.windowStartSeq) return result(usable, usable ? 'used' : 'none');
 
   const maxInputTokens = options.maxInputTokens ?? Math.max(4 * options.thresholdTokens, 4000);
-  const span = await readUncovered(options, covered, maxInputTokens);
+  const { span, more } = await readUncovered(options, covered, maxInputTokens);
   const spanTokens = span.reduce((sum, message) => sum + tokensOf(message, options.tokenizer), 0);
   if (span.length === 0 || spanTokens < options.thresholdTokens) return result(usable, usable ? 'used' : 'none');
   if (options.mode === 'deferred') {
@@ -92,6 +99,8 @@ export async function prepareSummary(options: SummaryPolicyOptions): Promise<Sum
     void flight.finally(() => flights.delete(key)).catch(() => undefined);
   }
   const outcome = await flight;
+  // A backlog longer than this step: the rest is folded off the hot path, not one step per call.
+  if (more && outcome.status === 'updated' && options.background) foldBacklog(options, options.background);
   // The shared result may come from a call with another window; re-check validity for this one.
   if (outcome.summary && outcome.summary.coversThroughSeq >= options.windowStartSeq) {
     return result(usable, outcome.status === 'updated' ? 'used' : outcome.status, outcome.note);
@@ -132,6 +141,29 @@ export async function compactConversation(
 }
 
 const inFlight = new WeakMap<Store, Map<string, Promise<SummaryPolicyResult>>>();
+/** Conversations whose backlog is being folded in the background, per store (one fold each at a time). */
+const folding = new WeakMap<Store, Set<string>>();
+
+/** Folds every uncovered turn before `windowStartSeq` into the summary in `background`, once per conversation at a time. */
+function foldBacklog(options: SummaryPolicyOptions, background: (work: () => Promise<unknown>) => void): void {
+  const key = JSON.stringify([options.scope.tenantId, options.scope.userId ?? null, options.conversationId]);
+  const running = folding.get(options.store) ?? new Set<string>();
+  folding.set(options.store, running);
+  if (running.has(key)) return;
+  running.add(key);
+  const { background: _inline, storedSummary: _read, signal: _caller, ...rest } = options;
+  background(async () => {
+    try {
+      // Each step re-reads the stored summary, so a concurrent writer's fold is built upon, not undone.
+      for (;;) {
+        const step = await prepareSummary({ ...rest, mode: 'inline', thresholdTokens: 1 });
+        if (step.status !== 'updated') return step;
+      }
+    } finally {
+      running.delete(key);
+    }
+  });
+}
 
 function flightKey(options: SummaryPolicyOptions, covered: number): string {
   return JSON.stringify([options.scope.tenantId, options.scope.userId ?? null, options.conversationId, covered]);
@@ -183,8 +215,11 @@ async function summarizeSpan(options: SummaryPolicyOptions, stored: Summary | nu
   }
 }
 
-/** Uncovered turns before the window, oldest first, up to `maxInputTokens` (at least one turn). */
-async function readUncovered(options: SummaryPolicyOptions, covered: number, maxInputTokens: number): Promise<Message[]> {
+/**
+ * Uncovered turns before the window, oldest first, up to `maxInputTokens` (at least one turn);
+ * `more` when uncovered turns remain after them.
+ */
+async function readUncovered(options: SummaryPolicyOptions, covered: number, maxInputTokens: number): Promise<{ span: Message[]; more: boolean }> {
   const span: Message[] = [];
   let tokens = 0;
   let afterSeq = covered;
@@ -192,11 +227,11 @@ async function readUncovered(options: SummaryPolicyOptions, covered: number, max
     const page = await options.store.listMessages(options.scope, options.conversationId, { order: 'asc', afterSeq, beforeSeq: options.windowStartSeq, limit: 200 });
     for (const message of page) {
       const cost = tokensOf(message, options.tokenizer);
-      if (span.length > 0 && tokens + cost > maxInputTokens) return span;
+      if (span.length > 0 && tokens + cost > maxInputTokens) return { span, more: true };
       span.push(message);
       tokens += cost;
     }
-    if (page.length < 200) return span;
+    if (page.length < 200) return { span, more: false };
     afterSeq = page[page.length - 1]!.seq;
   }
 }

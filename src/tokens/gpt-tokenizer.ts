@@ -1,4 +1,5 @@
 import { chunkedCount } from './chunked-count.js';
+import { memoizeCount } from './count-memo.js';
 import type { EncodingName, Tokenizer } from './tokenizer.js';
 
 /**
@@ -14,6 +15,6 @@ export async function loadGptTokenizer(encoding: EncodingName): Promise<Tokenize
   return {
     encoding,
     implementation: 'gpt-tokenizer',
-    count: (text: string) => (text.length === 0 ? 0 : chunkedCount(text, (chunk) => module.countTokens(chunk, options))),
+    count: memoizeCount((text: string) => (text.length === 0 ? 0 : chunkedCount(text, (chunk) => module.countTokens(chunk, options)))),
   };
 }

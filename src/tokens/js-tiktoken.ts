@@ -1,4 +1,5 @@
 import { chunkedCount } from './chunked-count.js';
+import { memoizeCount } from './count-memo.js';
 import type { EncodingName, Tokenizer } from './tokenizer.js';
 
 /** Loads a `js-tiktoken` encoder (pure JS port of OpenAI's tiktoken) for one encoding. */
@@ -12,6 +13,6 @@ export async function loadJsTiktoken(encoding: EncodingName): Promise<Tokenizer>
     encoding,
     implementation: 'js-tiktoken',
     // allowedSpecial none + disallowedSpecial none: special-token strings are encoded as text.
-    count: (text: string) => (text.length === 0 ? 0 : chunkedCount(text, (chunk) => tiktoken.encode(chunk, [], []).length)),
+    count: memoizeCount((text: string) => (text.length === 0 ? 0 : chunkedCount(text, (chunk) => tiktoken.encode(chunk, [], []).length))),
   };
 }

@@ -13,6 +13,7 @@ import type { Summarizer } from '../../summarize/summarizer.js';
  * @param options.thresholdTokens summarize only once this many uncovered tokens piled up. @default 1000
  * @param options.timeoutMs per summarizer call. @default 10000
  * @param options.maxInputTokens uncovered tokens per summarizer call. @default max(4 × threshold, 4000)
+ * @param options.background runs a backlog longer than one summarizer call off the hot path (see `prepareSummary`).
  */
 export function createSummarySource(options: {
   summarizer: Summarizer;
@@ -21,6 +22,7 @@ export function createSummarySource(options: {
   timeoutMs?: number;
   maxInputTokens?: number;
   now?: () => number;
+  background?: (work: () => Promise<unknown>) => void;
 }): SectionSources['summary'] {
   const summarizer = options.summarizer.kind === 'extractive' ? 'extractive' : 'custom';
   return async (args) => {
@@ -40,6 +42,7 @@ export function createSummarySource(options: {
       timeoutMs: options.timeoutMs ?? 10_000,
       ...(options.maxInputTokens !== undefined ? { maxInputTokens: options.maxInputTokens } : {}),
       ...(options.now ? { now: options.now } : {}),
+      ...(options.background ? { background: options.background } : {}),
       ...(args.storedSummary !== undefined ? { storedSummary: args.storedSummary } : {}),
       ...(args.signal ? { signal: args.signal } : {}),
     });

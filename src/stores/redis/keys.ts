@@ -69,3 +69,29 @@ export function expiryBucketKey(prefix: string, bucket: number): string {
 export function expiryMember(scope: Scope, conversationId: string): string {
   return JSON.stringify([scope.tenantId, scope.userId ?? null, conversationId]);
 }
+
+/**
+ * The lexical index of one scope, under the scope's hash tag (one slot with its conversation
+ * indexes): see lexical-index.ts for what each key holds.
+ */
+export interface LexicalKeys {
+  /** Hash: `N` indexed messages, `L` their total length in terms, `w` the indexing watermark, and per conversation `s:`/`n:`/`l:`/`u:<id>`. */
+  readonly stats: string;
+  /** Sorted set (all scores 0, lexicographic) of postings `<conversation>:<seq>:<tf>:<length>` for one term. */
+  term(term: string): string;
+  /** Set of the term keys a conversation has postings in (to purge it without reading its messages). */
+  conversationTerms(conversationId: string): string;
+}
+
+export function lexicalKeys(prefix: string, scope: Scope): LexicalKeys {
+  const user = scope.userId === undefined ? '-' : `u${encode(scope.userId)}`;
+  const base = `${prefix}{t:${encode(scope.tenantId)}:u:${user}}:lex:`;
+  return {
+    stats: `${base}stats`,
+    term: (term) => `${base}t:${encode(term)}`,
+    conversationTerms: (conversationId) => `${base}c:${encode(conversationId)}`,
+  };
+}
+
+/** A conversation id as it appears in postings (percent-encoded, so it holds no `:` or `;`). */
+export const postingConversation = encode;

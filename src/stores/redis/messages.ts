@@ -89,7 +89,9 @@ export function createMessageOperations(context: RedisContext): Pick<StoreDriver
 
     async deleteMessage(scope, conversationId, messageId) {
       const reply = await conversationScript(scripts.DELETE_MESSAGE, scope, conversationId, clock.now(), [messageId]);
-      return reply[0] === 'deleted';
+      if (reply[0] !== 'deleted') return false;
+      if (reply[1]) await context.lexical.removeMessage(scope, conversationId, String(reply[1]));
+      return true;
     },
   };
   return operations;

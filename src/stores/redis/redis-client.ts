@@ -35,6 +35,8 @@ export interface RedisTransactionLike {
   hget(key: string, field: string): RedisTransactionLike;
   zrevrangebyscore(key: string, max: string, min: string, limit: 'LIMIT', offset: number, count: number): RedisTransactionLike;
   zrangebyscore(key: string, min: string, max: string, limit: 'LIMIT', offset: number, count: number): RedisTransactionLike;
+  zrangebylex(key: string, min: string, max: string, limit: 'LIMIT', offset: number, count: number): RedisTransactionLike;
+  zcard(key: string): RedisTransactionLike;
   exec(): Promise<Array<[Error | null, unknown]> | null>;
 }
 

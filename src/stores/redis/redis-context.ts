@@ -3,6 +3,7 @@ import type { Scope } from '../../types.js';
 import { createAppender } from './append.js';
 import { conversationKeyList, conversationKeys } from './keys.js';
 import { runScript, type RedisClientLike, type RedisScript } from './redis-client.js';
+import { createLexicalIndex, type LexicalIndexOperations } from './lexical-index.js';
 import { createScopeIndex, type ScopeIndex } from './scope-index.js';
 import { readRange, TailEstimates } from './tail-read.js';
 
@@ -13,6 +14,8 @@ export interface RedisContext {
   readonly clock: { now(): number };
   readonly index: ScopeIndex;
   readonly append: ReturnType<typeof createAppender>;
+  /** The scopes' lexical indexes (search, and removal when messages or conversations go). */
+  readonly lexical: LexicalIndexOperations;
   /** Average tokens per message learned by tail reads, per conversation and encoding (this process). */
   readonly tailEstimates: TailEstimates;
   /** The keys of a conversation, in the order every conversation script expects. */
@@ -25,11 +28,14 @@ export interface RedisContext {
 
 export function createRedisContext(options: { client: RedisClientLike; prefix: string; clock: { now(): number } }): RedisContext {
   const { client, prefix } = options;
-  const index = createScopeIndex({ client, prefix });
+  const lexical = createLexicalIndex({ client, prefix });
+  // A conversation leaving its scope's indexes (delete, TTL sweep) leaves its lexical index too.
+  const index = createScopeIndex({ client, prefix, removed: (scope, conversationId) => lexical.purge(scope, conversationId) });
   const keysOf = (scope: Scope, conversationId: string) => conversationKeyList(conversationKeys(prefix, scope.tenantId, conversationId));
   return {
     ...options,
     index,
+    lexical,
     append: createAppender({ client, prefix, index }),
     tailEstimates: new TailEstimates(),
     keysOf,

@@ -6,11 +6,11 @@ import { createErasureOperations } from './erasure.js';
 import { createMessageOperations } from './messages.js';
 import { toStoreError, type RedisClientLike } from './redis-client.js';
 import { createRedisContext } from './redis-context.js';
-import { createMessageSearch, type RedisSearchWindow } from './search.js';
+import { createMessageSearch, type RedisSearchIndexOptions } from './search.js';
 import { createSnapshotOperations } from './snapshots.js';
 import { createSummaryOperations } from './summaries.js';
 
-export { SEARCH_WINDOW, type RedisSearchWindow } from './search.js';
+export { SEARCH_INDEX, type RedisSearchIndexOptions } from './search.js';
 
 /** Options of {@link createRedisStore}. */
 export interface RedisStoreOptions {
@@ -22,8 +22,8 @@ export interface RedisStoreOptions {
   readonly clock?: { now(): number };
   /** Per-message size limit in bytes (UTF-8 JSON of content + metadata). @default 1 MiB */
   readonly maxMessageBytes?: number;
-  /** Bounds of lexical search, each defaulting to {@link SEARCH_WINDOW}'s (message and conversation counts). */
-  readonly searchWindow?: Partial<RedisSearchWindow>;
+  /** Bounds of the lexical index's work per search, each defaulting to {@link SEARCH_INDEX}'s. */
+  readonly searchIndex?: RedisSearchIndexOptions;
 }
 
 /**
@@ -38,7 +38,8 @@ export interface RedisStoreOptions {
  *   which starts `{"seq":N,"tc":";o200k_base=42;…"`: the per-message token counts, kept at a fixed
  *   head so the tail script reads them with one anchored match and never parses a message.
  * - `…:ids` — hash: message id → seq (idempotency, delete by id).
- * - `…:tok` — hash: seq → primary-encoding count (to keep `tokenCount` exact on delete).
+ * - `…:tok` — hash: seq → primary-encoding count, written by fork and import only; appends leave
+ *   it out (one write fewer) and a delete reads the count from the member's `tc` head instead.
  * - `…:sum` — hash: `c` = coversThroughSeq, `j` = the summary JSON.
  * - `P{t:<tenant>:u:<user or ->}:convs`, `…:tag:<tag>`, `…:parent:<id>` — sorted sets of
  *   conversation ids by `updatedAt` ms (one scope, one slot); `…:indexes` — set of that scope's
@@ -77,17 +78,20 @@ export interface RedisStoreOptions {
  * (plus one message), so the cost is flat in history length. The fast path does fetch the window
  * before the ownership check is applied (in the same transaction), then discards it for a stranger.
  *
- * **Search.** Lexical search scans a bounded window (see {@link SEARCH_WINDOW}): the newest 1,000
- * messages of one conversation, or the newest 200 messages of each of the scope's 20 most recently
- * updated conversations, scored with BM25. A search that did not read everything in the scope
- * says so in the result's `coverage` (the bound in words and what it scanned). Vector search and memories are absent: pair Redis with
- * Postgres through `createTieredStore`.
+ * **Search.** Lexical search is BM25 over an inverted index of the scope's whole history, kept
+ * in the scope's slot (`P{t:<tenant>:u:<user>}:lex:…`: a sorted set of postings per term, see
+ * lexical-index.ts), with the analyzer of every other store. It costs the postings of the query's
+ * terms, not the history. Appends do not index (they stay one script): each search first indexes
+ * what was appended since the last pass, at most {@link SEARCH_INDEX}`.catchUpMessages` messages,
+ * and a result says so in its `coverage` while some are left. Deletes, the TTL sweep and erasure
+ * remove postings. Vector search and memories are absent: pair Redis with Postgres through
+ * `createTieredStore`.
  *
  * Reads never use `KEYS` or unbounded ranges; listings page through indexes with `LIMIT`.
  *
  * Written on the shared store layer (`defineStore`), which validates every input once; the driver
  * only stores, one file per area: conversations.ts, messages.ts (+ append.ts, tail-read.ts,
- * context-read.ts), summaries.ts, snapshots.ts (+ copy-in.ts), search.ts, erasure.ts.
+ * context-read.ts), summaries.ts, snapshots.ts (+ copy-in.ts), search.ts (+ lexical-index.ts), erasure.ts.
  *
  * @throws {StoreUnavailableError} (retryable) when Redis is unreachable, naming the operation.
  * @throws {StoreError} for any other Redis failure.
@@ -113,7 +117,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     ...createMessageOperations(context),
     ...createSummaryOperations(context),
     ...createSnapshotOperations(context),
-    ...createMessageSearch(context, options.searchWindow),
+    ...createMessageSearch(context, options.searchIndex),
     ...createErasureOperations(context),
     mapError: (error, operation) => toStoreError('redis', operation, error),
   };

@@ -19,7 +19,7 @@ const MAX_RELISTS = 3;
  * in `createRedisStore`'s docs), and every listing checks each entry against the conversation's
  * meta hash and repairs it with a compare-and-set on the score it saw.
  */
-export function createScopeIndex(options: { client: RedisClientLike; prefix: string }) {
+export function createScopeIndex(options: { client: RedisClientLike; prefix: string; removed?: (scope: Scope, conversationId: string) => Promise<void> }) {
   const { client, prefix } = options;
   const metaKey = (scope: Scope, id: string) => conversationKeys(prefix, scope.tenantId, id).meta;
 
@@ -45,8 +45,9 @@ export function createScopeIndex(options: { client: RedisClientLike; prefix: str
     await runScript(client, scripts.INDEX_WRITE, [keys.registry, keys.all, ...addKeys, ...removeKeys], [id, String(score), mode, addKeys.length, removeKeys.length]);
   }
 
+  /** Removes a deleted or swept conversation's entries (and, through `options.removed`, what else its scope keeps of it). */
   async function remove(scope: Scope, id: string, tags: readonly string[], parentId?: string): Promise<void> {
-    await Promise.all(entryKeys(scope, { tags, parentId }).map((key) => client.zrem(key, id)));
+    await Promise.all([...entryKeys(scope, { tags, parentId }).map((key) => client.zrem(key, id)), options.removed?.(scope, id)]);
   }
 
   /** Records (or clears) the conversation's `expiresAt` in its expiry bucket. */
@@ -133,6 +134,7 @@ export function createScopeIndex(options: { client: RedisClientLike; prefix: str
           continue;
         }
         if (reply[0] === 'swept') await remove(scope, conversationId, JSON.parse(String(reply[1] ?? '[]')) as string[], String(reply[2] ?? '') || undefined);
+        else await options.removed?.(scope, conversationId);
         await client.zrem(key, member);
         swept += 1;
       }

@@ -136,7 +136,16 @@ local function sliced(command, key, args)
   end
   return out
 end
-local f = redis.call('HMGET', KEYS[1], 'tenantId', 'userId', 'expiresAt', 'pending', 'lastSeq', 'messageCount', 'tokenCount', 'ttlSeconds', 'ttlMode', 'updatedAt')
+-- One HGETALL serves both the checks and the reply (the meta hash as the append leaves it):
+-- every value crossing into Lua costs about 1 µs, so reading it twice cost ≈ 15 µs per append.
+local meta = redis.call('HGETALL', KEYS[1])
+local at = {}
+for i = 1, #meta, 2 do at[meta[i]] = i + 1 end
+local function field(name) return at[name] and meta[at[name]] or false end
+local function put(name, value)
+  if at[name] then meta[at[name]] = value else meta[#meta + 1] = name; meta[#meta + 1] = value; at[name] = #meta end
+end
+local f = {field('tenantId'), field('userId'), field('expiresAt'), field('pending'), field('lastSeq'), field('messageCount'), field('tokenCount'), field('ttlSeconds'), field('ttlMode'), field('updatedAt')}
 local state, owned = judge(f, ARGV[2], ARGV[3], now)
 if state ~= 'live' or not owned then return {'nf'} end
 local n = tonumber(ARGV[5])
@@ -155,7 +164,7 @@ if dedupe then
     if same then
       local out = {}
       for i = 1, n do out[i] = tail[n - i + 1] end
-      return {'ok', 0, redis.call('HGETALL', KEYS[1]), out}
+      return {'ok', 0, meta, out}
     end
   end
 end
@@ -175,7 +184,7 @@ for i = 1, n do
 end
 local seq = tonumber(f[5])
 local tokens = 0
-local members, idPairs, tokPairs = {}, {}, {}
+local members, idPairs = {}, {}
 for i = 1, n do
   local p = 6 + (i - 1) * stride
   if not stored[i] then
@@ -185,8 +194,6 @@ for i = 1, n do
     members[#members + 1] = '{"seq":' .. s .. ',' .. ARGV[p + 2]
     idPairs[#idPairs + 1] = ARGV[p]
     idPairs[#idPairs + 1] = s
-    tokPairs[#tokPairs + 1] = s
-    tokPairs[#tokPairs + 1] = ARGV[p + 1]
     tokens = tokens + tonumber(ARGV[p + 1])
     out[i] = seq
   end
@@ -195,7 +202,8 @@ local inserted = #idPairs / 2
 if inserted > 0 then
   sliced('ZADD', KEYS[2], members)
   sliced('HSET', KEYS[3], idPairs)
-  sliced('HSET', KEYS[4], tokPairs)
+  -- (No per-seq token hash: a message's primary count is the first count in its member's head,
+  -- which DELETE_MESSAGE reads; one HSET fewer per append.)
   local fields = {'lastSeq', fmt(seq), 'messageCount', fmt(tonumber(f[6]) + inserted), 'tokenCount', fmt(tonumber(f[7]) + tokens),
     'updatedAt', fmt(math.max(now, tonumber(f[10])))}
   if f[9] == 'sliding' then
@@ -210,8 +218,9 @@ if inserted > 0 then
     -- of the conversation carries one (every script leaves them aligned), so nothing to align.
     if f[9] then align() end
   end
+  for i = 1, #fields, 2 do put(fields[i], fields[i + 1]) end
 end
-return {'ok', inserted, redis.call('HGETALL', KEYS[1]), out}
+return {'ok', inserted, meta, out}
 `;
 
 export const APPEND = conversationScript('append', APPEND_BODY);
@@ -296,21 +305,24 @@ return {'ok', out, #older == 0 and '1' or '0'}
 `,
 );
 
-/** ARGV 4 message id. */
+/** ARGV 4 message id. Returns 'deleted' and the message's JSON (its lexical index entries go next). */
 export const DELETE_MESSAGE = conversationScript(
   'delete-message',
   `
 if not visible() then return {'nf'} end
 local s = redis.call('HGET', KEYS[3], ARGV[4])
 if not s then return {'absent'} end
-local primary = tonumber(redis.call('HGET', KEYS[4], s) or '0')
+local member = redis.call('ZRANGEBYSCORE', KEYS[2], s, s)[1]
+-- The primary count: from the seq → count hash where older appends kept it, else the first
+-- count of the member's head ('{"seq":N,"tc":";enc=count;…"').
+local primary = tonumber(redis.call('HGET', KEYS[4], s) or (member and string.match(member, '^{"seq":%d+,"tc":";[^=;]*=(%d+)')) or '0')
 redis.call('HDEL', KEYS[4], s)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], s, s)
 redis.call('HDEL', KEYS[3], ARGV[4])
 redis.call('HINCRBY', KEYS[1], 'messageCount', -1)
 redis.call('HINCRBY', KEYS[1], 'tokenCount', fmt(0 - primary))
 touch(now)
-return {'deleted'}
+return {'deleted', member or ''}
 `,
 );
 
@@ -499,5 +511,155 @@ if #out < count * 2 then
   for i = 1, #rest do out[#out + 1] = rest[i] end
 end
 return out
+`,
+);
+
+/**
+ * Lexical index scripts (see lexical-index.ts), on one scope's slot. Postings are members of a
+ * term's sorted set, all scored 0 so they sort lexicographically: `<conversation>:<seq>:<tf>:<length>`,
+ * so a conversation's postings are the range `[c:` … `(c;` and a message's `[c:seq:` … `(c:seq;`
+ * (`;` follows `:` in ASCII; ids are percent-encoded, so they hold neither).
+ */
+const LEX_PRELUDE = `
+local function chunked(command, key, args)
+  for from = 1, #args, 1000 do redis.call(command, key, unpack(args, from, math.min(from + 999, #args))) end
+end
+local function drop(stats, c)
+  local f = redis.call('HMGET', stats, 'n:' .. c, 'l:' .. c)
+  redis.call('HINCRBY', stats, 'N', 0 - (tonumber(f[1]) or 0))
+  redis.call('HINCRBY', stats, 'L', 0 - (tonumber(f[2]) or 0))
+  redis.call('HDEL', stats, 's:' .. c, 'n:' .. c, 'l:' .. c, 'u:' .. c, 'c:' .. c)
+end
+`;
+
+/**
+ * Adds one conversation's newly indexed messages. KEYS 1 stats, 2 the conversation's term set,
+ * 3 the scope registry (erasure unlinks what it names), 4.. term keys. ARGV 1 conversation id
+ * (as stored: stats fields are binary-safe), 2 the indexed-through seq the caller started from ('0' = none), 3 the new one,
+ * 4 messages added, 5 their total length, 6 the conversation's listing score the pass saw, kept
+ * as `u:` ('' when messages are left to index), 7 the conversation's `createdAt` (kept as `c:`:
+ * a conversation created again under the same id is told apart), then per term key: a count and that many postings.
+ * Applied only when the stored indexed-through seq is still ARGV 2 (a compare-and-set, so two
+ * searches catching up at once never index a message twice). Returns 1 when applied, else 0.
+ */
+export const LEX_ADD = defineScript(
+  'lex-add',
+  `${LEX_PRELUDE}
+local c = ARGV[1]
+if (redis.call('HGET', KEYS[1], 's:' .. c) or '0') ~= ARGV[2] then return 0 end
+local p = 8
+local terms = {}
+for i = 4, #KEYS do
+  local n = tonumber(ARGV[p])
+  local members = {}
+  for j = 1, n do members[#members + 1] = 0; members[#members + 1] = ARGV[p + j] end
+  chunked('ZADD', KEYS[i], members)
+  terms[#terms + 1] = KEYS[i]
+  p = p + n + 1
+end
+if #terms > 0 then
+  chunked('SADD', KEYS[2], terms)
+  chunked('SADD', KEYS[3], terms)
+end
+redis.call('SADD', KEYS[3], KEYS[1], KEYS[2])
+redis.call('HSET', KEYS[1], 's:' .. c, ARGV[3], 'c:' .. c, ARGV[7])
+if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'u:' .. c, ARGV[6]) else redis.call('HDEL', KEYS[1], 'u:' .. c) end
+redis.call('HINCRBY', KEYS[1], 'N', ARGV[4])
+redis.call('HINCRBY', KEYS[1], 'L', ARGV[5])
+redis.call('HINCRBY', KEYS[1], 'n:' .. c, ARGV[4])
+redis.call('HINCRBY', KEYS[1], 'l:' .. c, ARGV[5])
+return 1
+`,
+);
+
+/**
+ * Removes every posting of one conversation. KEYS 1 stats, 2 the conversation's term set, 3.. its
+ * members as the caller read them. ARGV 1 conversation id, 2 the id encoded. Returns 0 without writing when
+ * the set changed since (a concurrent indexing pass added terms: the caller reads it again).
+ */
+export const LEX_PURGE = defineScript(
+  'lex-purge',
+  `${LEX_PRELUDE}
+local e = ARGV[2]
+if redis.call('SCARD', KEYS[2]) ~= #KEYS - 2 then return 0 end
+for i = 3, #KEYS do redis.call('ZREMRANGEBYLEX', KEYS[i], '[' .. e .. ':', '(' .. e .. ';') end
+redis.call('DEL', KEYS[2])
+drop(KEYS[1], ARGV[1])
+return 1
+`,
+);
+
+/**
+ * Removes one message's postings. KEYS 1 stats, 2.. its term keys. ARGV 1 conversation id, 2 the
+ * id encoded, 3 seq, 4 its length in terms. The counts change only when a posting was there.
+ */
+export const LEX_REMOVE = defineScript(
+  'lex-remove',
+  `
+local c = ARGV[1]
+local message = ARGV[2] .. ':' .. ARGV[3]
+local removed = 0
+for i = 2, #KEYS do removed = removed + redis.call('ZREMRANGEBYLEX', KEYS[i], '[' .. message .. ':', '(' .. message .. ';') end
+if removed > 0 then
+  redis.call('HINCRBY', KEYS[1], 'N', -1)
+  redis.call('HINCRBY', KEYS[1], 'L', 0 - tonumber(ARGV[4]))
+  redis.call('HINCRBY', KEYS[1], 'n:' .. c, -1)
+  redis.call('HINCRBY', KEYS[1], 'l:' .. c, 0 - tonumber(ARGV[4]))
+end
+return removed
+`,
+);
+
+/**
+ * What an indexing pass has to look at. KEYS 1 the scope's `all` conversation index, 2 stats.
+ * ARGV 1 how far before the watermark to look (ms), 2 most conversations to return, 3 most
+ * entries to scan. Walks the conversations updated since (watermark − ARGV 1), oldest first,
+ * skipping those whose listing score is still the one their last indexing pass saw (`u:`).
+ * Returns the watermark, '1' when the scan stopped early, the last score scanned, then id,
+ * score, indexed-through seq ('0' = none) and indexed `createdAt` ('' = none) of each
+ * conversation to look at.
+ */
+export const LEX_CHANGED = defineScript(
+  'lex-changed',
+  `
+local w = tonumber(redis.call('HGET', KEYS[2], 'w') or '0')
+local want = tonumber(ARGV[2])
+local page = redis.call('ZRANGEBYSCORE', KEYS[1], w - tonumber(ARGV[1]), '+inf', 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[3]))
+local out = {tostring(w), #page / 2 >= tonumber(ARGV[3]) and '1' or '0', page[#page] or ''}
+local found = 0
+for i = 1, #page, 2 do
+  local f = redis.call('HMGET', KEYS[2], 'u:' .. page[i], 's:' .. page[i], 'c:' .. page[i])
+  if f[1] ~= page[i + 1] then
+    if found == want then
+      out[2] = '1'
+      out[3] = page[i - 1]
+      break
+    end
+    found = found + 1
+    out[#out + 1] = page[i]
+    out[#out + 1] = page[i + 1]
+    out[#out + 1] = f[2] or '0'
+    out[#out + 1] = f[3] or ''
+  end
+end
+return out
+`,
+);
+
+/** Records (KEYS 1 stats) that conversation ARGV 1 had nothing new to index at listing score ARGV 2. */
+export const LEX_SEEN = defineScript(
+  'lex-seen',
+  `
+redis.call('HSET', KEYS[1], 'u:' .. ARGV[1], ARGV[2])
+return 1
+`,
+);
+
+/** Moves the indexing watermark (KEYS 1 stats) forward to ARGV 1 (ms), never back. */
+export const LEX_MARK = defineScript(
+  'lex-mark',
+  `
+if tonumber(ARGV[1]) > tonumber(redis.call('HGET', KEYS[1], 'w') or '0') then redis.call('HSET', KEYS[1], 'w', ARGV[1]) end
+return 1
 `,
 );

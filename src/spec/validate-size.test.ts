@@ -1,0 +1,34 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { validateNewMessages } from './validate.js';
+
+const message = (content: string, metadata: Record<string, string>) => ({
+  id: 'm1',
+  role: 'user',
+  content,
+  createdAt: new Date(0),
+  metadata,
+  tags: [],
+  tokenCounts: { o200k_base: 1 },
+  contentHash: '0'.repeat(64),
+});
+
+describe('validateNewMessages size limit', () => {
+  it('should reject exactly the messages whose UTF-8 JSON of content and metadata exceeds maxMessageBytes', () => {
+    const text = fc.string({ unit: fc.constantFrom('a', 'é', '"', '\n', '日', '😀', '\\'), maxLength: 60 });
+    fc.assert(
+      fc.property(text, fc.dictionary(fc.string({ maxLength: 4 }).filter((key) => key !== '__proto__'), text, { maxKeys: 3 }), fc.integer({ min: 8, max: 400 }), (content, metadata, maxMessageBytes) => {
+        const exact = new TextEncoder().encode(JSON.stringify([content, metadata])).length;
+        const accepted = (() => {
+          try {
+            validateNewMessages([message(content, metadata)], { maxMessageBytes });
+            return true;
+          } catch {
+            return false;
+          }
+        })();
+        expect(accepted).toBe(exact <= maxMessageBytes);
+      }),
+    );
+  });
+});
