@@ -35,20 +35,22 @@ let counter = 0;
 const next = () => (counter += 1);
 const message = (pk: string, sk: string) => ({ pk: S(pk), sk: S(sk), m: S(text) });
 
-await real.send(new PutItemCommand({ TableName: tableName, Item: { pk: S('conv'), sk: S('CONV'), lastSeq: N(0), lpk: S('list:a'), lsk: S('0') } }));
+for (const pk of ['conv', ...Array.from({ length: 16 }, (_, index) => `conv${index}`)]) {
+  await real.send(new PutItemCommand({ TableName: tableName, Item: { pk: S(pk), sk: S('CONV'), lastSeq: N(0), lpk: S('list:a'), lsk: S('0') } }));
+}
 const idKeys = (count: number) => Array.from({ length: count }, (_, index) => ({ pk: S('conv'), sk: S(`I#${index}`) }));
 
-const kinds: Record<string, () => object> = {
+const kinds: Record<string, (lane?: number) => object> = {
   'GetItem': () => new GetItemCommand({ TableName: tableName, Key: { pk: S('conv'), sk: S('CONV') }, ConsistentRead: true }),
   'BatchGetItem, 1 key': () => new BatchGetItemCommand({ RequestItems: { [tableName]: { Keys: idKeys(1), ConsistentRead: true } } }),
   'BatchGetItem, 20 keys': () => new BatchGetItemCommand({ RequestItems: { [tableName]: { Keys: idKeys(20), ConsistentRead: true } } }),
   'PutItem': () => new PutItemCommand({ TableName: tableName, Item: message('raw', `P#${next()}`) }),
   'PutItem, attribute_not_exists': () => new PutItemCommand({ TableName: tableName, Item: message('raw', `C#${next()}`), ConditionExpression: 'attribute_not_exists(pk)' }),
-  'UpdateItem, conditional, GSI key, ALL_NEW': () => {
+  'UpdateItem, conditional, GSI key, ALL_NEW': (lane = -1) => {
     const seq = next();
     return new UpdateItemCommand({
       TableName: tableName,
-      Key: { pk: S('conv'), sk: S('CONV') },
+      Key: { pk: S(lane < 0 ? 'conv' : `conv${lane}`), sk: S('CONV') },
       UpdateExpression: 'SET lastSeq = :n, lsk = :lsk ADD messageCount :one',
       ConditionExpression: 'lastSeq < :n',
       ExpressionAttributeValues: { ':n': N(seq), ':lsk': S(String(seq).padStart(15, '0')), ':one': N(1) },
@@ -78,6 +80,26 @@ for (let round = -10; round < ROUNDS; round += 1) {
     samples[name]!.cpu.push((cpu.user + cpu.system) / 1000);
   }
 }
+
+// Throughput with 16 requests in flight (16 loops, each on its own keys), as the 16-writer benchmark runs them.
+const LANES = 16;
+const concurrent: string[][] = [];
+for (const [name, make] of Object.entries(kinds)) {
+  let done = 0;
+  const started = performance.now();
+  const cpuBefore = process.cpuUsage();
+  await Promise.all(
+    Array.from({ length: LANES }, async (_, lane) => {
+      while (performance.now() - started < 1500) {
+        await real.send(make(lane) as never);
+        done += 1;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  concurrent.push([name, String(Math.round(done / seconds)), formatMs((cpu.user + cpu.system) / 1000 / done)]);
+}
 stub.destroy();
 await server.close();
 
@@ -93,3 +115,5 @@ console.log(
     }),
   ),
 );
+console.log(`\n${LANES} in flight, 1.5 s per kind`);
+console.log(markdownTable(['request', 'requests/s', 'process CPU ms per request'], concurrent));
