@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/dynamodb-append-ab.ts [--rounds N] [--messages N]`: DynamoDB append variants
+ * `npx tsx bench/dynamodb-append-ab.ts [--rounds N] [--messages N] [--config b1w16]`: DynamoDB append variants
  * against raw `BatchWriteItem`, interleaved in one process on one dynalite so the machine's load
  * drift hits each alike (a shared machine's load moves more between two runs than the effects
  * measured here). Each round appends the same messages with every contender in rotated order; the
@@ -68,7 +68,9 @@ console.log(machineLine());
 console.log(`load average at start: ${os.loadavg().map((value) => value.toFixed(2)).join(' ')}`);
 const rows: string[][] = [];
 let rawSeq = 0;
+const only = process.argv.includes('--config') ? process.argv[process.argv.indexOf('--config') + 1] : undefined;
 for (const [batchSize, workers] of [[1, 1], [1, 16], [20, 1], [20, 16]] as const) {
+  if (only !== undefined && only !== `b${batchSize}w${workers}`) continue;
   const label = `b${batchSize}w${workers}`;
   const names = [...Object.keys(variants), 'raw'];
   const samples: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
