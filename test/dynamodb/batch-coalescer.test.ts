@@ -42,6 +42,23 @@ describe('batch coalescer (group commit of BatchGetItem / BatchWriteItem)', () =
     expect(results.map((items) => items.map((item) => item.value))).toEqual([['a|1'], ['b|1'], ['c|1'], ['d|1']]);
   });
 
+  it('should hold partial requests while one is out but send full ones in parallel, up to maxInFlight', async () => {
+    const { coalescer, requests, mostOpen } = fakeReads({ maxItems: 2, maxInFlight: 3 });
+    const small = await Promise.all(['a', 'b', 'c'].map((pk) => coalescer.submit([{ pk, sk: '1' }])));
+    expect(requests.map((keys) => keys.length)).toEqual([1, 2]);
+    expect(small.flat()).toHaveLength(3);
+    requests.length = 0;
+    await coalescer.submit(Array.from({ length: 8 }, (_, index) => ({ pk: 'bulk', sk: String(index) })));
+    expect(requests.map((keys) => keys.length)).toEqual([2, 2, 2, 2]);
+    expect(mostOpen()).toBe(3);
+  });
+
+  it('should send every call at once, alone, with maxInFlight Infinity (sharing off)', async () => {
+    const { coalescer, requests } = fakeReads({ maxItems: 10, maxInFlight: Number.POSITIVE_INFINITY });
+    await Promise.all(['a', 'b', 'c'].map((pk) => coalescer.submit([{ pk, sk: '1' }])));
+    expect(requests.map((keys) => keys.length)).toEqual([1, 1, 1]);
+  });
+
   it('should never put one key twice in a request, nor exceed maxItems, nor maxInFlight', async () => {
     await fc.assert(
       fc.asyncProperty(

@@ -2,11 +2,12 @@ import type { Item } from './codec.js';
 
 /**
  * Group commit for DynamoDB's batch APIs: `BatchWriteItem` / `BatchGetItem` requests of concurrent
- * callers in one process share requests (up to `maxItems` entries each). A request is sent at once
- * while fewer than `maxInFlight` are outstanding; callers arriving while every slot is busy queue
- * up and leave together in the next request, so a lone caller pays no delay and a busy process
- * sends fewer, fuller requests (each request has a fixed cost: SigV4 signing, HTTP, the service's
- * per-request work; see README.md beside this file).
+ * callers in one process share requests (up to `maxItems` entries each). When nothing is
+ * outstanding a request leaves at once, so a lone caller pays no delay; while one is outstanding,
+ * callers queue up and leave together when it returns, unless a full request (`maxItems`) has
+ * queued, which is sent in parallel, up to `maxInFlight` at once. A busy process thus sends fewer,
+ * fuller requests (each request has a fixed cost: SigV4 signing, HTTP, the service's per-request
+ * work; see README.md beside this file) and bulk writes still run in parallel.
  *
  * Each caller's promise settles once all of its entries are processed; entries the service leaves
  * unprocessed (throttling) are retried with full-jitter backoff. When a shared request fails, every
@@ -20,7 +21,7 @@ export interface BatchCoalescer<P> {
 export interface CoalescerOptions<P> {
   /** Entries per request (DynamoDB: 25 for BatchWriteItem, 100 keys for BatchGetItem). */
   readonly maxItems: number;
-  /** Requests outstanding at once before callers queue. */
+  /** Full requests outstanding at once. `Infinity` turns sharing off: every call sends its own requests at once. */
   readonly maxInFlight: number;
   /** Attempts for entries left unprocessed before the caller's promise rejects. */
   readonly retries: number;
@@ -95,6 +96,8 @@ export function createBatchCoalescer<P>(options: CoalescerOptions<P>): BatchCoal
 
   function pump(): void {
     while (inFlight < options.maxInFlight && head < queue.length) {
+      // While a request is out, a partial one waits for it (and fills up); full ones go in parallel.
+      if (inFlight > 0 && queue.length - head < options.maxItems && Number.isFinite(options.maxInFlight)) return;
       const group = take();
       if (group.length === 0) continue;
       inFlight += 1;

@@ -28,8 +28,8 @@ const GET_BATCH = 100;
 /** Unprocessed items are retried this many times with exponential backoff (throttling). */
 const UNPROCESSED_RETRIES = 8;
 /**
- * Batch requests of each kind outstanding at once per table client; concurrent callers beyond it
- * share requests (group commit). Measured on dynalite: see the README's append benchmark.
+ * Full batch requests of each kind outstanding at once per table client (partial ones wait while
+ * any is out, and share the next request: group commit). See the README's append benchmark.
  */
 export const BATCH_IN_FLIGHT = 4;
 
@@ -79,7 +79,7 @@ export interface QueryInput {
 
 /** How concurrent batch requests share requests; see {@link createBatchCoalescer}. */
 export interface TableClientOptions {
-  /** `BatchWriteItem` / `BatchGetItem` requests outstanding before concurrent callers share requests. @default BATCH_IN_FLIGHT */
+  /** Full `BatchWriteItem` / `BatchGetItem` requests outstanding at once (partial ones wait while any is out); `Infinity`: no sharing. @default BATCH_IN_FLIGHT */
   readonly batchInFlight?: number;
 }
 
