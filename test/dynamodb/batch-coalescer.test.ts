@@ -7,13 +7,14 @@ type Key = { pk: string; sk: string };
 const id = (key: { pk?: unknown; sk?: unknown }) => `${String(key.pk)}|${String(key.sk)}`;
 
 /** A coalescer over a fake BatchGetItem whose answers the test controls; records every request. */
-function fakeReads(options: { maxItems?: number; maxInFlight?: number; unprocessed?: (keys: Key[], request: number) => Key[]; fail?: (keys: Key[]) => boolean } = {}) {
+function fakeReads(options: { maxItems?: number; maxInFlight?: number; holdMs?: number; delayMs?: (request: number) => number; unprocessed?: (keys: Key[], request: number) => Key[]; fail?: (keys: Key[]) => boolean } = {}) {
   const requests: Key[][] = [];
   let open = 0;
   let mostOpen = 0;
   const coalescer = createBatchCoalescer<Key>({
     maxItems: options.maxItems ?? 4,
     maxInFlight: options.maxInFlight ?? 1,
+    holdMs: options.holdMs ?? 1000,
     retries: 3,
     label: 'BatchGetItem',
     keyOf: id,
@@ -23,7 +24,7 @@ function fakeReads(options: { maxItems?: number; maxInFlight?: number; unprocess
       requests.push(keys);
       open += 1;
       mostOpen = Math.max(mostOpen, open);
-      await new Promise((resolve) => setTimeout(resolve, 1));
+      await new Promise((resolve) => setTimeout(resolve, options.delayMs?.(requests.length - 1) ?? 1));
       open -= 1;
       if (options.fail?.(keys)) throw new Error('ValidationException');
       const left = options.unprocessed?.(keys, requests.length - 1) ?? [];
@@ -51,6 +52,16 @@ describe('batch coalescer (group commit of BatchGetItem / BatchWriteItem)', () =
     await coalescer.submit(Array.from({ length: 8 }, (_, index) => ({ pk: 'bulk', sk: String(index) })));
     expect(requests.map((keys) => keys.length)).toEqual([2, 2, 2, 2]);
     expect(mostOpen()).toBe(3);
+  });
+
+  it('should hold a partial request behind a slow one no longer than holdMs', async () => {
+    const { coalescer, requests } = fakeReads({ maxItems: 10, maxInFlight: 4, holdMs: 20, delayMs: (request) => (request === 0 ? 1000 : 1) });
+    const slow = coalescer.submit([{ pk: 'slow', sk: '1' }]);
+    const started = Date.now();
+    await coalescer.submit([{ pk: 'quick', sk: '1' }]);
+    expect(Date.now() - started).toBeLessThan(700);
+    expect(requests.map((keys) => keys[0]!.pk)).toEqual(['slow', 'quick']);
+    await slow;
   });
 
   it('should send every call at once, alone, with maxInFlight Infinity (sharing off)', async () => {

@@ -5,7 +5,8 @@ import type { Item } from './codec.js';
  * callers in one process share requests (up to `maxItems` entries each). When nothing is
  * outstanding a request leaves at once, so a lone caller pays no delay; while one is outstanding,
  * callers queue up and leave together when it returns, unless a full request (`maxItems`) has
- * queued, which is sent in parallel, up to `maxInFlight` at once. A busy process thus sends fewer,
+ * queued, which is sent in parallel, up to `maxInFlight` at once, or the oldest caller has waited
+ * `holdMs` (a slow or retried request holds nobody up longer). A busy process thus sends fewer,
  * fuller requests (each request has a fixed cost: SigV4 signing, HTTP, the service's per-request
  * work; see README.md beside this file) and bulk writes still run in parallel.
  *
@@ -23,6 +24,8 @@ export interface CoalescerOptions<P> {
   readonly maxItems: number;
   /** Full requests outstanding at once. `Infinity` turns sharing off: every call sends its own requests at once. */
   readonly maxInFlight: number;
+  /** Longest a partial request waits (ms) for an outstanding one to return: a slow or retried request holds others up no longer. */
+  readonly holdMs: number;
   /** Attempts for entries left unprocessed before the caller's promise rejects. */
   readonly retries: number;
   /** What the request does, for the error after the retries. */
@@ -50,12 +53,19 @@ interface Entry<P> {
   readonly key: string;
   readonly owner: Owner;
   attempt: number;
+  /** When it (re)joined the queue, ms since epoch. */
+  queuedAt: number;
 }
 
 export function createBatchCoalescer<P>(options: CoalescerOptions<P>): BatchCoalescer<P> {
   const queue: Array<Entry<P>> = [];
   let head = 0;
   let inFlight = 0;
+  let holdTimer: ReturnType<typeof setTimeout> | undefined;
+  const enqueue = (entry: Entry<P>) => {
+    entry.queuedAt = Date.now();
+    queue.push(entry);
+  };
 
   const fail = (owner: Owner, error: unknown) => {
     if (owner.failed) return;
@@ -96,8 +106,17 @@ export function createBatchCoalescer<P>(options: CoalescerOptions<P>): BatchCoal
 
   function pump(): void {
     while (inFlight < options.maxInFlight && head < queue.length) {
-      // While a request is out, a partial one waits for it (and fills up); full ones go in parallel.
-      if (inFlight > 0 && queue.length - head < options.maxItems && Number.isFinite(options.maxInFlight)) return;
+      // While a request is out, a partial one waits for it (and fills up), at most holdMs; full ones go in parallel.
+      if (inFlight > 0 && queue.length - head < options.maxItems && Number.isFinite(options.maxInFlight)) {
+        const waited = Date.now() - queue[head]!.queuedAt;
+        if (waited < options.holdMs) {
+          holdTimer ??= setTimeout(() => {
+            holdTimer = undefined;
+            pump();
+          }, options.holdMs - waited);
+          return;
+        }
+      }
       const group = take();
       if (group.length === 0) continue;
       inFlight += 1;
@@ -123,7 +142,7 @@ export function createBatchCoalescer<P>(options: CoalescerOptions<P>): BatchCoal
         continue;
       }
       void options.backoff(entry.attempt).then(() => {
-        queue.push(entry);
+        enqueue(entry);
         pump();
       });
     }
@@ -157,7 +176,7 @@ export function createBatchCoalescer<P>(options: CoalescerOptions<P>): BatchCoal
       if (payloads.length === 0) return Promise.resolve([]);
       return new Promise<Item[]>((resolve, reject) => {
         const owner: Owner = { pending: payloads.length, failed: false, items: [], resolve, reject };
-        for (const payload of payloads) queue.push({ payload, key: options.keyOf(payload), owner, attempt: 0 });
+        for (const payload of payloads) enqueue({ payload, key: options.keyOf(payload), owner, attempt: 0, queuedAt: 0 });
         pump();
       });
     },

@@ -32,6 +32,12 @@ const UNPROCESSED_RETRIES = 8;
  * any is out, and share the next request: group commit). See the README's append benchmark.
  */
 export const BATCH_IN_FLIGHT = 4;
+/**
+ * Longest (ms) a partial batch request waits for an outstanding one before it is sent anyway:
+ * about a DynamoDB request's p99 latency in-region, so a slow or SDK-retried request (throttling)
+ * does not hold every other conversation's appends behind it.
+ */
+export const BATCH_HOLD_MS = 25;
 
 /** Single-table operations with DynamoDB's paging and batch limits handled. */
 export interface TableClient {
@@ -92,6 +98,7 @@ export function createTableClient(client: DynamoDBClientLike, tableName: string,
   const writes = createBatchCoalescer<WriteRequest>({
     maxItems: WRITE_BATCH,
     maxInFlight,
+    holdMs: BATCH_HOLD_MS,
     retries: UNPROCESSED_RETRIES,
     label: 'BatchWriteItem',
     keyOf: (request) => keyId('PutRequest' in request ? request.PutRequest.Item : request.DeleteRequest.Key),
@@ -104,6 +111,7 @@ export function createTableClient(client: DynamoDBClientLike, tableName: string,
   const reads = createBatchCoalescer<Key>({
     maxItems: GET_BATCH,
     maxInFlight,
+    holdMs: BATCH_HOLD_MS,
     retries: UNPROCESSED_RETRIES,
     label: 'BatchGetItem',
     keyOf: keyId,
