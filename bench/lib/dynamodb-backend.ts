@@ -26,7 +26,8 @@ export async function openDynamoDBBackend(label: string): Promise<Backend> {
   const tableName = `llmctx-bench-${label}-${process.pid}`;
   const store = createDynamoDBStore({ client, tableName });
   await store.ensureTable();
-  const table = createTableClient(client, tableName);
+  // Unshared batch requests: the raw floor is one BatchWriteItem per batch, as a hand-written design sends it.
+  const table = createTableClient(client, tableName, { batchInFlight: Number.POSITIVE_INFINITY });
   const rawPk = (conversationId: string) => `raw:${conversationId}`;
   const rawItem = (conversationId: string, seq: number, message: unknown) => ({ pk: rawPk(conversationId), sk: String(seq).padStart(12, '0'), m: JSON.stringify(message) });
   const writeWaves = async (items: readonly Record<string, unknown>[]) => {

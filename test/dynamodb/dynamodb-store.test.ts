@@ -104,6 +104,36 @@ describe('DynamoDB store on dynalite', () => {
     expect(retried).toMatchObject({ inserted: 0, messages: [{ seq: 2 }] });
   });
 
+  it('should read the conversation item with the id items in one BatchGetItem on a first append: four requests', async () => {
+    const { store, requests, otherProcess } = await open();
+    await otherProcess().createConversation(scope, { id: 'cold' });
+    const before = requests();
+    const appended = await store.appendMessages(scope, 'cold', await prepare([{ id: 'first', role: 'user', content: 'one' }]));
+    expect(requests() - before).toBe(4);
+    expect(appended.conversation).toMatchObject({ lastSeq: 1, messageCount: 1 });
+    await expect(store.appendMessages(scope, 'absent', await prepare([{ id: 'x', role: 'user', content: 'one' }]))).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('should let concurrent appends to different conversations share BatchGetItem and BatchWriteItem requests', async () => {
+    const { store, requests } = await open();
+    const ids = Array.from({ length: 16 }, (_, index) => `shared-${index}`);
+    for (const id of ids) {
+      await store.createConversation(scope, { id });
+      await store.appendMessages(scope, id, await prepare([{ id: `${id}-warm`, role: 'user', content: 'warm' }]));
+    }
+    const batches = await Promise.all(ids.map((id) => prepare([{ id: `${id}-m`, role: 'user', content: `hello ${id}` }])));
+    const before = requests();
+    const results = await Promise.all(ids.map((id, index) => store.appendMessages(scope, id, batches[index]!)));
+    // Alone, each append sends four requests (64). The commits and counters stay one per append (32);
+    // the 16 id reads, all queued before any answer, leave in at most 5 BatchGetItem requests.
+    expect(requests() - before).toBeLessThanOrEqual(32 + 5 + 16);
+    expect(results.map((result) => result.messages[0]!.seq)).toEqual(ids.map(() => 2));
+    for (const [index, id] of ids.entries()) {
+      expect((await store.appendMessages(scope, id, batches[index]!)).inserted).toBe(0);
+      expect((await store.listMessages(scope, id, { limit: 5, order: 'asc' })).map((message) => message.id)).toEqual([`${id}-warm`, `${id}-m`]);
+    }
+  });
+
   it('should not append into a conversation another process deleted and created again after this one cached it', async () => {
     const { store, table, otherProcess } = await open();
     const other = otherProcess();

@@ -223,6 +223,20 @@ export function createDynamoDBDriver(options: DriverOptions): StoreDriver {
   }
 
   /**
+   * Reads `keys` of a conversation partition together with its conversation item, in one BatchGetItem.
+   * @throws {NotFoundError} when the conversation is not live in `scope`.
+   */
+  async function readWithConversation(scope: Scope, conversationId: string, keys: ReadonlyArray<{ pk: string; sk: string }>): Promise<[LiveConversation, Item[]]> {
+    const items = await table.getMany([...keys, convKey(conversationPk(scope.tenantId, conversationId))]);
+    const live = reads.live(
+      scope,
+      items.find((item) => item.sk === CONVERSATION_SK),
+    );
+    if (!live) throw new NotFoundError({ kind: 'conversation', id: conversationId });
+    return [live, items.filter((item) => item.sk !== CONVERSATION_SK)];
+  }
+
+  /**
    * Appends a group of batches queued for one conversation by this process, in queue order, as ONE
    * commit (group commit): each batch stays contiguous, ids repeated across the group resolve to
    * the first copy, and a batch that reuses a stored id with other content is rejected alone.
@@ -231,7 +245,7 @@ export function createDynamoDBDriver(options: DriverOptions): StoreDriver {
   async function appendGroup(scope: Scope, conversationId: string, group: readonly PendingAppend[], now: number): Promise<Array<AppendResult | Error> | 'retry'> {
     const dedupe = group.length === 1 && group[0]!.dedupe;
     // Idempotency by id: id items point at the batch item holding the stored message. Read with the
-    // conversation item (concurrently), or alone when this process's last view of it is cached.
+    // conversation item (one BatchGetItem), or alone when this process's last view of it is cached.
     const allIds = [...new Set(group.flatMap((pending) => pending.messages.map((message) => message.id)))];
     const partition = conversationPk(scope.tenantId, conversationId);
     const idKeys = allIds.map((id) => ({ pk: partition, sk: idSk(id) }));
@@ -240,7 +254,7 @@ export function createDynamoDBDriver(options: DriverOptions): StoreDriver {
       ? [cached, await table.getMany(idKeys)]
       : dedupe
         ? [await require(scope, conversationId), []]
-        : await Promise.all([require(scope, conversationId), table.getMany(idKeys)]);
+        : await readWithConversation(scope, conversationId, idKeys);
     remember(live.item);
     const { pk, gen } = live;
     if (dedupe) {

@@ -47,7 +47,7 @@ export interface DynamoDBStoreExtras {
  *
  * - Appends: one conditional PutItem commits the whole batch at the next seq slot; concurrent
  *   appenders from any number of processes get consecutive, gapless, never-interleaved seqs.
- * - `readContext`: one Query returns the conversation, its summary and the newest 30 batch items.
+ * - `readContext`: one Query returns the conversation, its summary and the newest 50 batch items.
  * - Search: lexical (BM25) and vector search read bounded windows; see `DYNAMODB_SEARCH_WINDOW`.
  * - TTL: read-time filtering plus the native TTL attribute `ttl` (epoch seconds).
  *

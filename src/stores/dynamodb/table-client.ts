@@ -8,6 +8,7 @@ import {
   UpdateCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { createBatchCoalescer } from './batch-coalescer.js';
 import type { Item } from './codec.js';
 
 /**
@@ -26,6 +27,17 @@ const WRITE_BATCH = 25;
 const GET_BATCH = 100;
 /** Unprocessed items are retried this many times with exponential backoff (throttling). */
 const UNPROCESSED_RETRIES = 8;
+/**
+ * Full batch requests of each kind outstanding at once per table client (partial ones wait while
+ * any is out, and share the next request: group commit). See the README's append benchmark.
+ */
+export const BATCH_IN_FLIGHT = 4;
+/**
+ * Longest (ms) a partial batch request waits for an outstanding one before it is sent anyway:
+ * about a DynamoDB request's p99 latency in-region, so a slow or SDK-retried request (throttling)
+ * does not hold every other conversation's appends behind it.
+ */
+export const BATCH_HOLD_MS = 25;
 
 /** Single-table operations with DynamoDB's paging and batch limits handled. */
 export interface TableClient {
@@ -42,9 +54,9 @@ export interface TableClient {
   queryPage(input: QueryInput, startKey?: Item): Promise<{ items: Item[]; lastKey?: Item }>;
   /** Every item of a Query (all pages). */
   queryAll(input: QueryInput): Promise<Item[]>;
-  /** BatchGetItem (strongly consistent), any number of keys; items in no particular order. */
+  /** BatchGetItem (strongly consistent), any number of keys; items in no particular order. Concurrent calls share requests. */
   getMany(keys: readonly Key[]): Promise<Item[]>;
-  /** BatchWriteItem puts and deletes, any number, retrying unprocessed items with backoff. */
+  /** BatchWriteItem puts and deletes, any number, retrying unprocessed items with backoff. Concurrent calls share requests. */
   writeMany(requests: { puts?: readonly Item[]; deletes?: readonly Key[] }): Promise<void>;
 }
 
@@ -71,8 +83,47 @@ export interface QueryInput {
   readonly filter?: string;
 }
 
-export function createTableClient(client: DynamoDBClientLike, tableName: string): TableClient {
+/** How concurrent batch requests share requests; see {@link createBatchCoalescer}. */
+export interface TableClientOptions {
+  /** Full `BatchWriteItem` / `BatchGetItem` requests outstanding at once (partial ones wait while any is out); `Infinity`: no sharing. @default BATCH_IN_FLIGHT */
+  readonly batchInFlight?: number;
+}
+
+type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: Key } };
+const keyId = (key: { pk?: unknown; sk?: unknown }) => `${String(key.pk)}\u0000${String(key.sk)}`;
+
+export function createTableClient(client: DynamoDBClientLike, tableName: string, clientOptions: TableClientOptions = {}): TableClient {
   const send = <T>(command: unknown) => client.send(command as never) as Promise<T>;
+  const maxInFlight = clientOptions.batchInFlight ?? BATCH_IN_FLIGHT;
+  const writes = createBatchCoalescer<WriteRequest>({
+    maxItems: WRITE_BATCH,
+    maxInFlight,
+    holdMs: BATCH_HOLD_MS,
+    retries: UNPROCESSED_RETRIES,
+    label: 'BatchWriteItem',
+    keyOf: (request) => keyId('PutRequest' in request ? request.PutRequest.Item : request.DeleteRequest.Key),
+    backoff,
+    async send(requests) {
+      const result = await send<{ UnprocessedItems?: Record<string, WriteRequest[]> }>(new BatchWriteCommand({ RequestItems: { [tableName]: requests as never } }));
+      return { unprocessed: result.UnprocessedItems?.[tableName] ?? [] };
+    },
+  });
+  const reads = createBatchCoalescer<Key>({
+    maxItems: GET_BATCH,
+    maxInFlight,
+    holdMs: BATCH_HOLD_MS,
+    retries: UNPROCESSED_RETRIES,
+    label: 'BatchGetItem',
+    keyOf: keyId,
+    itemKeyOf: keyId,
+    backoff,
+    async send(keys) {
+      const result = await send<{ Responses?: Record<string, Item[]>; UnprocessedKeys?: Record<string, { Keys?: Key[] }> }>(
+        new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true } } }),
+      );
+      return { items: result.Responses?.[tableName] ?? [], unprocessed: result.UnprocessedKeys?.[tableName]?.Keys ?? [] };
+    },
+  });
   const isConditionFailure = (error: unknown) => (error as { name?: string })?.name === 'ConditionalCheckFailedException';
 
   const queryInput = (input: QueryInput, startKey?: Item): QueryCommandInput => ({
@@ -157,37 +208,11 @@ export function createTableClient(client: DynamoDBClientLike, tableName: string)
       return items;
     },
     async getMany(keys) {
-      const items: Item[] = [];
-      const unique = [...new Map(keys.map((key) => [`${key.pk}\u0000${key.sk}`, key])).values()];
-      for (let start = 0; start < unique.length; start += GET_BATCH) {
-        let pending: Key[] = unique.slice(start, start + GET_BATCH);
-        for (let attempt = 0; pending.length > 0; attempt += 1) {
-          if (attempt > UNPROCESSED_RETRIES) throw new Error('BatchGetItem left keys unprocessed after retries (throttled)');
-          if (attempt > 0) await backoff(attempt);
-          const result = await send<{ Responses?: Record<string, Item[]>; UnprocessedKeys?: Record<string, { Keys?: Key[] }> }>(
-            new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }),
-          );
-          items.push(...(result.Responses?.[tableName] ?? []));
-          pending = result.UnprocessedKeys?.[tableName]?.Keys ?? [];
-        }
-      }
-      return items;
+      const unique = [...new Map(keys.map((key) => [keyId(key), key])).values()];
+      return reads.submit(unique);
     },
     async writeMany({ puts = [], deletes = [] }) {
-      const requests: unknown[] = [...puts.map((item) => ({ PutRequest: { Item: item } })), ...deletes.map((key) => ({ DeleteRequest: { Key: key } }))];
-      const groups: unknown[][] = [];
-      for (let start = 0; start < requests.length; start += WRITE_BATCH) groups.push(requests.slice(start, start + WRITE_BATCH));
-      await Promise.all(
-        groups.map(async (group) => {
-          let pending = group;
-          for (let attempt = 0; pending.length > 0; attempt += 1) {
-            if (attempt > UNPROCESSED_RETRIES) throw new Error('BatchWriteItem left items unprocessed after retries (throttled)');
-            if (attempt > 0) await backoff(attempt);
-            const result = await send<{ UnprocessedItems?: Record<string, unknown[]> }>(new BatchWriteCommand({ RequestItems: { [tableName]: pending as never } }));
-            pending = result.UnprocessedItems?.[tableName] ?? [];
-          }
-        }),
-      );
+      await writes.submit([...puts.map((item): WriteRequest => ({ PutRequest: { Item: item } })), ...deletes.map((key): WriteRequest => ({ DeleteRequest: { Key: key } }))]);
     },
   };
   return table;
