@@ -14,19 +14,15 @@ const message = (content: string, metadata: Record<string, string>) => ({
 });
 
 describe('validateNewMessages size limit', () => {
-  it('should reject exactly the messages whose UTF-8 JSON of content and metadata exceeds maxMessageBytes', () => {
+  it('should reject exactly the messages whose UTF-8 JSON of content and metadata exceeds maxMessageBytes', async () => {
     const text = fc.string({ unit: fc.constantFrom('a', 'é', '"', '\n', '日', '😀', '\\'), maxLength: 60 });
-    fc.assert(
-      fc.property(text, fc.dictionary(fc.string({ maxLength: 4 }).filter((key) => key !== '__proto__'), text, { maxKeys: 3 }), fc.integer({ min: 8, max: 400 }), (content, metadata, maxMessageBytes) => {
+    await fc.assert(
+      fc.asyncProperty(text, fc.dictionary(fc.string({ maxLength: 4 }).filter((key) => key !== '__proto__'), text, { maxKeys: 3 }), fc.integer({ min: 8, max: 400 }), async (content, metadata, maxMessageBytes) => {
         const exact = new TextEncoder().encode(JSON.stringify([content, metadata])).length;
-        const accepted = (() => {
-          try {
-            validateNewMessages([message(content, metadata)], { maxMessageBytes });
-            return true;
-          } catch {
-            return false;
-          }
-        })();
+        const accepted = await validateNewMessages([message(content, metadata)], { maxMessageBytes }).then(
+          () => true,
+          () => false,
+        );
         expect(accepted).toBe(exact <= maxMessageBytes);
       }),
     );
