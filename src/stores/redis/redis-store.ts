@@ -3,6 +3,7 @@ import { defineStore } from '../define-store/define-store.js';
 import type { StoreDriver } from '../define-store/driver.js';
 import { createConversationOperations } from './conversations.js';
 import { createErasureOperations } from './erasure.js';
+import { createRedisMemories } from './memories.js';
 import { createMessageOperations } from './messages.js';
 import { toStoreError, type RedisClientLike } from './redis-client.js';
 import { createRedisContext } from './redis-context.js';
@@ -93,6 +94,8 @@ export interface RedisStoreOptions {
 export function createRedisStore(options: RedisStoreOptions): Store {
   const clock = options.clock ?? { now: () => Date.now() };
   const context = createRedisContext({ client: options.client, prefix: options.keyPrefix ?? 'llmctx:v1:', clock });
+  const messages = createMessageOperations(context);
+  const memories = createRedisMemories(context);
   const driver: StoreDriver = {
     name: 'redis',
     capabilities: {
@@ -101,18 +104,24 @@ export function createRedisStore(options: RedisStoreOptions): Store {
         available: false,
         reason: 'Redis here has no vector search module; pair Redis with Postgres (createTieredStore({ hot: redisStore, durable: postgresStore })) for vector search',
       },
-      memories: {
-        available: false,
-        reason: 'the Redis store keeps no long-term memories; pair Redis with Postgres (createTieredStore({ hot: redisStore, durable: postgresStore })) for memories',
-      },
+      memories: { available: true },
       ttlSweep: { available: true },
     },
     ...createConversationOperations(context),
-    ...createMessageOperations(context),
+    ...messages,
+    async readContext(scope, conversationId, readOptions) {
+      // The memories live in the owner's slot, not the conversation's: both reads go out together.
+      const [read, prefetched] = await Promise.all([
+        messages.readContext(scope, conversationId, readOptions),
+        readOptions.pinnedMemories > 0 ? memories.prefetch(scope, readOptions.pinnedMemories) : undefined,
+      ]);
+      return prefetched ? { ...read, memories: prefetched } : read;
+    },
     ...createSummaryOperations(context),
     ...createSnapshotOperations(context),
     ...createMessageSearch(context, options.searchWindow),
-    ...createErasureOperations(context),
+    ...createErasureOperations(context, memories),
+    memories,
     mapError: (error, operation) => toStoreError('redis', operation, error),
   };
   return defineStore(driver, { clock, ...(options.maxMessageBytes !== undefined ? { maxMessageBytes: options.maxMessageBytes } : {}) });
