@@ -1,0 +1,187 @@
+import fc from 'fast-check';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MemoryStore } from '../../src/spec/store.js';
+import { createMemoryStore } from '../../src/stores/memory/index.js';
+import { memoryKeys } from '../../src/stores/redis/memory-keys.js';
+import { createRedisStore } from '../../src/stores/redis/index.js';
+import { createTestClock, newMemory } from '../../src/testing/index.js';
+import type { Scope } from '../../src/types.js';
+import { asClient, REDIS_URL, skipWithoutRedis, uniquePrefix, unlinkPrefix } from './redis-test-env.js';
+
+const skip = await skipWithoutRedis();
+const ALICE: Scope = { tenantId: 'acme', userId: 'alice' };
+const BOB: Scope = { tenantId: 'acme', userId: 'bob' };
+const TENANT: Scope = { tenantId: 'acme' };
+
+/** Every key of one owner's memories (SCAN on the owner's hash tag). */
+async function ownerKeys(client: Redis, keyPrefix: string, scope: Scope): Promise<string[]> {
+  const docs = memoryKeys(keyPrefix, scope).docs;
+  const pattern = `${docs.slice(0, docs.lastIndexOf('}') + 1)}*`.replace(/[[\]?]/g, '\\$&');
+  const found: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    found.push(...keys);
+  } while (cursor !== '0');
+  return found.sort();
+}
+
+describe.skipIf(skip)('redis memories: index upkeep, concurrency and parity with the in-process store', () => {
+  const prefix = uniquePrefix('memories');
+  let client: Redis;
+  let counter = 0;
+  const newStore = (clock?: { now(): number }) => {
+    counter += 1;
+    const keyPrefix = `${prefix}${counter}:`;
+    return { keyPrefix, store: createRedisStore({ client: asClient(client), keyPrefix, ...(clock ? { clock } : {}) }) };
+  };
+
+  beforeAll(() => {
+    client = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  });
+  afterAll(async () => {
+    await unlinkPrefix(client, prefix);
+    client.disconnect();
+  });
+
+  it('should keep an owner’s memory keys under one hash tag, even for ids with braces and colons', async () => {
+    const { keyPrefix, store } = newStore();
+    const odd: Scope = { tenantId: 't{1}:x', userId: 'u}:{' };
+    await store.memories!.put(odd, await newMemory('odd owner likes tea', { key: 'k{1}', tags: ['t:{x}'], pinned: true }));
+    const keys = await ownerKeys(client, keyPrefix, odd);
+    const tags = keys.map((key) => key.slice(key.indexOf('{'), key.indexOf('}') + 1));
+    expect(new Set(tags)).toEqual(new Set(['{t:t%7B1%7D%3Ax:m:uu%7D%3A%7B}']));
+    expect(keys.length).toBeGreaterThan(5);
+    expect((await store.memories!.search(odd, { query: 'tea' })).map((hit) => hit.memory.text)).toEqual(['odd owner likes tea']);
+    expect(await store.memories!.search({ tenantId: 't{1}:x', userId: 'u}:' }, { query: 'tea' })).toEqual([]);
+  });
+
+  it('should leave no posting list, tag set or key mapping behind once every memory is updated away or deleted', async () => {
+    const { keyPrefix, store } = newStore();
+    const memories = store.memories!;
+    const first = await memories.put(ALICE, await newMemory('Alice adopted a rescue dog', { key: 'pet', tags: ['pets', 'family'], pinned: true }));
+    const second = await memories.put(ALICE, await newMemory('Alice paints sunsets', { tags: ['hobby'] }));
+    await memories.update(ALICE, first.id, { text: 'Alice adopted a cat', tags: ['pets'], pinned: false });
+    expect((await memories.search(ALICE, { query: 'dog' }))).toEqual([]);
+    expect((await memories.search(ALICE, { query: 'cat' })).map((hit) => hit.memory.id)).toEqual([first.id]);
+    expect((await memories.list(ALICE, { tags: ['family'] })).items).toEqual([]);
+    expect((await memories.list(ALICE, { pinned: true })).items).toEqual([]);
+    expect(await memories.delete(ALICE, first.id)).toBe(true);
+    expect(await memories.delete(ALICE, second.id)).toBe(true);
+    // Only the (zeroed) collection statistics remain.
+    const left = await ownerKeys(client, keyPrefix, ALICE);
+    expect(left).toEqual([memoryKeys(keyPrefix, ALICE).stats]);
+    expect(await client.hgetall(left[0]!)).toEqual({ n: '0', len: '0' });
+  });
+
+  it('should keep one memory per key under concurrent upserts, indexed under the winner’s text only', async () => {
+    const { store } = newStore();
+    const memories = store.memories!;
+    // Digits keep the words out of the stemmer, so no two of them share a term.
+    const words = Array.from({ length: 20 }, (_, index) => `word${index}x`);
+    const results = await Promise.all(words.map(async (word) => memories.put(ALICE, await newMemory(`favourite ${word}`, { key: 'favourite' }))));
+    expect(new Set(results.map((memory) => memory.id)).size).toBe(1);
+    const listed = (await memories.list(ALICE)).items;
+    expect(listed).toHaveLength(1);
+    const found = await Promise.all(words.map(async (word) => (await memories.search(ALICE, { query: word })).length));
+    expect(found.filter((count) => count === 1)).toHaveLength(1);
+    expect(found[words.indexOf(listed[0]!.text.split(' ')[1]!)]).toBe(1);
+    expect((await memories.search(ALICE, { query: 'favourite' })).map((hit) => hit.memory.id)).toEqual([listed[0]!.id]);
+  });
+
+  it('should write concurrent puts of different memories without losing one', async () => {
+    const { store } = newStore();
+    const memories = store.memories!;
+    await Promise.all(Array.from({ length: 30 }, async (_, index) => memories.put(ALICE, await newMemory(`shared topic number${index}`, { tags: ['bulk'] }))));
+    expect((await memories.list(ALICE, { limit: 100 })).items).toHaveLength(30);
+    expect(await memories.search(ALICE, { query: 'shared topic', limit: 100 })).toHaveLength(30);
+    expect((await memories.search(ALICE, { query: 'number7' })).map((hit) => hit.memory.text)).toEqual(['shared topic number7']);
+  });
+
+  it('should erase every key of the user’s memories and nobody else’s', async () => {
+    const { keyPrefix, store } = newStore();
+    for (const scope of [ALICE, BOB, TENANT]) await store.memories!.put(scope, await newMemory(`fact of ${scope.userId ?? 'tenant'}`, { key: 'k', tags: ['x'], pinned: true }));
+    await store.memories!.put(ALICE, await newMemory('second alice fact'));
+    expect((await store.eraseUser(ALICE as Scope & { userId: string })).memories).toBe(2);
+    expect(await ownerKeys(client, keyPrefix, ALICE)).toEqual([]);
+    expect((await store.memories!.search(BOB, { query: 'fact' })).map((hit) => hit.memory.text)).toEqual(['fact of bob']);
+    expect((await store.memories!.search(TENANT, { query: 'fact' })).map((hit) => hit.memory.text)).toEqual(['fact of tenant']);
+  });
+
+  it('should list, filter, page and rank exactly as the in-process store after any sequence of writes', async () => {
+    const vocabulary = ['dog', 'dogs', 'rescue', 'painting', 'sunsets', 'the', 'tea', 'coffee', 'Paris', 'berlin', '我的订单', '订单', 'running', 'runner'];
+    const text = fc.array(fc.constantFrom(...vocabulary), { minLength: 1, maxLength: 6 }).map((words) => words.join(' '));
+    const scopes = [ALICE, BOB, TENANT];
+    const operation = fc.oneof(
+      fc.record({ kind: fc.constant('put' as const), scope: fc.nat(2), text, key: fc.option(fc.constantFrom('k1', 'k2'), { nil: undefined }), tags: fc.subarray(['a', 'b']), pinned: fc.boolean(), advance: fc.constantFrom(0, 1, 7) }),
+      fc.record({ kind: fc.constant('update' as const), scope: fc.nat(2), pick: fc.nat(), text: fc.option(text, { nil: undefined }), tags: fc.option(fc.subarray(['a', 'b']), { nil: undefined }), pinned: fc.option(fc.boolean(), { nil: undefined }), advance: fc.constantFrom(0, 3) }),
+      fc.record({ kind: fc.constant('delete' as const), scope: fc.nat(2), pick: fc.nat(), advance: fc.constant(0) }),
+    );
+    const queries = ['dog', 'rescue dogs', 'the tea', 'paris berlin coffee', '订单', 'run', 'painting sunset'];
+
+    await fc.assert(
+      fc.asyncProperty(fc.array(operation, { minLength: 1, maxLength: 25 }), async (operations) => {
+        const clock = createTestClock();
+        const redis = newStore(clock).store.memories!;
+        const reference = createMemoryStore({ clock }).memories!;
+        let sequence = 0;
+        for (const op of operations) {
+          clock.advance(op.advance);
+          const scope = scopes[op.scope]!;
+          if (op.kind === 'put') {
+            sequence += 1;
+            const input = await newMemory(op.text, { id: `id-${String(sequence).padStart(3, '0')}`, tags: op.tags, pinned: op.pinned, ...(op.key ? { key: op.key } : {}) });
+            expect(await redis.put(scope, input)).toEqual(await reference.put(scope, input));
+            continue;
+          }
+          const existing = (await reference.list(scope, { limit: 1000 })).items;
+          if (existing.length === 0) continue;
+          const id = existing[op.pick % existing.length]!.id;
+          if (op.kind === 'delete') {
+            expect(await redis.delete(scope, id)).toBe(await reference.delete(scope, id));
+            continue;
+          }
+          const patch = { ...(op.text !== undefined ? { text: op.text } : {}), ...(op.tags !== undefined ? { tags: op.tags } : {}), ...(op.pinned !== undefined ? { pinned: op.pinned } : {}) };
+          expect(await redis.update(scope, id, patch)).toEqual(await reference.update(scope, id, patch));
+        }
+        for (const scope of scopes) await expectSameReads(redis, reference, scope, queries);
+      }),
+      { numRuns: 40 },
+    );
+  }, 120_000);
+
+  it('should prefetch pinned memories with readContext even when the conversation is absent', async () => {
+    const { store } = newStore();
+    const pinned = await store.memories!.put(ALICE, await newMemory('pinned fact', { pinned: true }));
+    const read = await store.readContext!(ALICE, 'missing', { maxTokens: 100, encoding: 'o200k_base', pinnedMemories: 5 });
+    expect(read.conversation).toBeNull();
+    expect(read.memories).toEqual({ pinned: [pinned], morePinned: false, unpinned: false });
+  });
+});
+
+async function expectSameReads(redis: MemoryStore, reference: MemoryStore, scope: Scope, queries: readonly string[]): Promise<void> {
+  const ids = (page: { items: readonly { id: string }[] }) => page.items.map((memory) => memory.id);
+  expect(ids(await redis.list(scope, { limit: 1000 }))).toEqual(ids(await reference.list(scope, { limit: 1000 })));
+  expect(ids(await redis.list(scope, { pinned: true }))).toEqual(ids(await reference.list(scope, { pinned: true })));
+  expect(ids(await redis.list(scope, { pinned: false, tags: ['a'] }))).toEqual(ids(await reference.list(scope, { pinned: false, tags: ['a'] })));
+  expect(ids(await redis.list(scope, { tags: ['a', 'b'] }))).toEqual(ids(await reference.list(scope, { tags: ['a', 'b'] })));
+  const paged: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await redis.list(scope, { limit: 2, ...(cursor ? { cursor } : {}) });
+    paged.push(...ids(page));
+    cursor = page.nextCursor;
+  } while (cursor);
+  expect(paged).toEqual(ids(await reference.list(scope, { limit: 1000 })));
+  for (const query of queries) {
+    for (const tags of [undefined, ['b']]) {
+      const options = { query, limit: 5, ...(tags ? { tags } : {}) };
+      const [got, want] = await Promise.all([redis.search(scope, options), reference.search(scope, options)]);
+      expect(got.map((hit) => hit.memory.id), `${query} ${String(tags)}`).toEqual(want.map((hit) => hit.memory.id));
+      got.forEach((hit, index) => expect(hit.score).toBeCloseTo(want[index]!.score, 9));
+    }
+  }
+}
+
