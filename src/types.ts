@@ -182,12 +182,24 @@ export interface MemorySource {
   readonly messageIds: readonly string[];
 }
 
-/** A long-term fact, scoped like conversations. */
+/**
+ * A long-term fact. Written to exactly one scope, like conversations; read more widely: a
+ * tenant-level memory (written with a scope without `userId`) is *shared* — every user of the
+ * tenant reads it (in `get`, `list`, `search`, `history` and assembly), marked `shared: true`, but
+ * only the tenant scope changes it. A user's own memories are read only through that user's scope.
+ *
+ * A memory has versions: changing its text (an upsert by `key`, or an update) supersedes the
+ * current version instead of overwriting it. The current version has `validFrom` and no `validTo`;
+ * superseded ones (read with `history`) carry the `validTo` at which the newer one took over.
+ */
 export interface Memory {
   readonly id: string;
   readonly tenantId: string;
+  /** The owning user; absent on a tenant-level (shared) memory. */
   readonly userId?: string;
-  /** Structured key; `put` with an existing key updates that memory (upsert). */
+  /** True for a tenant-level memory (no `userId`): shared with every user of the tenant, read-only for them. */
+  readonly shared: boolean;
+  /** Structured key; `put` with an existing key in the same scope updates that memory (upsert). */
   readonly key?: string;
   readonly text: string;
   readonly tags: readonly string[];
@@ -199,6 +211,10 @@ export interface Memory {
   readonly contentHash: string;
   readonly createdAt: Date;
   readonly updatedAt: Date;
+  /** When this version's text became the fact (its first write, or the write that superseded the previous text). ISO-8601 on the wire. */
+  readonly validFrom: Date;
+  /** When a newer text superseded this version; absent on the current version. ISO-8601 on the wire. */
+  readonly validTo?: Date;
 }
 
 export interface MemoryInput {

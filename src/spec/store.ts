@@ -279,15 +279,62 @@ export interface VectorIndex {
   has(scope: Scope, options: { model: string; kind: 'message' | 'memory'; targetIds: readonly string[] }): Promise<Set<string>>;
 }
 
+/**
+ * Long-term memories of a store. Visibility (checked by `describeMemoriesContract`):
+ * - **Writes** (`put`, `update`, `delete`) act on exactly the scope's own memories: a user scope
+ *   never changes a tenant-level memory, and the same `key` in two scopes names two memories.
+ * - **Reads** (`get`, `list`, `search`, `history`, and the pinned memories of `readContext`) with a
+ *   user scope return that user's memories *and* the tenant's shared (user-less) memories, marked
+ *   `shared: true`; a tenant-level scope reads the shared memories only; nothing crosses tenants or
+ *   reaches another user.
+ * - **History**: a write that changes the text of an existing memory (an upsert by key or by id,
+ *   or an `update` with new text) keeps the previous version, closed with `validTo = now`; the
+ *   memory keeps its id and `createdAt` and its current version gets `validFrom = now`. A write
+ *   with the same text changes the current version in place. Only the current version is listed,
+ *   searched, returned by `get` and assembled; `history` reads them all. `delete` and
+ *   `Store.eraseUser` remove a memory's history with it.
+ */
 export interface MemoryStore {
-  /** Inserts, or updates the memory with the same `key` in this scope (upsert). */
+  /** Inserts, or updates the memory with the same `key` (else the same `id`) in exactly this scope (upsert); a changed text supersedes the old one. */
   put(scope: Scope, memory: NewMemory): Promise<Memory>;
+  /** The current version of a memory visible to `scope` (its own, or shared), or null. */
   get(scope: Scope, id: string): Promise<Memory | null>;
-  /** Newest first by `updatedAt`. */
-  list(scope: Scope, options?: { tags?: readonly string[]; pinned?: boolean; limit?: number; cursor?: string }): Promise<Page<Memory>>;
-  /** @throws {NotFoundError} */
-  update(scope: Scope, id: string, patch: Partial<Pick<NewMemory, 'text' | 'tags' | 'pinned' | 'metadata' | 'tokenCounts' | 'contentHash'>>): Promise<Memory>;
+  /** Current versions visible to `scope`, newest first by (`updatedAt`, `id`). */
+  list(scope: Scope, options?: MemoryListOptions): Promise<Page<Memory>>;
+  /** Changes a memory of exactly this scope; new text supersedes the old one. @throws {NotFoundError} also for a shared memory read through a user scope. */
+  update(scope: Scope, id: string, patch: MemoryPatch): Promise<Memory>;
+  /** Deletes a memory of exactly this scope with its history. Returns false when absent (or shared, through a user scope). */
   delete(scope: Scope, id: string): Promise<boolean>;
-  /** Lexical search, best first. */
-  search(scope: Scope, options: { query: string; tags?: readonly string[]; limit?: number }): Promise<Array<{ memory: Memory; score: number }>>;
+  /** Lexical search over current versions visible to `scope`, best first. */
+  search(scope: Scope, options: MemorySearchOptions): Promise<Array<{ memory: Memory; score: number }>>;
+  /**
+   * The versions of a memory visible to `scope`, newest first: the current one (no `validTo`),
+   * then each superseded one (with `validTo`). Empty when the memory is absent.
+   */
+  history(scope: Scope, id: string, options?: MemoryHistoryOptions): Promise<Memory[]>;
+}
+
+/** The fields `MemoryStore.update` may change. */
+export type MemoryPatch = Partial<Pick<NewMemory, 'text' | 'tags' | 'pinned' | 'metadata' | 'tokenCounts' | 'contentHash'>>;
+
+export interface MemoryListOptions {
+  /** Only memories holding every one of these tags. */
+  readonly tags?: readonly string[];
+  readonly pinned?: boolean;
+  /** 1–1000, default 50. */
+  readonly limit?: number;
+  /** Opaque cursor from a previous page's `nextCursor`. */
+  readonly cursor?: string;
+}
+
+export interface MemorySearchOptions {
+  readonly query: string;
+  readonly tags?: readonly string[];
+  /** 1–100, default 10. */
+  readonly limit?: number;
+}
+
+export interface MemoryHistoryOptions {
+  /** Versions returned at most, newest first: 1–1000, default 50. */
+  readonly limit?: number;
 }

@@ -388,6 +388,38 @@ export function validateMessageSearchOptions(options: unknown): { query: string;
   };
 }
 
+/** `memories.list` options, normalized (`limit` filled in). */
+export function validateMemoryListOptions(options: unknown = {}): { tags?: readonly string[]; pinned?: boolean; limit: number; cursor?: string } {
+  if (typeof options !== 'object' || options === null) fail('options', 'must be an object');
+  const value = options as Record<string, unknown>;
+  const limit = validateLimit('limit', value.limit, 50);
+  if (value.tags !== undefined) validateTags('tags', value.tags);
+  if (value.pinned !== undefined && typeof value.pinned !== 'boolean') fail('pinned', 'must be a boolean');
+  if (value.cursor !== undefined && typeof value.cursor !== 'string') fail('cursor', 'must be the nextCursor string of a previous page');
+  return {
+    limit,
+    ...(value.tags !== undefined ? { tags: value.tags as readonly string[] } : {}),
+    ...(value.pinned !== undefined ? { pinned: value.pinned as boolean } : {}),
+    ...(value.cursor !== undefined ? { cursor: value.cursor as string } : {}),
+  };
+}
+
+/** `memories.search` options, normalized (`limit` filled in: 1–100, default 10). */
+export function validateMemorySearchOptions(options: unknown): { query: string; tags?: readonly string[]; limit: number } {
+  if (typeof options !== 'object' || options === null) fail('options', 'must be an object with a query');
+  const value = options as Record<string, unknown>;
+  const query = validateQuery('query', value.query);
+  const limit = validateLimit('limit', value.limit, 10, 100);
+  if (value.tags !== undefined) validateTags('tags', value.tags);
+  return { query, limit, ...(value.tags !== undefined ? { tags: value.tags as readonly string[] } : {}) };
+}
+
+/** `memories.history` options, normalized (`limit` filled in: 1–1000, default 50). */
+export function validateMemoryHistoryOptions(options: unknown = {}): { limit: number } {
+  if (typeof options !== 'object' || options === null) fail('options', 'must be an object');
+  return { limit: validateLimit('limit', (options as Record<string, unknown>).limit, 50) };
+}
+
 /** A memory patch (`memories.update`): only the fields present are checked, each as in {@link validateNewMemory}. */
 export function validateMemoryPatch(patch: unknown): Partial<Pick<NewMemory, 'text' | 'tags' | 'pinned' | 'metadata' | 'tokenCounts' | 'contentHash'>> {
   if (typeof patch !== 'object' || patch === null) fail('patch', 'must be an object');

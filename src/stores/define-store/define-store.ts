@@ -12,16 +12,17 @@ import {
   validateLimit,
   validateListConversationsOptions,
   validateListMessagesOptions,
+  validateMemoryHistoryOptions,
+  validateMemoryListOptions,
   validateMemoryPatch,
+  validateMemorySearchOptions,
   validateMessageSearchOptions,
   validateNewMemory,
   validateNewMessages,
-  validateQuery,
   validateScope,
   validateSeq,
   validateSummary,
   validateSummaryPrecondition,
-  validateTags,
   validateTailOptions,
   validateUpdateConversation,
   validateUserScope,
@@ -232,7 +233,7 @@ export function defineStore<Extra extends object = object>(driver: StoreDriver, 
         }
       : {}),
     ...(driver.vectors ? { vectors: defineVectorIndex(driver.vectors, run) } : {}),
-    ...(driver.memories ? { memories: defineMemories(driver.memories, run) } : {}),
+    ...(driver.memories ? { memories: defineMemories(driver.memories, run, now) } : {}),
     ...(driver.sweepExpired
       ? {
           async sweepExpired(sweepOptions: { limit?: number } = {}) {
@@ -271,31 +272,28 @@ function defineVectorIndex(vectors: VectorIndex, run: Run): VectorIndex {
   };
 }
 
-function defineMemories(memories: MemoryDriver, run: Run): MemoryStore {
+function defineMemories(memories: MemoryDriver, run: Run, now: () => Date): MemoryStore {
   return {
     async put(scope, memory) {
       validateScope(scope);
       validateNewMemory(memory);
-      return run('memories.put', () => memories.put(ownerOf(scope), memory));
+      return run('memories.put', () => memories.put(ownerOf(scope), memory, { now: now() }));
     },
     async get(scope, id) {
       validateScope(scope);
       validateId('id', id);
       return run('memories.get', () => memories.get(ownerOf(scope), id));
     },
-    async list(scope, listOptions = {}) {
+    async list(scope, listOptions) {
       validateScope(scope);
-      const limit = validateLimit('limit', listOptions.limit, 50);
-      if (listOptions.tags !== undefined) validateTags('tags', listOptions.tags);
-      if (listOptions.pinned !== undefined && typeof listOptions.pinned !== 'boolean') throw new ValidationError({ field: 'pinned', message: 'must be a boolean' });
-      if (listOptions.cursor !== undefined && typeof listOptions.cursor !== 'string') throw new ValidationError({ field: 'cursor', message: 'must be the nextCursor string of a previous page' });
-      return run('memories.list', () => memories.list(ownerOf(scope), { ...listOptions, limit }));
+      const normalized = validateMemoryListOptions(listOptions);
+      return run('memories.list', () => memories.list(ownerOf(scope), normalized));
     },
     async update(scope, id, patch) {
       validateScope(scope);
       validateId('id', id);
       validateMemoryPatch(patch);
-      return run('memories.update', () => memories.update(ownerOf(scope), id, patch));
+      return run('memories.update', () => memories.update(ownerOf(scope), id, patch, { now: now() }));
     },
     async delete(scope, id) {
       validateScope(scope);
@@ -304,10 +302,14 @@ function defineMemories(memories: MemoryDriver, run: Run): MemoryStore {
     },
     async search(scope, searchOptions) {
       validateScope(scope);
-      const query = validateQuery('query', searchOptions?.query);
-      const limit = validateLimit('limit', searchOptions.limit, 10, 100);
-      if (searchOptions.tags !== undefined) validateTags('tags', searchOptions.tags);
-      return run('memories.search', () => memories.search(ownerOf(scope), { query, limit, ...(searchOptions.tags !== undefined ? { tags: searchOptions.tags } : {}) }));
+      const normalized = validateMemorySearchOptions(searchOptions);
+      return run('memories.search', () => memories.search(ownerOf(scope), normalized));
+    },
+    async history(scope, id, historyOptions) {
+      validateScope(scope);
+      validateId('id', id);
+      const normalized = validateMemoryHistoryOptions(historyOptions);
+      return run('memories.history', () => memories.history(ownerOf(scope), id, normalized));
     },
   };
 }

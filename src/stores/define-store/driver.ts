@@ -6,6 +6,7 @@ import type {
   MessageSearchResult,
   StoreCapabilities,
   TailResult,
+  MemoryPatch,
   VectorIndex,
 } from '../../spec/store.js';
 import type { Conversation, JsonObject, Memory, Message, NewMemory, NewMessage, Scope, Summary, TtlPolicy } from '../../types.js';
@@ -163,12 +164,22 @@ export interface ConversationSnapshot {
   readonly summary: Summary | null;
 }
 
-/** The memory operations of a driver; inputs are validated by the layer. */
+/**
+ * The memory operations of a driver; inputs are validated by the layer. The rules are
+ * `MemoryStore`'s (see `src/spec/store.ts`): writes act on exactly `scope`; reads with a user scope
+ * also return the tenant's user-less memories; records carry `shared` (see {@link memoryOwner}) and
+ * `validFrom`; a write that changes an existing memory's text keeps the previous version (closed
+ * with `validTo`) in the same atomic write, and `delete` / erasure remove that history too.
+ */
 export interface MemoryDriver {
-  put(scope: Scope, memory: NewMemory): Promise<Memory>;
+  /** `now` is the layer's clock (createdAt, updatedAt, validFrom, and the superseded version's validTo). */
+  put(scope: Scope, memory: NewMemory, options: { readonly now: Date }): Promise<Memory>;
   get(scope: Scope, id: string): Promise<Memory | null>;
   list(scope: Scope, options: { readonly tags?: readonly string[]; readonly pinned?: boolean; readonly limit: number; readonly cursor?: string }): Promise<{ items: readonly Memory[]; nextCursor?: string }>;
-  update(scope: Scope, id: string, patch: Partial<Pick<NewMemory, 'text' | 'tags' | 'pinned' | 'metadata' | 'tokenCounts' | 'contentHash'>>): Promise<Memory>;
+  /** @throws {NotFoundError} when `scope` owns no memory `id`. */
+  update(scope: Scope, id: string, patch: MemoryPatch, options: { readonly now: Date }): Promise<Memory>;
   delete(scope: Scope, id: string): Promise<boolean>;
   search(scope: Scope, options: { readonly query: string; readonly tags?: readonly string[]; readonly limit: number }): Promise<Array<{ memory: Memory; score: number }>>;
+  /** Versions newest first (current, then superseded by descending `validFrom`), at most `limit`. */
+  history(scope: Scope, id: string, options: { readonly limit: number }): Promise<Memory[]>;
 }

@@ -63,3 +63,19 @@ export function newConversation(scope: Scope, input: CreateConversationInput, no
     ...extra,
   };
 }
+
+/**
+ * The owner fields a memory written in `scope` carries: {@link ownerOf}, and `shared` — true for a
+ * tenant-level memory (no `userId`), which every user of the tenant reads.
+ */
+export function memoryOwner(scope: Scope): Scope & { readonly shared: boolean } {
+  return { ...ownerOf(scope), shared: scope.userId === undefined };
+}
+
+/**
+ * True when `scope` reads `memory`: it owns it exactly, or the memory is the tenant's shared
+ * (user-less) memory and `scope` is a user of that tenant.
+ */
+export function memoryVisibleTo(memory: { readonly tenantId: string; readonly userId?: string }, scope: Scope): boolean {
+  return memory.tenantId === scope.tenantId && (memory.userId === undefined || memory.userId === scope.userId);
+}

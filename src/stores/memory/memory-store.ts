@@ -36,7 +36,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
 }
 
 function createMemoryDriver(state: MemoryState): StoreDriver {
-  const memories = createInProcessMemoryTable({ clock: state.clock });
+  const memories = createInProcessMemoryTable();
   return {
     name: 'memory',
     capabilities: {

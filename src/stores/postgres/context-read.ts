@@ -47,10 +47,10 @@ export function createContextRead(
              withMemories
                ? `(SELECT json_agg(memory ORDER BY memory.updated_at DESC, memory.id DESC) FROM (
               SELECT ${MEMORY_COLUMNS} FROM ${names.memories} mm
-              WHERE mm.tenant_id = $1 AND mm.user_id = $2 AND mm.pinned
+              WHERE mm.tenant_id = $1 AND mm.user_id IN ($2, '') AND mm.pinned
               ORDER BY mm.updated_at DESC, mm.id DESC LIMIT $9::int + 1
            ) memory) AS pinned,
-           EXISTS (SELECT 1 FROM ${names.memories} mm WHERE mm.tenant_id = $1 AND mm.user_id = $2 AND NOT mm.pinned) AS unpinned`
+           EXISTS (SELECT 1 FROM ${names.memories} mm WHERE mm.tenant_id = $1 AND mm.user_id IN ($2, '') AND NOT mm.pinned) AS unpinned`
                : `NULL::json AS pinned, NULL::boolean AS unpinned`
            }`;
   // node-postgres: part 0 is one header row (conversation, summary, memories as JSON), part 1 the

@@ -19,6 +19,7 @@ export function createErasureOperations(context: StoreContext): Pick<StoreDriver
           const owned = await sql.query<ConversationKey>(`SELECT tenant_id, id FROM ${names.conversations} WHERE tenant_id = $1 AND user_id = $2 FOR UPDATE`, [scope.tenantId, scope.userId]);
           await deleteLockedConversations(sql, context, owned.rows);
           const memories = await sql.query(`DELETE FROM ${names.memories} WHERE tenant_id = $1 AND user_id = $2 RETURNING id`, [scope.tenantId, scope.userId]);
+          await sql.query(`DELETE FROM ${names.memoryVersions} WHERE tenant_id = $1 AND user_id = $2`, [scope.tenantId, scope.userId]);
           if (context.vectorTable) await sql.query(`DELETE FROM ${names.embeddings} WHERE tenant_id = $1 AND user_id = $2`, [scope.tenantId, scope.userId]);
           const row = counted.rows[0]!;
           return { conversations: Number(row.conversations), messages: Number(row.messages), memories: memories.rows.length };

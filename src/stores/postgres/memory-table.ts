@@ -2,7 +2,10 @@ import { NotFoundError, ValidationError } from '../../errors.js';
 import { decodeCursor, encodeCursor } from '../../spec/cursor.js';
 import type { MemoryDriver } from '../define-store/driver.js';
 import type { Memory, NewMemory, Scope } from '../../types.js';
-import { json, MEMORY_COLUMNS, memoryFromRow } from './rows.js';
+
+type Row = Record<string, unknown>;
+import { json, MEMORY_COLUMNS, MEMORY_VERSION_COLUMNS, memoryFromRow } from './rows.js';
+import type { SqlQueryable } from './sql-client.js';
 import { timestamp, userKey, type StoreContext } from './store-context.js';
 import { tsQuerySql } from './text-search.js';
 
@@ -17,20 +20,45 @@ export const MEMORY_SEARCH_CANDIDATES = 1000;
 export const MEMORY_SEARCH_WINDOW = 2 * MEMORY_SEARCH_CANDIDATES;
 
 /**
- * Long-term memories in one table keyed `(tenant_id, id)`, upserted by `(tenant_id, user_id, key)`
- * (a partial unique index), searched with the same full-text setup as messages.
+ * Long-term memories in one table keyed `(tenant_id, id)`, with a unique key per owner
+ * `(tenant_id, user_id, key)` (a partial unique index), searched with the same full-text setup as
+ * messages. Superseded versions live in `memory_versions` (migration 7), keyed
+ * `(tenant_id, id, version)`. Writes match the owner exactly (`user_id = $2`); reads of a user also
+ * match the tenant's shared rows (`user_id IN ($2, '')`, which for a tenant scope is just `''`).
  */
 export function createMemoryTable(context: StoreContext): MemoryDriver {
   const { names } = context;
+  const VISIBLE = `mm.tenant_id = $1 AND mm.user_id IN ($2, '')`;
+
+  /**
+   * Within a transaction, with `current` locked: keeps `current` as a superseded version (closed at
+   * `now`) when `text` differs from its text, then applies `sets` to the row; returns the new row.
+   */
+  const supersede = async (sql: SqlQueryable, current: Row, text: string | undefined, now: string, sets: string[], parameters: unknown[]): Promise<Memory> => {
+    const changed = text !== undefined && text !== current.text;
+    if (changed) {
+      await sql.query(
+        `INSERT INTO ${names.memoryVersions} (tenant_id, user_id, id, key, text, tags, pinned, source, metadata, token_counts, content_hash, created_at, updated_at, valid_from, valid_to)
+         SELECT mm.tenant_id, mm.user_id, mm.id, mm.key, mm.text, mm.tags, mm.pinned, mm.source, mm.metadata, mm.token_counts, mm.content_hash, mm.created_at, mm.updated_at,
+                coalesce(mm.valid_from, mm.created_at), $3::timestamptz
+         FROM ${names.memories} mm WHERE mm.tenant_id = $1 AND mm.id = $2`,
+        [current.tenant_id, current.id, now],
+      );
+    }
+    const all = [...parameters, current.tenant_id, current.id, now];
+    const at = parameters.length;
+    const result = await sql.query(
+      `UPDATE ${names.memories} mm SET ${[...sets, `updated_at = $${at + 3}::timestamptz`, ...(changed ? [`valid_from = $${at + 3}::timestamptz`] : [])].join(', ')}
+       WHERE mm.tenant_id = $${at + 1} AND mm.id = $${at + 2} RETURNING ${MEMORY_COLUMNS}`,
+      all,
+    );
+    return memoryFromRow(result.rows[0]!);
+  };
 
   return {
-    async put(scope: Scope, memory: NewMemory): Promise<Memory> {
-      const now = timestamp(context.clock.now());
-      const values = [
-        scope.tenantId,
-        userKey(scope),
-        memory.id,
-        memory.key ?? null,
+    async put(scope: Scope, memory: NewMemory, { now: at }): Promise<Memory> {
+      const now = timestamp(at.getTime());
+      const fields = [
         memory.text,
         [...memory.tags],
         memory.pinned,
@@ -38,36 +66,51 @@ export function createMemoryTable(context: StoreContext): MemoryDriver {
         json(memory.metadata),
         json(memory.tokenCounts),
         memory.contentHash,
-        now,
+        memory.key ?? null,
       ];
-      const columns = `(tenant_id, user_id, id, key, text, tags, pinned, source, metadata, token_counts, content_hash, created_at, updated_at)`;
-      const select = `SELECT $1, $2, $3, $4, $5, $6::text[], $7::boolean, $8::jsonb, $9::jsonb, $10::jsonb, $11, $12::timestamptz, $12::timestamptz`;
-      const update = `text = excluded.text, tags = excluded.tags, pinned = excluded.pinned, source = excluded.source, metadata = excluded.metadata,
-        token_counts = excluded.token_counts, content_hash = excluded.content_hash, updated_at = excluded.updated_at`;
-      return context.run('memories.put', scope, async (sql) => {
-        // With a key: upsert on the owner's key (the stored id is kept). Without: upsert by id within the owner.
-        const conflict = memory.key !== undefined ? `(tenant_id, user_id, key) WHERE key IS NOT NULL` : `(tenant_id, id)`;
-        const ownerGuard = memory.key !== undefined ? '' : `WHERE mm.user_id = excluded.user_id`;
-        const result = await sql.query(
-          `INSERT INTO ${names.memories} AS mm ${columns} ${select}
-           ON CONFLICT ${conflict} DO UPDATE SET ${update} ${ownerGuard}
-           RETURNING ${MEMORY_COLUMNS}`,
-          values,
-        );
-        const row = result.rows[0];
-        // An id held by another user of the tenant: report it as taken without revealing anything.
-        if (!row) throw new ValidationError({ field: 'memory.id', message: 'is already used by another memory; choose another id' });
-        return memoryFromRow(row);
-      });
+      return context.run(
+        'memories.put',
+        scope,
+        async (sql) => {
+          // Lock the memory this put updates (the owner's key, else the id), or insert; an insert that
+          // loses a race to a concurrent one finds that row locked on the second pass.
+          for (let attempt = 0; attempt < 2; attempt++) {
+            const found = await sql.query(
+              `SELECT mm.tenant_id, mm.user_id, mm.id, mm.text FROM ${names.memories} mm
+               WHERE mm.tenant_id = $1 AND ((mm.user_id = $2 AND mm.key = $3::text) OR mm.id = $4)
+               ORDER BY (mm.id = $4) LIMIT 1 FOR UPDATE`, // false first: the key's memory before an id match
+              [scope.tenantId, userKey(scope), memory.key ?? null, memory.id],
+            );
+            const current = found.rows[0];
+            if (current) {
+              // An id held by another user of the tenant: report it as taken without revealing anything.
+              if (current.user_id !== userKey(scope)) break;
+              return supersede(
+                sql,
+                current,
+                memory.text,
+                now,
+                ['text = $1', 'tags = $2::text[]', 'pinned = $3::boolean', 'source = $4::jsonb', 'metadata = $5::jsonb', 'token_counts = $6::jsonb', 'content_hash = $7', 'key = $8'],
+                fields,
+              );
+            }
+            const inserted = await sql.query(
+              `INSERT INTO ${names.memories} AS mm (tenant_id, user_id, id, key, text, tags, pinned, source, metadata, token_counts, content_hash, created_at, updated_at, valid_from)
+               SELECT $9, $10, $11, $8, $1, $2::text[], $3::boolean, $4::jsonb, $5::jsonb, $6::jsonb, $7, $12::timestamptz, $12::timestamptz, $12::timestamptz
+               ON CONFLICT DO NOTHING RETURNING ${MEMORY_COLUMNS}`,
+              [...fields, scope.tenantId, userKey(scope), memory.id, now],
+            );
+            if (inserted.rows[0]) return memoryFromRow(inserted.rows[0]);
+          }
+          throw new ValidationError({ field: 'memory.id', message: 'is already used by another memory; choose another id' });
+        },
+        { transaction: true },
+      );
     },
 
     async get(scope: Scope, id: string): Promise<Memory | null> {
       return context.run('memories.get', scope, async (sql) => {
-        const result = await sql.query(`SELECT ${MEMORY_COLUMNS} FROM ${names.memories} mm WHERE mm.tenant_id = $1 AND mm.user_id = $2 AND mm.id = $3`, [
-          scope.tenantId,
-          userKey(scope),
-          id,
-        ]);
+        const result = await sql.query(`SELECT ${MEMORY_COLUMNS} FROM ${names.memories} mm WHERE ${VISIBLE} AND mm.id = $3`, [scope.tenantId, userKey(scope), id]);
         const row = result.rows[0];
         return row ? memoryFromRow(row) : null;
       });
@@ -80,7 +123,7 @@ export function createMemoryTable(context: StoreContext): MemoryDriver {
       return context.run('memories.list', scope, async (sql) => {
         const result = await sql.query(
           `SELECT ${MEMORY_COLUMNS} FROM ${names.memories} mm
-           WHERE mm.tenant_id = $1 AND mm.user_id = $2
+           WHERE ${VISIBLE}
              AND ($3::text[] IS NULL OR mm.tags @> $3::text[]) AND ($4::boolean IS NULL OR mm.pinned = $4::boolean)
              AND ($5::timestamptz IS NULL OR (mm.updated_at, mm.id) < ($5::timestamptz, $6::text))
            ORDER BY mm.updated_at DESC, mm.id DESC LIMIT $7`,
@@ -93,25 +136,31 @@ export function createMemoryTable(context: StoreContext): MemoryDriver {
       });
     },
 
-    async update(scope: Scope, id: string, patch) {
-      const parameters: unknown[] = [scope.tenantId, userKey(scope), id, timestamp(context.clock.now())];
+    async update(scope: Scope, id: string, patch, { now: at }) {
+      const parameters: unknown[] = [];
       const bind = (value: unknown) => `$${parameters.push(value)}`;
-      const sets = ['updated_at = $4::timestamptz'];
+      const sets: string[] = [];
       if (patch.text !== undefined) sets.push(`text = ${bind(patch.text)}`);
       if (patch.tags !== undefined) sets.push(`tags = ${bind([...patch.tags])}::text[]`);
       if (patch.pinned !== undefined) sets.push(`pinned = ${bind(patch.pinned === true)}::boolean`);
       if (patch.metadata !== undefined) sets.push(`metadata = ${bind(json(patch.metadata))}::jsonb`);
       if (patch.tokenCounts !== undefined) sets.push(`token_counts = ${bind(json(patch.tokenCounts))}::jsonb`);
       if (patch.contentHash !== undefined) sets.push(`content_hash = ${bind(patch.contentHash)}`);
-      return context.run('memories.update', scope, async (sql) => {
-        const result = await sql.query(
-          `UPDATE ${names.memories} mm SET ${sets.join(', ')} WHERE mm.tenant_id = $1 AND mm.user_id = $2 AND mm.id = $3 RETURNING ${MEMORY_COLUMNS}`,
-          parameters,
-        );
-        const row = result.rows[0];
-        if (!row) throw new NotFoundError({ kind: 'memory', id });
-        return memoryFromRow(row);
-      });
+      return context.run(
+        'memories.update',
+        scope,
+        async (sql) => {
+          const found = await sql.query(`SELECT mm.tenant_id, mm.id, mm.text FROM ${names.memories} mm WHERE mm.tenant_id = $1 AND mm.user_id = $2 AND mm.id = $3 FOR UPDATE`, [
+            scope.tenantId,
+            userKey(scope),
+            id,
+          ]);
+          const current = found.rows[0];
+          if (!current) throw new NotFoundError({ kind: 'memory', id });
+          return supersede(sql, current, patch.text, timestamp(at.getTime()), sets, parameters);
+        },
+        { transaction: true },
+      );
     },
 
     async delete(scope: Scope, id: string): Promise<boolean> {
@@ -121,11 +170,30 @@ export function createMemoryTable(context: StoreContext): MemoryDriver {
         async (sql) => {
           const deleted = await sql.query(`DELETE FROM ${names.memories} WHERE tenant_id = $1 AND user_id = $2 AND id = $3 RETURNING id`, [scope.tenantId, userKey(scope), id]);
           if (deleted.rows.length === 0) return false;
+          await sql.query(`DELETE FROM ${names.memoryVersions} WHERE tenant_id = $1 AND id = $2`, [scope.tenantId, id]);
           if (context.vectorTable) await sql.query(`DELETE FROM ${names.embeddings} WHERE tenant_id = $1 AND kind = 'memory' AND target_id = $2`, [scope.tenantId, id]);
           return true;
         },
         { transaction: true },
       );
+    },
+
+    /** The current row, then the superseded ones newest first: two index range reads of one id. */
+    async history(scope: Scope, id: string, { limit }) {
+      return context.run('memories.history', scope, async (sql) => {
+        const result = await sql.query(
+          `SELECT * FROM (
+             SELECT ${MEMORY_COLUMNS}, NULL::timestamptz AS valid_to, NULL::bigint AS version FROM ${names.memories} mm WHERE ${VISIBLE} AND mm.id = $3
+             UNION ALL
+             SELECT ${MEMORY_VERSION_COLUMNS}, mv.version FROM ${names.memoryVersions} mv
+             WHERE mv.tenant_id = $1 AND mv.user_id IN ($2, '') AND mv.id = $3
+               AND EXISTS (SELECT 1 FROM ${names.memories} mm WHERE ${VISIBLE} AND mm.id = $3)
+           ) versions
+           ORDER BY version DESC NULLS FIRST LIMIT $4`,
+          [scope.tenantId, userKey(scope), id, limit],
+        );
+        return result.rows.map(memoryFromRow);
+      });
     },
 
     /**
@@ -148,7 +216,7 @@ export function createMemoryTable(context: StoreContext): MemoryDriver {
         const result = await sql.query(
           `WITH recent AS MATERIALIZED (
              SELECT mm.id, mm.tags, mm.updated_at, mm.search_vector FROM ${names.memories} mm
-             WHERE mm.tenant_id = $1 AND mm.user_id = $2
+             WHERE ${VISIBLE}
              ORDER BY mm.updated_at DESC, mm.id DESC
              LIMIT ${MEMORY_SEARCH_WINDOW}
            ),
@@ -167,7 +235,7 @@ export function createMemoryTable(context: StoreContext): MemoryDriver {
                SELECT mm.id, mm.updated_at, mm.search_vector FROM ${names.memories} mm
                -- The planner picks the GIN index for a term rare in the table, or the owner index (newest
                -- first, stopping after the candidates) for a term common elsewhere; never the whole table.
-               WHERE mm.search_vector @@ ${tsQuery} AND mm.tenant_id = $1 AND mm.user_id = $2 AND ($4::text[] IS NULL OR mm.tags @> $4::text[])
+               WHERE mm.search_vector @@ ${tsQuery} AND ${VISIBLE} AND ($4::text[] IS NULL OR mm.tags @> $4::text[])
                ORDER BY mm.updated_at DESC, mm.id DESC
                LIMIT ${MEMORY_SEARCH_CANDIDATES}
              ) g

@@ -244,6 +244,38 @@ export const MIGRATIONS: readonly Migration[] = [
       searchVectorUpgrade(n, { table: n.memories, prefix: 'memories', expression: memoryTsvectorSql, sources: ['text'], key: ['tenant_id', 'id'], start: ['', ''] }),
     ],
   },
+  {
+    version: 7,
+    name: 'memory history: superseded versions, valid_from',
+    // Online as it is: a new (empty) table with its index, and a nullable column without a default
+    // on memories — a catalog-only change, taken under lock_timeout like every DDL here. Rows
+    // written before it have valid_from NULL, read as created_at (their text is the first one
+    // known). No backfill, no index on memories.
+    sql: (n, context) => [
+      `CREATE TABLE ${n.memoryVersions} (
+        tenant_id text COLLATE "C" NOT NULL,
+        user_id text COLLATE "C" NOT NULL,
+        id text COLLATE "C" NOT NULL,
+        version bigint GENERATED ALWAYS AS IDENTITY,
+        key text COLLATE "C",
+        text text NOT NULL,
+        tags text[] NOT NULL,
+        pinned boolean NOT NULL,
+        source jsonb,
+        metadata jsonb NOT NULL,
+        token_counts jsonb NOT NULL,
+        content_hash text NOT NULL,
+        created_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL,
+        valid_from timestamptz NOT NULL,
+        valid_to timestamptz NOT NULL,
+        PRIMARY KEY (tenant_id, id, version)
+      )`,
+      `CREATE INDEX ${n.index('memory_versions_owner')} ON ${n.memoryVersions} (tenant_id, user_id)`,
+      `ALTER TABLE ${n.memories} ADD COLUMN valid_from timestamptz`,
+      ...(context.rowLevelSecurity ? rowLevelSecuritySql(n, n.memoryVersions) : []),
+    ],
+  },
 ];
 
 /** Row-level security, applied when the store is created with `rowLevelSecurity: true`. */
@@ -252,16 +284,26 @@ export const RLS_MIGRATION: Migration = {
   name: 'row-level security by llm_context.tenant_id',
   when: (context) => context.rowLevelSecurity,
   sql: (n, context) => {
-    const tables = [n.conversations, n.messages, n.summaries, n.memories, ...(context.vectorAvailable ? [n.embeddings] : [])];
-    return tables.flatMap((table) => [
-      `ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`,
-      // FORCE: the table owner is subject to the policy too (only superusers and BYPASSRLS roles are not).
-      `ALTER TABLE ${table} FORCE ROW LEVEL SECURITY`,
-      // current_setting(..., true) is NULL when unset, and NULL never equals: no setting, no rows.
-      `CREATE POLICY ${n.index('tenant_isolation')} ON ${table} USING (tenant_id = current_setting('llm_context.tenant_id', true)) WITH CHECK (tenant_id = current_setting('llm_context.tenant_id', true))`,
-    ]);
+    const tables = [n.conversations, n.messages, n.summaries, n.memories, ...(context.vectorAvailable ? [n.embeddings] : []), n.memoryVersions];
+    return tables.flatMap((table) => rowLevelSecuritySql(n, table));
   },
 };
+
+/**
+ * Row-level security on one table. Idempotent (the policy is dropped first), so a table added by a
+ * later migration (which applies it itself when `rowLevelSecurity` is on) can be in the RLS
+ * migration's list too, for databases that turn it on later.
+ */
+function rowLevelSecuritySql(n: SqlNames, table: string): string[] {
+  return [
+    `ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`,
+    // FORCE: the table owner is subject to the policy too (only superusers and BYPASSRLS roles are not).
+    `ALTER TABLE ${table} FORCE ROW LEVEL SECURITY`,
+    `DROP POLICY IF EXISTS ${n.index('tenant_isolation')} ON ${table}`,
+    // current_setting(..., true) is NULL when unset, and NULL never equals: no setting, no rows.
+    `CREATE POLICY ${n.index('tenant_isolation')} ON ${table} USING (tenant_id = current_setting('llm_context.tenant_id', true)) WITH CHECK (tenant_id = current_setting('llm_context.tenant_id', true))`,
+  ];
+}
 
 /** The HNSW index for one vector dimension (`concurrently`: see {@link MigrationStep}). */
 export function hnswIndexSql(n: SqlNames, dimensions: number, concurrently = false): string {

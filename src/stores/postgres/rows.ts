@@ -11,7 +11,10 @@ export const MESSAGE_COLUMNS = `m.conversation_id, m.seq, m.id, m.role, m.name, 
 
 export const SUMMARY_COLUMNS = `s.text, s.covers_through_seq, s.token_count, s.encoding, s.updated_at`;
 
-export const MEMORY_COLUMNS = `mm.tenant_id, mm.user_id, mm.id, mm.key, mm.text, mm.tags, mm.pinned, mm.source, mm.metadata, mm.token_counts, mm.content_hash, mm.created_at, mm.updated_at`;
+export const MEMORY_COLUMNS = `mm.tenant_id, mm.user_id, mm.id, mm.key, mm.text, mm.tags, mm.pinned, mm.source, mm.metadata, mm.token_counts, mm.content_hash, mm.created_at, mm.updated_at, mm.valid_from`;
+
+/** The columns of a superseded memory version (`mv`): {@link MEMORY_COLUMNS} and `valid_to`. */
+export const MEMORY_VERSION_COLUMNS = `mv.tenant_id, mv.user_id, mv.id, mv.key, mv.text, mv.tags, mv.pinned, mv.source, mv.metadata, mv.token_counts, mv.content_hash, mv.created_at, mv.updated_at, mv.valid_from, mv.valid_to`;
 
 type Row = Record<string, unknown>;
 
@@ -81,8 +84,12 @@ export function memoryFromRow(row: Row): Memory {
     contentHash: row.content_hash,
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
+    // NULL on rows written before migration 7: their text is the first one known.
+    validFrom: toDate(row.valid_from ?? row.created_at),
   };
+  if (row.valid_to !== null && row.valid_to !== undefined) memory.validTo = toDate(row.valid_to);
   if (row.user_id !== '') memory.userId = row.user_id;
+  memory.shared = row.user_id === '';
   if (row.key !== null) memory.key = row.key;
   if (row.source !== null) memory.source = row.source;
   return memory as unknown as Memory;

@@ -13,6 +13,8 @@ export interface SqlNames {
   readonly messages: string;
   readonly summaries: string;
   readonly memories: string;
+  /** Superseded versions of memories (migration 7). */
+  readonly memoryVersions: string;
   readonly embeddings: string;
   readonly migrations: string;
   /** Builds another quoted, schema-qualified name with the prefix, e.g. an index name. */
@@ -37,6 +39,7 @@ export function createSqlNames(options: { schema?: string; tablePrefix?: string 
     messages: qualified('messages'),
     summaries: qualified('summaries'),
     memories: qualified('memories'),
+    memoryVersions: qualified('memory_versions'),
     embeddings: qualified('embeddings'),
     migrations: qualified('migrations'),
     index: (name: string) => `"${prefix}${name}"`,
