@@ -1,11 +1,11 @@
 import { NotFoundError, StoreError } from '../../errors.js';
 import { analyzeText } from '../../search/analyze-text.js';
 import { MAX_POSTINGS_SCANNED } from '../../search/lexical-index.js';
-import { decodeCursor, encodeCursor } from '../../spec/cursor.js';
-import type { PrefetchedMemories } from '../../spec/store.js';
+import { decodeCursor, encodeCursor, type ListCursor } from '../../spec/cursor.js';
+import type { MemoryPatch, PrefetchedMemories } from '../../spec/store.js';
 import type { Memory, NewMemory, Scope } from '../../types.js';
 import type { MemoryDriver } from '../define-store/driver.js';
-import { ownerOf } from '../define-store/records.js';
+import { memoryOwner } from '../define-store/records.js';
 import { fixedMemoryKeys, memoryKeys, type MemoryKeys } from './memory-keys.js';
 import * as scripts from './memory-scripts.js';
 import { runScript, type RedisClientLike } from './redis-client.js';
@@ -28,8 +28,6 @@ const BM25 = { k1: 1.2, b: 0.75 };
  */
 const MAX_WRITE_ATTEMPTS = 50;
 
-type MemoryPatch = Parameters<MemoryDriver['update']>[2];
-
 /** A memory as read for a compare-and-set write: its stored document, indexed terms and decoded value. */
 interface Stored {
   readonly doc: string;
@@ -39,12 +37,18 @@ interface Stored {
 
 /**
  * Long-term memories kept natively in Redis, one owner (tenant + user, or the tenant-level scope)
- * per hash tag (see memory-keys.ts), so every operation is one script on one cluster slot.
+ * per hash tag (see memory-keys.ts), so every write is one script on one cluster slot.
  *
- * - **Writes** (`put`, `update`, `delete`) read the memory (`READ`: by upsert key, else by id),
- *   build the new document in process, and commit it with `WRITE`, which applies only if the stored
- *   document is still the one read: the document, upsert key, listing and tag sets and the
- *   inverted index change together or not at all. Two round trips; a lost race starts again.
+ * - **Writes** (`put`, `update`, `delete`) act on exactly the scope's own keys. They read the
+ *   memory (`READ`: by upsert key, else by id), build the new version in process, and commit it
+ *   with `WRITE`, which applies only if the stored version is still the one read: the document,
+ *   its superseded versions, upsert key, listing and tag sets and the inverted index change
+ *   together or not at all. Two round trips; a lost race starts again.
+ * - **History**: a write that changes the text prepends the previous version, closed with
+ *   `validTo = now`, to the memory's entry in the `versions` hash; `delete` and erasure drop it.
+ * - **Reads** of a user scope also read the tenant's shared (user-less) memories, which live in the
+ *   tenant-level owner's slot: both slots are read concurrently and merged — listings by
+ *   (updatedAt, id), searches by score (each owner ranked within itself, as the in-process store does).
  * - **Lexical search** keeps an inverted index per owner: a posting list per term (memory ids
  *   scored by term frequency), lengths and the collection statistics BM25 needs, all maintained by
  *   `WRITE`. Terms come from `analyzeText` (src/search/), the analyzer of every other store
@@ -54,14 +58,18 @@ interface Stored {
  *   a term is a candidate unless the term has more postings than that bound, and then the term
  *   only re-scores memories a rarer query term found (as in every store using `LexicalIndex`).
  * - **Listing** walks the smallest of the sorted sets a result must be in (a tag's, the pinned
- *   set, or all memories, each scored by `updatedAt`), newest first with a keyset cursor.
+ *   set, or all memories, each scored by `updatedAt`), newest first with a keyset cursor; ties in
+ *   `updatedAt` are ordered by id in code point (UTF-8 byte) order, the order Redis keeps them in.
  *
- * Ids are unique per owner (two users may each hold a memory with one id), as in the DynamoDB store.
- * Memories never expire: they carry no TTL in the store specification.
+ * Ids are unique per owner (a user and the tenant may each hold a memory with one id; a user's
+ * `get` and `history` then read the user's own), as in the DynamoDB store: a tenant-wide check
+ * would span cluster slots. Memories never expire: the store specification gives them no TTL.
  */
-export function createRedisMemories(options: { client: RedisClientLike; prefix: string; clock: { now(): number } }): RedisMemories {
-  const { client, prefix, clock } = options;
+export function createRedisMemories(options: { client: RedisClientLike; prefix: string }): RedisMemories {
+  const { client, prefix } = options;
   const keysOf = (scope: Scope) => memoryKeys(prefix, scope);
+  /** The owners whose memories `scope` reads: its own, and for a user the tenant's shared ones. */
+  const readers = (scope: Scope): Scope[] => (scope.userId === undefined ? [scope] : [scope, { tenantId: scope.tenantId }]);
 
   const read = async (scope: Scope, keys: MemoryKeys, upsertKey: string | undefined, id: string): Promise<{ id: string; stored: Stored | null }> => {
     const [resolved, doc, terms] = (await runScript(client, scripts.READ, fixedMemoryKeys(keys), [upsertKey ?? '', id])) as [string, string, string];
@@ -69,8 +77,12 @@ export function createRedisMemories(options: { client: RedisClientLike; prefix: 
     return { id: resolved, stored: { doc, terms: JSON.parse(terms) as string[], memory: decodeMemory(doc, scope) } };
   };
 
-  /** One compare-and-set write: `after` null deletes. Returns the stored document ('' on delete), or null when `before` is no longer current. */
-  const commit = async (keys: MemoryKeys, id: string, before: Stored | null, after: Memory | null, upsertKey: string | undefined): Promise<string | null> => {
+  /**
+   * One compare-and-set write: `after` null deletes. `superseded` is the version a changed text
+   * closes. Returns the stored document ('' on delete), or null when `before` is no longer current.
+   */
+  const commit = async (keys: MemoryKeys, id: string, change: { before: Stored | null; after: Memory | null; superseded?: Memory; upsertKey?: string }): Promise<string | null> => {
+    const { before, after } = change;
     const terms = after ? analyzeText(after.text) : [];
     const frequencies = new Map<string, number>();
     for (const term of terms) frequencies.set(term, (frequencies.get(term) ?? 0) + 1);
@@ -82,7 +94,7 @@ export function createRedisMemories(options: { client: RedisClientLike; prefix: 
     const args: Array<string | number> = [
       id,
       before?.doc ?? '',
-      upsertKey ?? '',
+      change.upsertKey ?? '',
       after ? encodeMemory(after) : '',
       after ? after.updatedAt.getTime() : 0,
       after?.pinned ? '1' : '0',
@@ -92,6 +104,7 @@ export function createRedisMemories(options: { client: RedisClientLike; prefix: 
       JSON.stringify([...frequencies.keys()]),
       tagNames.length,
       termNames.length,
+      change.superseded ? encodeMemory(change.superseded) : '',
     ];
     for (const tag of tagNames) args.push(tag, oldTags.has(tag) ? '1' : '0', newTags.has(tag) ? '1' : '0');
     for (const term of termNames) args.push(term, oldTerms.has(term) ? '1' : '0', frequencies.get(term) ?? 0);
@@ -108,9 +121,9 @@ export function createRedisMemories(options: { client: RedisClientLike; prefix: 
     throw new StoreError({ store: 'redis', operation, detail: `the memory changed concurrently ${MAX_WRITE_ATTEMPTS} times in a row; retry the call`, retryable: true });
   };
 
-  const list = async (scope: Scope, listOptions: { readonly tags?: readonly string[]; readonly pinned?: boolean; readonly limit: number; readonly cursor?: string }) => {
-    const keys = keysOf(scope);
-    const cursor = listOptions.cursor === undefined ? undefined : decodeCursor('cursor', listOptions.cursor);
+  /** One owner's page: at most `limit` items after `cursor`, whether it holds more, and its total and pinned counts. */
+  const listOwner = async (owner: Scope, listOptions: ListOptions, cursor: ListCursor | undefined) => {
+    const keys = keysOf(owner);
     const tags = [...new Set(listOptions.tags ?? [])];
     const pinned = listOptions.pinned === undefined ? '' : listOptions.pinned ? '1' : '0';
     const [docs, more, all, pinnedCount] = (await runScript(client, scripts.LIST, [keys.docs, keys.all, keys.pinned, ...tags.map(keys.tag)], [
@@ -119,40 +132,63 @@ export function createRedisMemories(options: { client: RedisClientLike; prefix: 
       cursor ? String(cursor.updatedAt) : '',
       cursor?.id ?? '',
     ])) as [string[], string, number, number];
-    const items = docs.map((doc) => decodeMemory(doc, scope));
-    const last = items.at(-1);
-    return { items, more: more === '1' && last !== undefined, last, all: Number(all), pinnedCount: Number(pinnedCount) };
+    return { items: docs.map((doc) => decodeMemory(doc, owner)), more: more === '1', all: Number(all), pinnedCount: Number(pinnedCount) };
+  };
+
+  /** The owners' pages merged newest first: the first `limit` items, and whether any owner holds more. */
+  const list = async (scope: Scope, listOptions: ListOptions) => {
+    const cursor = listOptions.cursor === undefined ? undefined : decodeCursor('cursor', listOptions.cursor);
+    const pages = await Promise.all(readers(scope).map((owner) => listOwner(owner, listOptions, cursor)));
+    const merged = pages.flatMap((page) => page.items).sort((a, b) => compareNewestFirstByCodePoint(position(a), position(b)));
+    const items = merged.slice(0, listOptions.limit);
+    return {
+      items,
+      more: merged.length > listOptions.limit || pages.some((page) => page.more),
+      unpinned: pages.some((page) => page.all > page.pinnedCount),
+    };
   };
 
   return {
-    async put(scope, input: NewMemory) {
+    async put(scope, input: NewMemory, { now }) {
       const keys = keysOf(scope);
       return retrying('memories.put', async () => {
         const { id, stored } = await read(scope, keys, input.key, input.id);
-        const now = new Date(clock.now());
-        const memory: Memory = { ...withoutUndefined(input), id, ...ownerOf(scope), createdAt: stored?.memory.createdAt ?? now, updatedAt: now };
-        const doc = await commit(keys, id, stored, memory, input.key);
+        const previous = stored?.memory;
+        const changed = !previous || previous.text !== input.text;
+        const memory: Memory = {
+          ...withoutUndefined(input),
+          id,
+          ...memoryOwner(scope),
+          createdAt: previous?.createdAt ?? now,
+          updatedAt: now,
+          validFrom: changed ? now : previous.validFrom,
+        };
+        const doc = await commit(keys, id, { before: stored, after: memory, ...(previous && changed ? { superseded: { ...previous, validTo: now } } : {}), ...(input.key !== undefined ? { upsertKey: input.key } : {}) });
         return doc === null ? undefined : decodeMemory(doc, scope);
       });
     },
 
     async get(scope, id) {
-      const doc = await client.hget(keysOf(scope).docs, id);
-      return doc === null ? null : decodeMemory(doc, scope);
+      const docs = await Promise.all(readers(scope).map((owner) => client.hget(keysOf(owner).docs, id)));
+      const found = docs.findIndex((doc) => doc !== null);
+      return found === -1 ? null : decodeMemory(docs[found]!, readers(scope)[found]!);
     },
 
     async list(scope, listOptions) {
       const page = await list(scope, listOptions);
-      return { items: page.items, ...(page.more && page.last ? { nextCursor: encodeCursor({ updatedAt: page.last.updatedAt.getTime(), id: page.last.id }) } : {}) };
+      const last = page.items.at(-1);
+      return { items: page.items, ...(page.more && last ? { nextCursor: encodeCursor(position(last)) } : {}) };
     },
 
-    async update(scope, id, patch) {
+    async update(scope, id, patch, { now }) {
       const keys = keysOf(scope);
       return retrying('memories.update', async () => {
         const { stored } = await read(scope, keys, undefined, id);
         if (!stored) throw new NotFoundError({ kind: 'memory', id });
-        const memory: Memory = { ...stored.memory, ...pickPatch(patch), updatedAt: new Date(clock.now()) };
-        const doc = await commit(keys, id, stored, memory, undefined);
+        const previous = stored.memory;
+        const changed = patch.text !== undefined && patch.text !== previous.text;
+        const memory: Memory = { ...previous, ...pickPatch(patch), updatedAt: now, validFrom: changed ? now : previous.validFrom };
+        const doc = await commit(keys, id, { before: stored, after: memory, ...(changed ? { superseded: { ...previous, validTo: now } } : {}) });
         return doc === null ? undefined : decodeMemory(doc, scope);
       });
     },
@@ -162,30 +198,50 @@ export function createRedisMemories(options: { client: RedisClientLike; prefix: 
       return retrying('memories.delete', async () => {
         const { stored } = await read(scope, keys, undefined, id);
         if (!stored) return false;
-        return (await commit(keys, id, stored, null, undefined)) === null ? undefined : true;
+        return (await commit(keys, id, { before: stored, after: null })) === null ? undefined : true;
       });
     },
 
     async search(scope, searchOptions) {
       const terms = [...new Set(analyzeText(searchOptions.query))];
       if (terms.length === 0) return [];
-      const keys = keysOf(scope);
       const tags = [...new Set(searchOptions.tags ?? [])];
-      const reply = (await runScript(client, scripts.SEARCH, [keys.docs, keys.lengths, keys.stats, ...tags.map(keys.tag), ...terms.map(keys.term)], [
-        searchOptions.limit,
-        tags.length,
-        MAX_POSTINGS_SCANNED,
-        BM25.k1,
-        BM25.b,
-      ])) as string[];
-      const hits: Array<{ memory: Memory; score: number }> = [];
-      for (let index = 0; index < reply.length; index += 2) hits.push({ memory: decodeMemory(reply[index]!, scope), score: Number(reply[index + 1]) });
-      return hits;
+      const perOwner = await Promise.all(
+        readers(scope).map(async (owner) => {
+          const keys = keysOf(owner);
+          const reply = (await runScript(client, scripts.SEARCH, [keys.docs, keys.lengths, keys.stats, ...tags.map(keys.tag), ...terms.map(keys.term)], [
+            searchOptions.limit,
+            tags.length,
+            MAX_POSTINGS_SCANNED,
+            BM25.k1,
+            BM25.b,
+          ])) as string[];
+          const hits: Array<{ memory: Memory; score: number }> = [];
+          for (let index = 0; index < reply.length; index += 2) hits.push({ memory: decodeMemory(reply[index]!, owner), score: Number(reply[index + 1]) });
+          return hits;
+        }),
+      );
+      // Stable: on equal scores the scope's own memories come first.
+      return perOwner
+        .flat()
+        .sort((a, b) => b.score - a.score)
+        .slice(0, searchOptions.limit);
+    },
+
+    async history(scope, id, { limit }) {
+      for (const owner of readers(scope)) {
+        const keys = keysOf(owner);
+        const [doc, versions] = await Promise.all([client.hget(keys.docs, id), client.hget(keys.versions, id)]);
+        if (doc === null) continue;
+        const older = versions === null ? [] : versions.split('\n');
+        return [doc, ...older.slice(0, limit - 1)].slice(0, limit).map((json) => decodeMemory(json, owner));
+      }
+      return [];
     },
 
     async prefetch(scope, limit) {
       const page = await list(scope, { pinned: true, limit });
-      return { pinned: page.items, morePinned: page.more, unpinned: page.all > page.pinnedCount };
+      return { pinned: page.items, morePinned: page.more, unpinned: page.unpinned };
     },
 
     async eraseScope(scope) {
@@ -199,18 +255,51 @@ export function createRedisMemories(options: { client: RedisClientLike; prefix: 
   };
 }
 
+type ListOptions = Parameters<MemoryDriver['list']>[1];
+
+const position = (memory: Memory): ListCursor => ({ updatedAt: memory.updatedAt.getTime(), id: memory.id });
+
 /**
- * A memory's stored JSON: every field but the owner (the keys say it), times in epoch ms first.
- * Field values round-trip through JSON unchanged (the store validated them as JSON).
+ * Newest first by (updatedAt, id), ids compared by code point — the byte order of their UTF-8,
+ * which is how Redis orders sorted-set ties and how the `LIST` script applies a cursor.
  */
-function encodeMemory(memory: Memory): string {
-  const { tenantId: _tenantId, userId: _userId, createdAt, updatedAt, ...fields } = memory;
-  return JSON.stringify({ createdAt: createdAt.getTime(), updatedAt: updatedAt.getTime(), ...fields });
+function compareNewestFirstByCodePoint(a: ListCursor, b: ListCursor): number {
+  if (a.updatedAt !== b.updatedAt) return b.updatedAt - a.updatedAt;
+  const left = [...a.id];
+  const right = [...b.id];
+  for (let index = 0; index < Math.min(left.length, right.length); index += 1) {
+    const difference = left[index]!.codePointAt(0)! - right[index]!.codePointAt(0)!;
+    if (difference !== 0) return -difference;
+  }
+  return right.length - left.length;
 }
 
-function decodeMemory(doc: string, scope: Scope): Memory {
-  const { createdAt, updatedAt, ...fields } = JSON.parse(doc) as Omit<Memory, 'tenantId' | 'userId' | 'createdAt' | 'updatedAt'> & { createdAt: number; updatedAt: number };
-  return { ...fields, ...ownerOf(scope), createdAt: new Date(createdAt), updatedAt: new Date(updatedAt) };
+/**
+ * A memory version's stored JSON: every field but the owner fields (`tenantId`, `userId`,
+ * `shared`: the keys say them), times in epoch ms. Field values round-trip through JSON unchanged
+ * (the store validated them as JSON).
+ */
+function encodeMemory(memory: Memory): string {
+  const { tenantId: _tenantId, userId: _userId, shared: _shared, createdAt, updatedAt, validFrom, validTo, ...fields } = memory;
+  return JSON.stringify({ ...fields, createdAt: createdAt.getTime(), updatedAt: updatedAt.getTime(), validFrom: validFrom.getTime(), ...(validTo ? { validTo: validTo.getTime() } : {}) });
+}
+
+/** A stored version of a memory owned by `owner` (the owner fields come from it). */
+function decodeMemory(doc: string, owner: Scope): Memory {
+  const { createdAt, updatedAt, validFrom, validTo, ...fields } = JSON.parse(doc) as Omit<Memory, 'tenantId' | 'userId' | 'shared' | 'createdAt' | 'updatedAt' | 'validFrom' | 'validTo'> & {
+    createdAt: number;
+    updatedAt: number;
+    validFrom: number;
+    validTo?: number;
+  };
+  return {
+    ...fields,
+    ...memoryOwner(owner),
+    createdAt: new Date(createdAt),
+    updatedAt: new Date(updatedAt),
+    validFrom: new Date(validFrom),
+    ...(validTo !== undefined ? { validTo: new Date(validTo) } : {}),
+  };
 }
 
 /** The patchable fields that are present (an `undefined` field leaves the stored value). */

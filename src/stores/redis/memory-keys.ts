@@ -6,8 +6,13 @@ import type { Scope } from '../../types.js';
  * tenant or user is another set of keys: ownership is exact by construction.
  */
 export interface MemoryKeys {
-  /** Hash: memory id → the memory JSON (without tenant and user), starting `{"createdAt":N,"updatedAt":N,`. */
+  /** Hash: memory id → the current version's JSON (without the owner fields, which the key says; times in epoch ms). */
   readonly docs: string;
+  /**
+   * Hash: memory id → its superseded versions, newest first, as JSON documents joined by `\n`
+   * (JSON never holds a raw newline), so a write prepends one without parsing the others.
+   */
+  readonly versions: string;
   /** Hash: memory id → JSON array of the distinct terms it is indexed under (what removal must undo). */
   readonly terms: string;
   /** Hash: memory id → its length in terms (BM25's |D|). */
@@ -35,6 +40,7 @@ export function memoryKeys(prefix: string, scope: Scope): MemoryKeys {
   const base = `${prefix}{t:${encodeURIComponent(scope.tenantId)}:m:${user}}:mem:`;
   return {
     docs: `${base}docs`,
+    versions: `${base}versions`,
     terms: `${base}terms`,
     lengths: `${base}len`,
     stats: `${base}stats`,
@@ -48,7 +54,7 @@ export function memoryKeys(prefix: string, scope: Scope): MemoryKeys {
   };
 }
 
-/** The fixed keys in the order every memory script expects them (`KEYS[1..9]`). */
+/** The fixed keys in the order every memory script expects them (`KEYS[1..10]`). */
 export function fixedMemoryKeys(keys: MemoryKeys): string[] {
-  return [keys.docs, keys.terms, keys.lengths, keys.stats, keys.byKey, keys.all, keys.pinned, keys.vocabulary, keys.tagNames];
+  return [keys.docs, keys.terms, keys.lengths, keys.stats, keys.byKey, keys.all, keys.pinned, keys.vocabulary, keys.tagNames, keys.versions];
 }

@@ -3,8 +3,8 @@ import { defineScript } from './redis-client.js';
 /**
  * The Lua scripts of Redis memories. Every key they touch is passed in `KEYS` and shares the
  * owner's hash tag (see memory-keys.ts), so each runs atomically on one cluster slot. `KEYS[1..9]`
- * are the fixed keys of {@link fixedMemoryKeys} where a script takes them: docs, terms, lengths,
- * stats, byKey, all, pinned, vocabulary, tagNames.
+ * are the fixed keys of `fixedMemoryKeys` where a script takes them: docs, terms, lengths,
+ * stats, byKey, all, pinned, vocabulary, tagNames, versions.
  *
  * Writes are compare-and-set: the client reads the memory first (`READ`), computes the new
  * document, its terms and which tag and term keys change, and `WRITE` applies that only when the
@@ -40,12 +40,13 @@ return {id, redis.call('HGET', KEYS[1], id) or '', redis.call('HGET', KEYS[2], i
 );
 
 /**
- * KEYS the 9 fixed keys, then `nTags` tag keys, then `nTerms` term keys.
+ * KEYS the 10 fixed keys, then `nTags` tag keys, then `nTerms` term keys.
  * ARGV 1 id, 2 expected document ('' = absent), 3 the upsert key whose holder must be absent or
- * `id` ('' = no check), 4 new document ('' = delete), 5 updatedAt ms, 6 pinned ('1'|'0'), 7 the
- * old document's key, 8 the new key ('' = none), 9 new length in terms, 10 new terms JSON,
- * 11 nTags, 12 nTerms, then per tag key: name, in old ('1'|'0'), in new ('1'|'0'); then per term
- * key: name, in old ('1'|'0'), frequency in the new document ('0' = absent).
+ * `id` ('' = no check), 4 new document ('' = delete, with the memory's history), 5 updatedAt ms,
+ * 6 pinned ('1'|'0'), 7 the old document's key, 8 the new key ('' = none), 9 new length in terms,
+ * 10 new terms JSON, 11 nTags, 12 nTerms, 13 the superseded version to prepend to the history
+ * ('' = none), then per tag key: name, in old ('1'|'0'), in new ('1'|'0'); then per term key:
+ * name, in old ('1'|'0'), frequency in the new document ('0' = absent).
  * Returns {'ok', new document} or {'stale'} (nothing written).
  */
 export const WRITE = defineScript(
@@ -60,9 +61,9 @@ if ARGV[3] ~= '' then
 end
 local now = ARGV[5]
 local nTags, nTerms = tonumber(ARGV[11]), tonumber(ARGV[12])
-local p = 13
+local p = 14
 for i = 1, nTags do
-  local key, name, old, new = KEYS[9 + i], ARGV[p], ARGV[p + 1], ARGV[p + 2]
+  local key, name, old, new = KEYS[10 + i], ARGV[p], ARGV[p + 1], ARGV[p + 2]
   p = p + 3
   if new == '1' then
     redis.call('ZADD', key, now, id)
@@ -73,7 +74,7 @@ for i = 1, nTags do
   end
 end
 for i = 1, nTerms do
-  local key, name, old, tf = KEYS[9 + nTags + i], ARGV[p], ARGV[p + 1], ARGV[p + 2]
+  local key, name, old, tf = KEYS[10 + nTags + i], ARGV[p], ARGV[p + 1], ARGV[p + 2]
   p = p + 3
   if tf ~= '0' then
     redis.call('ZADD', key, tf, id)
@@ -90,13 +91,18 @@ if ARGV[4] == '' then
   redis.call('HDEL', KEYS[1], id)
   redis.call('HDEL', KEYS[2], id)
   redis.call('HDEL', KEYS[3], id)
+  redis.call('HDEL', KEYS[10], id)
   redis.call('ZREM', KEYS[6], id)
   redis.call('ZREM', KEYS[7], id)
   if existed then
     redis.call('HINCRBY', KEYS[4], 'n', -1)
-    redis.call('HINCRBY', KEYS[4], 'len', -oldLength)
+    redis.call('HINCRBY', KEYS[4], 'len', 0 - oldLength) -- never '-0', which HINCRBY refuses
   end
   return {'ok', ''}
+end
+if ARGV[13] ~= '' then
+  local older = redis.call('HGET', KEYS[10], id)
+  redis.call('HSET', KEYS[10], id, older and (ARGV[13] .. '\\n' .. older) or ARGV[13])
 end
 redis.call('HSET', KEYS[1], id, ARGV[4])
 redis.call('HSET', KEYS[2], id, ARGV[10])
@@ -257,7 +263,7 @@ return out
  * Erasure of one owner's memories: unlinks every key, provided the client declared every tag and
  * term key that exists (checked against the tag and vocabulary sets; 'stale' otherwise, as a write
  * may have added one since the client read them).
- * KEYS the 9 fixed keys, then `nTags` tag keys, then the term keys. ARGV 1 nTags, then the tag
+ * KEYS the 10 fixed keys, then `nTags` tag keys, then the term keys. ARGV 1 nTags, then the tag
  * names, then the term names (in key order). Returns {'ok', memories removed} or {'stale'}.
  */
 export const ERASE = defineScript(
