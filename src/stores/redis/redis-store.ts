@@ -46,6 +46,11 @@ export interface RedisStoreOptions {
  *   tag/parent index keys, so erasure needs no SCAN.
  * - `P{x:<0..15>}:expiry` — sorted sets of `[tenant, user, id]` by `expiresAt` ms, read by
  *   {@link Store.sweepExpired}; 16 buckets so sliding-TTL refreshes do not all hit one slot.
+ * - `P{t:<tenant>:m:<user or ->}:mem:…` — one owner's long-term memories, one slot (memory-keys.ts):
+ *   `docs` (id → current version JSON), `versions` (id → superseded versions), `keys` (upsert key
+ *   → id), `all` / `pinned` / `tag:<tag>` (sorted sets by `updatedAt`), and the inverted index:
+ *   `term:<term>` (memory ids by term frequency), `len`, `stats`, with `vocab` and `tags` naming
+ *   the term and tag keys that exist, so erasure needs no SCAN.
  *
  * **Atomicity.** Every write to a conversation is one Lua script on its slot: `appendMessages`
  * reserves the seq range, skips ids already stored, writes messages, counts and the meta hash, and
@@ -79,14 +84,23 @@ export interface RedisStoreOptions {
  * **Search.** Lexical search scans a bounded window (see {@link SEARCH_WINDOW}): the newest 1,000
  * messages of one conversation, or the newest 200 messages of each of the scope's 20 most recently
  * updated conversations, scored with BM25. A search that did not read everything in the scope
- * says so in the result's `coverage` (the bound in words and what it scanned). Vector search and memories are absent: pair Redis with
- * Postgres through `createTieredStore`.
+ * says so in the result's `coverage` (the bound in words and what it scanned). Vector search is
+ * absent (no vector module here, and a brute-force scan of a scope's embeddings would grow with its
+ * history): pair Redis with Postgres through `createTieredStore` for it.
+ *
+ * **Memories** are native (memories.ts): writes are compare-and-set Lua scripts on the owner's slot
+ * that change the memory, its history, its listing sets and its inverted-index postings together;
+ * memory search ranks with BM25 inside Redis over the query terms' posting lists (same analyzer and
+ * scoring as the other stores), so it reads the matches, not every memory. A user's reads also read
+ * the tenant's shared memories (another slot, read concurrently and merged). `readContext` reads
+ * the pinned memories concurrently with the conversation.
  *
  * Reads never use `KEYS` or unbounded ranges; listings page through indexes with `LIMIT`.
  *
  * Written on the shared store layer (`defineStore`), which validates every input once; the driver
  * only stores, one file per area: conversations.ts, messages.ts (+ append.ts, tail-read.ts,
- * context-read.ts), summaries.ts, snapshots.ts (+ copy-in.ts), search.ts, erasure.ts.
+ * context-read.ts), summaries.ts, snapshots.ts (+ copy-in.ts), search.ts, memories.ts
+ * (+ memory-keys.ts, memory-scripts.ts), erasure.ts.
  *
  * @throws {StoreUnavailableError} (retryable) when Redis is unreachable, naming the operation.
  * @throws {StoreError} for any other Redis failure.
@@ -102,7 +116,8 @@ export function createRedisStore(options: RedisStoreOptions): Store {
       lexicalSearch: { available: true },
       vectorSearch: {
         available: false,
-        reason: 'Redis here has no vector search module; pair Redis with Postgres (createTieredStore({ hot: redisStore, durable: postgresStore })) for vector search',
+        reason:
+          'Redis here has no vector search module (a brute-force scan would grow with the history); pair Redis with Postgres (createTieredStore({ hot: redisStore, durable: postgresStore })) for vector search',
       },
       memories: { available: true },
       ttlSweep: { available: true },
