@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MemoryStore } from '../../src/spec/store.js';
 import { createMemoryStore } from '../../src/stores/memory/index.js';
+import { MEMORY_POSTINGS_SCANNED } from '../../src/stores/redis/memories.js';
 import { memoryKeys } from '../../src/stores/redis/memory-keys.js';
 import { createRedisStore } from '../../src/stores/redis/index.js';
 import { createTestClock, newMemory } from '../../src/testing/index.js';
@@ -152,6 +153,30 @@ describe.skipIf(skip)('redis memories: index upkeep, concurrency and parity with
       { numRuns: 40 },
     );
   }, 120_000);
+
+  it('should read a term’s strongest postings past the bound, and still find a rare term’s match among them', async () => {
+    const { store } = newStore();
+    const memories = store.memories!;
+    const count = MEMORY_POSTINGS_SCANNED + 50;
+    for (let start = 0; start < count; start += 200) {
+      await Promise.all(
+        Array.from({ length: Math.min(200, count - start) }, async (_, offset) => {
+          const index = start + offset;
+          // Every memory says "widget"; a few say it twice; one also says "zanzibar".
+          const text = index % 100 === 7 ? `widget widget order ${index} filler words here` : `widget order ${index} filler words here${index === 555 ? ' zanzibar' : ''}`;
+          await memories.put(ALICE, await newMemory(text, { id: `m${index}` }));
+        }),
+      );
+    }
+    const strongest = await memories.search(ALICE, { query: 'widget', limit: 20 });
+    expect(strongest).toHaveLength(20);
+    // The eleven memories with the term twice come first (the strongest postings are read first).
+    expect(strongest.slice(0, 11).map((hit) => Number(hit.memory.id.slice(1)) % 100)).toEqual(Array(11).fill(7));
+    // "widget" is past the bound once "zanzibar" found a candidate: it only adds to that one.
+    const rare = await memories.search(ALICE, { query: 'widget zanzibar', limit: 3 });
+    expect(rare.map((hit) => hit.memory.id)).toEqual(['m555']);
+    expect(rare[0]!.score).toBeGreaterThan((await memories.search(ALICE, { query: 'zanzibar' }))[0]!.score);
+  }, 60_000);
 
   it('should prefetch pinned memories with readContext even when the conversation is absent', async () => {
     const { store } = newStore();

@@ -15,7 +15,7 @@ export interface MemoryKeys {
   readonly versions: string;
   /** Hash: memory id → JSON array of the distinct terms it is indexed under (what removal must undo). */
   readonly terms: string;
-  /** Hash: memory id → its length in terms (BM25's |D|). */
+  /** Hash: memory id → its length in terms (to keep `stats.len` exact when it changes). */
   readonly lengths: string;
   /** Hash: `n` = memories indexed, `len` = their total length in terms (BM25's N and avgdl). */
   readonly stats: string;
@@ -31,7 +31,7 @@ export interface MemoryKeys {
   readonly tagNames: string;
   /** Sorted set of the memory ids carrying `tag`, by `updatedAt` ms. */
   tag(tag: string): string;
-  /** Posting list of `term`: sorted set of memory ids scored by the term's frequency in the memory. */
+  /** Posting list of `term`: sorted set of memory ids scored by the term's frequency and the memory's length (`postingScore`). */
   term(term: string): string;
 }
 

@@ -74,10 +74,10 @@ for i = 1, nTags do
   end
 end
 for i = 1, nTerms do
-  local key, name, old, tf = KEYS[10 + nTags + i], ARGV[p], ARGV[p + 1], ARGV[p + 2]
+  local key, name, old, posting = KEYS[10 + nTags + i], ARGV[p], ARGV[p + 1], ARGV[p + 2]
   p = p + 3
-  if tf ~= '0' then
-    redis.call('ZADD', key, tf, id)
+  if posting ~= '0' then
+    redis.call('ZADD', key, posting, id)
     redis.call('SADD', KEYS[8], name)
   elseif old == '1' then
     redis.call('ZREM', key, id)
@@ -181,64 +181,89 @@ return {docs, more, redis.call('ZCARD', KEYS[2]), redis.call('ZCARD', KEYS[3])}
 );
 
 /**
+ * A posting's score packs the term frequency and the memory's length in terms, so one read of a
+ * posting list brings everything BM25 needs: `tf * 2^24 + (2^24 - 1 - length)`. Sorted descending,
+ * a list therefore starts with the strongest postings (highest frequency, then shortest memory).
+ * Lengths are capped at 2^24 - 1 (a memory is at most 1 MiB, so far fewer terms); scores stay
+ * integers below 2^53, exact in a double.
+ */
+export const POSTING_SHIFT = 2 ** 24;
+
+export function postingScore(frequency: number, length: number): number {
+  return frequency * POSTING_SHIFT + (POSTING_SHIFT - 1 - Math.min(length, POSTING_SHIFT - 1));
+}
+
+/**
  * BM25 over the owner's inverted index, the same scoring as `LexicalIndex` (src/search/lexical-index.ts:
  * Lucene's non-negative idf, k1, b; N and avgdl over all the owner's memories; distinct query terms
- * taken rarest first; a term with more than `maxPostings` postings only re-scores memories a rarer
- * term found; ties by id). Reads only the posting lists of the query's terms: cost grows with the
- * matches, not with the memories held.
- * KEYS docs, lengths, stats, then `nTags` tag keys (a result carries every tag), then the term keys.
+ * taken rarest first; ties by id). Reads only the query terms' posting lists, at most `maxPostings`
+ * of each (the strongest, see {@link postingScore}); a term with more postings than that only
+ * re-scores memories a rarer term found (one `ZMSCORE`). So the cost grows with the matches, up to
+ * that bound, not with the memories held.
+ * KEYS docs, stats, then `nTags` tag keys (a result carries every tag), then the term keys.
  * ARGV 1 limit, 2 nTags, 3 maxPostings, 4 k1, 5 b.
  * Returns document, score (as a string, full precision) pairs, best first.
  */
 export const SEARCH = defineScript(
   'memory-search',
   `${BYTES_BEFORE}
+local SHIFT = ${POSTING_SHIFT}
 local limit, nTags, maxPostings = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local k1, b = tonumber(ARGV[4]), tonumber(ARGV[5])
-local stats = redis.call('HMGET', KEYS[3], 'n', 'len')
+local stats = redis.call('HMGET', KEYS[2], 'n', 'len')
 local n = tonumber(stats[1] or '0')
 if n <= 0 then return {} end
 local avg = tonumber(stats[2] or '0') / n
 if avg <= 0 then avg = 1 end
 local terms = {}
-for i = 4 + nTags, #KEYS do
+for i = 3 + nTags, #KEYS do
   local df = redis.call('ZCARD', KEYS[i])
   if df > 0 then terms[#terms + 1] = {key = KEYS[i], df = df, at = i} end
 end
 table.sort(terms, function(x, y) if x.df ~= y.df then return x.df < y.df end return x.at < y.at end)
-local scores, order, lengths, rejected = {}, {}, {}, {}
-local function add(id, tf, idf)
-  local length = lengths[id]
-  if not length then
-    length = tonumber(redis.call('HGET', KEYS[2], id) or '0')
-    lengths[id] = length
-  end
+local scores, order, rejected = {}, {}, {}
+local function add(id, posting, idf)
+  local packed = tonumber(posting)
+  local tf = math.floor(packed / SHIFT)
+  local length = SHIFT - 1 - (packed - tf * SHIFT)
   if not scores[id] then
     scores[id] = 0
     order[#order + 1] = id
   end
   scores[id] = scores[id] + idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / avg))
 end
-local function tagged(id)
-  for i = 1, nTags do
-    if not redis.call('ZSCORE', KEYS[3 + i], id) then return false end
+-- ZMSCORE of many members, 1,000 at a time (Lua's unpack is bounded by its C stack)
+local function scoresOf(key, ids)
+  local out = {}
+  for from = 1, #ids, 1000 do
+    local last = math.min(from + 999, #ids)
+    local got = redis.call('ZMSCORE', key, unpack(ids, from, last))
+    for i = from, last do out[i] = got[i - from + 1] end
   end
-  return true
+  return out
 end
 for _, term in ipairs(terms) do
   local idf = math.log(1 + (n - term.df + 0.5) / (term.df + 0.5))
   if term.df > maxPostings and #order > 0 then
-    for _, id in ipairs(order) do
-      local tf = redis.call('ZSCORE', term.key, id)
-      if tf then add(id, tonumber(tf), idf) end
-    end
+    local known = {}
+    for i = 1, #order do known[i] = order[i] end
+    local got = scoresOf(term.key, known)
+    for i = 1, #known do if got[i] then add(known[i], got[i], idf) end end
   else
     local postings = redis.call('ZREVRANGE', term.key, 0, maxPostings - 1, 'WITHSCORES')
-    for j = 1, #postings, 2 do
-      local id = postings[j]
-      if not rejected[id] then
-        if scores[id] or tagged(id) then add(id, tonumber(postings[j + 1]), idf) else rejected[id] = true end
+    if nTags > 0 then
+      local fresh = {}
+      for j = 1, #postings, 2 do
+        local id = postings[j]
+        if not scores[id] and not rejected[id] then fresh[#fresh + 1] = id end
       end
+      for t = 1, nTags do
+        local got = scoresOf(KEYS[2 + t], fresh)
+        for i = 1, #fresh do if not got[i] then rejected[fresh[i]] = true end end
+      end
+    end
+    for j = 1, #postings, 2 do
+      if not rejected[postings[j]] then add(postings[j], postings[j + 1], idf) end
     end
   end
 end
