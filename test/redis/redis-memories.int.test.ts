@@ -1,13 +1,14 @@
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compareNewestFirst } from '../../src/spec/cursor.js';
 import type { MemoryStore } from '../../src/spec/store.js';
 import { createMemoryStore } from '../../src/stores/memory/index.js';
 import { MEMORY_POSTINGS_SCANNED } from '../../src/stores/redis/memories.js';
 import { memoryKeys } from '../../src/stores/redis/memory-keys.js';
 import { createRedisStore } from '../../src/stores/redis/index.js';
 import { createTestClock, newMemory } from '../../src/testing/index.js';
-import type { Scope } from '../../src/types.js';
+import type { Memory, Scope } from '../../src/types.js';
 import { asClient, REDIS_URL, skipWithoutRedis, uniquePrefix, unlinkPrefix } from './redis-test-env.js';
 
 const skip = await skipWithoutRedis();
@@ -187,6 +188,8 @@ describe.skipIf(skip)('redis memories: index upkeep, concurrency and parity with
   });
 });
 
+const position = (memory: Memory) => ({ updatedAt: memory.updatedAt.getTime(), id: memory.id });
+
 async function expectSameReads(redis: MemoryStore, reference: MemoryStore, scope: Scope, queries: readonly string[]): Promise<void> {
   const ids = (page: { items: readonly { id: string }[] }) => page.items.map((memory) => memory.id);
   const everything = (await reference.list(scope, { limit: 1000 })).items;
@@ -208,8 +211,11 @@ async function expectSameReads(redis: MemoryStore, reference: MemoryStore, scope
   expect(paged).toEqual(ids(await reference.list(scope, { limit: 1000 })));
   for (const query of queries) {
     for (const tags of [undefined, ['b']]) {
-      const options = { query, limit: 5, ...(tags ? { tags } : {}) };
-      const [got, want] = await Promise.all([redis.search(scope, options), reference.search(scope, options)]);
+      // Every match (a run holds fewer than 100 memories), so no tie is cut at the limit.
+      const options = { query, limit: 100, ...(tags ? { tags } : {}) };
+      const [got, unordered] = await Promise.all([redis.search(scope, options), reference.search(scope, options)]);
+      // Equal scores: Redis ranks them as listings do (newest first by updatedAt, id), the in-process index by ascending id.
+      const want = [...unordered].sort((a, b) => b.score - a.score || compareNewestFirst(position(a.memory), position(b.memory)));
       expect(got.map((hit) => hit.memory.id), `${query} ${String(tags)}`).toEqual(want.map((hit) => hit.memory.id));
       got.forEach((hit, index) => expect(hit.score).toBeCloseTo(want[index]!.score, 9));
     }

@@ -222,7 +222,7 @@ export function createRedisMemories(options: { client: RedisClientLike; prefix: 
       const perOwner = await Promise.all(
         readers(scope).map(async (owner) => {
           const keys = keysOf(owner);
-          const reply = (await runScript(client, scripts.SEARCH, [keys.docs, keys.stats, ...tags.map(keys.tag), ...terms.map(keys.term)], [
+          const reply = (await runScript(client, scripts.SEARCH, [keys.docs, keys.stats, keys.all, ...tags.map(keys.tag), ...terms.map(keys.term)], [
             searchOptions.limit,
             tags.length,
             MEMORY_POSTINGS_SCANNED,
@@ -234,10 +234,10 @@ export function createRedisMemories(options: { client: RedisClientLike; prefix: 
           return hits;
         }),
       );
-      // Stable: on equal scores the scope's own memories come first.
+      // Equal scores as within one owner (SEARCH): newest first, then id.
       return perOwner
         .flat()
-        .sort((a, b) => b.score - a.score)
+        .sort((a, b) => b.score - a.score || compareNewestFirstByCodePoint(position(a.memory), position(b.memory)))
         .slice(0, searchOptions.limit);
     },
 

@@ -196,11 +196,13 @@ export function postingScore(frequency: number, length: number): number {
 /**
  * BM25 over the owner's inverted index, the same scoring as `LexicalIndex` (src/search/lexical-index.ts:
  * Lucene's non-negative idf, k1, b; N and avgdl over all the owner's memories; distinct query terms
- * taken rarest first; ties by id). Reads only the query terms' posting lists, at most `maxPostings`
+ * taken rarest first). Equal scores rank as listings do, newest first by (updatedAt, id): the
+ * PostgreSQL store also puts the newest first; numbers compare fast in Lua, where byte-wise id
+ * comparisons of a large tie (a one-word query) would cost more than the search. Reads only the query terms' posting lists, at most `maxPostings`
  * of each (the strongest, see {@link postingScore}); a term with more postings than that only
  * re-scores memories a rarer term found (one `ZMSCORE`). So the cost grows with the matches, up to
  * that bound, not with the memories held.
- * KEYS docs, stats, then `nTags` tag keys (a result carries every tag), then the term keys.
+ * KEYS docs, stats, all, then `nTags` tag keys (a result carries every tag), then the term keys.
  * ARGV 1 limit, 2 nTags, 3 maxPostings, 4 k1, 5 b.
  * Returns document, score (as a string, full precision) pairs, best first.
  */
@@ -216,7 +218,7 @@ if n <= 0 then return {} end
 local avg = tonumber(stats[2] or '0') / n
 if avg <= 0 then avg = 1 end
 local terms = {}
-for i = 3 + nTags, #KEYS do
+for i = 4 + nTags, #KEYS do
   local df = redis.call('ZCARD', KEYS[i])
   if df > 0 then terms[#terms + 1] = {key = KEYS[i], df = df, at = i} end
 end
@@ -258,7 +260,7 @@ for _, term in ipairs(terms) do
         if not scores[id] and not rejected[id] then fresh[#fresh + 1] = id end
       end
       for t = 1, nTags do
-        local got = scoresOf(KEYS[2 + t], fresh)
+        local got = scoresOf(KEYS[3 + t], fresh)
         for i = 1, #fresh do if not got[i] then rejected[fresh[i]] = true end end
       end
     end
@@ -267,12 +269,32 @@ for _, term in ipairs(terms) do
     end
   end
 end
-table.sort(order, function(x, y)
+if #order == 0 then return {} end
+local times = {}
+local updated = scoresOf(KEYS[3], order)
+for i = 1, #order do times[order[i]] = tonumber(updated[i]) or 0 end
+local function better(x, y)
   if scores[x] ~= scores[y] then return scores[x] > scores[y] end
-  return bytesBefore(x, y)
-end)
+  if times[x] ~= times[y] then return times[x] > times[y] end
+  return bytesBefore(y, x)
+end
+-- The best \`limit\`, kept sorted: a candidate is compared with the worst kept one, and placed by
+-- binary search only when it beats it. A posting list lists equal postings in descending byte
+-- order, the order ties rank in, so a tie loses at once (one comparison) instead of displacing
+-- every kept one.
 local top = {}
-for i = 1, math.min(limit, #order) do top[i] = order[i] end
+for i = 1, #order do
+  local id = order[i]
+  if #top < limit or better(id, top[#top]) then
+    local low, high = 1, #top + 1
+    while low < high do
+      local middle = math.floor((low + high) / 2)
+      if better(id, top[middle]) then high = middle else low = middle + 1 end
+    end
+    table.insert(top, low, id)
+    if #top > limit then top[#top] = nil end
+  end
+end
 if #top == 0 then return {} end
 local docs = redis.call('HMGET', KEYS[1], unpack(top))
 local out = {}
