@@ -221,7 +221,7 @@ describe('ContextManager.assemble', () => {
       expect(store.calls, `budget ${maxTokens}`).toEqual(['readContext']);
       expect(report.reads.roundTrips).toBe(1);
     }
-    await manager.memories.put({ scope, text: 'The user prefers metric units.', pinned: true });
+    await manager.memories.put({ text: 'The user prefers metric units.', pinned: true }, { scope });
     await store.putSummary(scope, 'c', { text: 'Earlier they planned a trip.', coversThroughSeq: 10, tokenCount: 7, encoding: 'o200k_base', updatedAt: new Date() }, { expectedCoversThroughSeq: null });
     for (const maxTokens of [600, 900, 1500, 2500]) {
       store.calls.length = 0;
@@ -239,7 +239,7 @@ describe('ContextManager.assemble', () => {
     await manager.assemble('c', { scope, budget: { maxTokens: 900 } });
     expect(store.calls).not.toContain('memories.search');
     expect(store.calls).not.toContain('memories.list');
-    await manager.memories.put({ scope, text: 'The user lives in Lisbon.', pinned: false });
+    await manager.memories.put({ text: 'The user lives in Lisbon.', pinned: false }, { scope });
     store.calls.length = 0;
     await manager.assemble('c', { scope, budget: { maxTokens: 900 } });
     expect(store.calls).toContain('memories.search');
@@ -333,5 +333,7 @@ function memory(id: string, text: string, pinned: boolean) {
     contentHash: '0'.repeat(64),
     createdAt: new Date(),
     updatedAt: new Date(),
+    shared: false,
+    validFrom: new Date(),
   };
 }

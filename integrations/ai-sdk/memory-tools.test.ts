@@ -63,7 +63,7 @@ describe('AI SDK memory tools', () => {
 
   it('should ignore a scope, tenant or foreign id the model puts in its arguments', async () => {
     const manager = new ContextManager();
-    const secret = await manager.memories.put({ scope: mallory, key: 'secret', text: 'Mallory launch code 0000.' });
+    const secret = await manager.memories.put({ key: 'secret', text: 'Mallory launch code 0000.' }, { scope: mallory });
     await manager.append('evil-chat', [{ role: 'user', content: 'launch code is 0000' }], { scope: mallory });
     const results = await runTools(
       manager,
@@ -79,7 +79,7 @@ describe('AI SDK memory tools', () => {
     expect(outputs[0]).toEqual({ memories: [], omitted: 0 });
     expect(outputs[1]).toEqual({ hits: [], omitted: 0 });
     expect(outputs[2]).toEqual({ forgotten: 0 });
-    expect(await manager.memories.get({ scope: mallory, id: secret.id })).toMatchObject({ text: 'Mallory launch code 0000.' });
+    expect(await manager.memories.get(secret.id, { scope: mallory })).toMatchObject({ text: 'Mallory launch code 0000.' });
     const [written] = (await manager.memories.list({ scope: alice })).items;
     expect(written).toMatchObject({ key: 'secret', text: 'overwritten' });
     expect(written!.tags.filter((tag) => tag === 'memory-key:planted' || tag === 'langgraph')).toEqual([]);
@@ -97,7 +97,7 @@ describe('AI SDK memory tools', () => {
     const manager = new ContextManager();
     const tokenizer = await getTokenizer();
     for (let index = 0; index < 10; index++) {
-      await manager.memories.put({ scope: alice, text: `Travel note ${index}: ${'the itinerary through the mountains was long and scenic, '.repeat(20)}` });
+      await manager.memories.put({ text: `Travel note ${index}: ${'the itinerary through the mountains was long and scenic, '.repeat(20)}` }, { scope: alice });
       await manager.append(`trip-${index}`, [{ role: 'user', content: `Itinerary ${index}: ${'mountains and rivers and long scenic roads '.repeat(40)}` }], { scope: alice });
     }
     const tools = createMemoryTools({ manager, maxOutputTokens: 300, snippetTokens: 40 });

@@ -49,7 +49,7 @@ describe('LangChain memory tools in createAgent', () => {
 
   it('should stay in the runtime scope whatever scope, tenant or foreign id the model passes', async () => {
     const manager = new ContextManager();
-    const secret = await manager.memories.put({ scope: mallory, key: 'secret', text: 'Mallory launch code 0000.' });
+    const secret = await manager.memories.put({ key: 'secret', text: 'Mallory launch code 0000.' }, { scope: mallory });
     await manager.append('evil-chat', [{ role: 'user', content: 'launch code is 0000' }], { scope: mallory });
     const results = await runAgent(
       manager,
@@ -61,7 +61,7 @@ describe('LangChain memory tools in createAgent', () => {
       { scope: alice },
     );
     expect(results.map(parsed)).toEqual([{ memories: [], omitted: 0 }, { hits: [], omitted: 0 }, { forgotten: 0 }]);
-    expect(await manager.memories.get({ scope: mallory, id: secret.id })).not.toBeNull();
+    expect(await manager.memories.get(secret.id, { scope: mallory })).not.toBeNull();
   });
 
   it('should answer a call without a scope in its runtime with an error and write nothing', async () => {
@@ -74,7 +74,7 @@ describe('LangChain memory tools in createAgent', () => {
 
   it('should return JSON text within maxOutputTokens', async () => {
     const manager = new ContextManager();
-    for (let index = 0; index < 8; index++) await manager.memories.put({ scope: alice, text: `Hotel ${index}: ${'a quiet room facing the garden, breakfast included, '.repeat(15)}` });
+    for (let index = 0; index < 8; index++) await manager.memories.put({ text: `Hotel ${index}: ${'a quiet room facing the garden, breakfast included, '.repeat(15)}` }, { scope: alice });
     const tools = createMemoryTools({ manager, maxOutputTokens: 250 });
     const output = (await tools[2].invoke({ query: 'quiet room garden', limit: 10 }, { context: { scope: alice } } as never)) as string;
     expect((await getTokenizer()).count(output)).toBeLessThanOrEqual(250);

@@ -112,21 +112,23 @@ export class LLMContextStore extends BaseStore {
     const { namespace, key, value } = operation;
     if (value === null) {
       const memory = await this.findMemory(namespace, key);
-      if (memory) await this.manager.memories.delete({ scope: this.scope, id: memory.id });
+      if (memory) await this.manager.memories.delete(memory.id, { scope: this.scope });
       return;
     }
     const paths = operation.index === false ? [] : (operation.index ?? this.fields);
     const text = indexText(value, paths, namespace, key);
     const tags = [TAG_ROOT, await itemTag(namespace, key)];
     for (let depth = 1; depth <= namespace.length; depth++) tags.push(await prefixTag(namespace.slice(0, depth)));
-    await this.manager.memories.put({
-      scope: this.scope,
-      key: `langgraph:${await sha256Hex(canonicalJson([namespace, key]))}`,
-      text,
-      tags,
-      // A JSON copy: LangGraph values may carry `undefined` fields, which JSON (and the store) leave out.
-      metadata: { langgraph: JSON.parse(JSON.stringify({ namespace, key, value })) as JsonObject },
-    });
+    await this.manager.memories.put(
+      {
+        key: `langgraph:${await sha256Hex(canonicalJson([namespace, key]))}`,
+        text,
+        tags,
+        // A JSON copy: LangGraph values may carry `undefined` fields, which JSON (and the store) leave out.
+        metadata: { langgraph: JSON.parse(JSON.stringify({ namespace, key, value })) as JsonObject },
+      },
+      { scope: this.scope },
+    );
   }
 
   private async searchOperation(operation: SearchOperation): Promise<SearchItem[]> {
@@ -140,7 +142,7 @@ export class LLMContextStore extends BaseStore {
     const found: SearchItem[] = [];
     const seen = new Set<string>();
     if (operation.query !== undefined && operation.query.trim().length > 0) {
-      const hits = await this.manager.memories.search({ scope: this.scope, query: operation.query, tags: [tag], limit: QUERY_CANDIDATES });
+      const hits = await this.manager.memories.search(operation.query, { scope: this.scope, tags: [tag], limit: QUERY_CANDIDATES });
       for (const hit of hits) {
         if (!matches(hit.memory) || found.length >= offset + limit) continue;
         seen.add(hit.memory.id);

@@ -39,7 +39,7 @@ describe('buildReport', () => {
     expect(report.totalTokens).toBe(prompt.totalTokens);
     expect(report.window).toEqual({ fromSeq: 8, toSeq: 10, messages: 3, olderMessages: 7 });
     expect(report.summary).toEqual({ status: 'used', coversThroughSeq: 7, note: 'n' });
-    expect(report.memories).toEqual([{ id: 'm1', key: 'city', pinned: true, source: { conversationId: 'c', messageIds: ['x'] } }]);
+    expect(report.memories).toEqual([{ id: 'm1', key: 'city', pinned: true, shared: false, source: { conversationId: 'c', messageIds: ['x'] } }]);
     expect(report.recall).toEqual([{ conversationId: 'c', seqs: [8] }]);
     expect(report.reads).toEqual({ messages: 3, roundTrips: 1 });
     expect(report.notes).toEqual(['a note']);

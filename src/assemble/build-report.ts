@@ -53,7 +53,7 @@ export function buildReport(options: {
       ...(summary.note ? { note: summary.note } : {}),
       ...(summary.summarizer ? { summarizer: summary.summarizer } : {}),
     },
-    memories: options.memories.map((memory) => ({ id: memory.id, ...(memory.key !== undefined ? { key: memory.key } : {}), pinned: memory.pinned, ...(memory.source ? { source: memory.source } : {}) })),
+    memories: options.memories.map((memory) => ({ id: memory.id, ...(memory.key !== undefined ? { key: memory.key } : {}), pinned: memory.pinned, shared: memory.shared === true, ...(memory.source ? { source: memory.source } : {}) })),
     recall: options.excerpts.map((excerpt) => ({ conversationId: excerpt.conversationId, seqs: excerpt.messages.map((message) => message.seq) })),
     reads: options.reads,
     notes: [...options.notes],

@@ -6,7 +6,7 @@ import type { SectionCaps } from './plan-budget.js';
 import type { DroppedItem } from './report.js';
 import { runSource } from './run-source.js';
 import type { SectionSources, SummarySourceResult } from './sources.js';
-import { blockCost, renderMemories, renderRecall, renderSummary, type RecallExcerpt, type SystemBlock } from './system-blocks.js';
+import { blockCost, memoryLine, renderMemories, renderRecall, renderSummary, type RecallExcerpt, type SystemBlock } from './system-blocks.js';
 
 // Stage 3 of assembly: memories, summary and recalled excerpts, each under its cap.
 
@@ -106,7 +106,7 @@ export async function gatherSections(input: GatherSectionsInput): Promise<Gather
     if (memoriesFound.note) notes.push(memoriesFound.note);
     let used = tokenizer.count(renderMemories([])) + 4;
     for (const memory of [...memoriesFound.pinned, ...memoriesFound.relevant]) {
-      const cost = tokenizer.count(`- ${memory.text}`) + 1;
+      const cost = tokenizer.count(memoryLine(memory)) + 1;
       if (used + cost > caps.memories) {
         dropped.push({ section: 'memories', reason: 'cap', memoryId: memory.id, tokens: cost });
         continue;

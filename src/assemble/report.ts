@@ -70,7 +70,7 @@ export interface AssemblyReport {
     readonly summarizer?: 'extractive' | 'custom';
   };
   /** Memories included, with provenance (the messages each came from). */
-  readonly memories: ReadonlyArray<{ readonly id: string; readonly key?: string; readonly pinned: boolean; readonly source?: { readonly conversationId: string; readonly messageIds: readonly string[] } }>;
+  readonly memories: ReadonlyArray<{ readonly id: string; readonly key?: string; readonly pinned: boolean; /** A tenant-level memory every user of the tenant reads. */ readonly shared: boolean; readonly source?: { readonly conversationId: string; readonly messageIds: readonly string[] } }>;
   /** Recalled excerpts: where each came from. */
   readonly recall: ReadonlyArray<{ readonly conversationId: string; readonly seqs: readonly number[] }>;
   /** What assembly read from the store: the cost of this call. */

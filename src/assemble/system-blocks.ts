@@ -11,7 +11,15 @@ export interface SystemBlock {
 const SEPARATOR = '\n\n';
 
 export function renderMemories(memories: readonly Memory[]): string {
-  return `Long-term memory (facts remembered about the user and earlier conversations):\n${memories.map((memory) => `- ${memory.text}`).join('\n')}`;
+  return `Long-term memory (facts remembered about the user and earlier conversations):\n${memories.map(memoryLine).join('\n')}`;
+}
+
+/**
+ * One memory's line in the memories block. A shared (tenant-level) memory is marked, so the model
+ * can tell the organisation's facts from the user's own.
+ */
+export function memoryLine(memory: Pick<Memory, 'text' | 'shared'>): string {
+  return memory.shared ? `- (shared) ${memory.text}` : `- ${memory.text}`;
 }
 
 export function renderSummary(summary: Summary): string {

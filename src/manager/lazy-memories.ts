@@ -5,11 +5,12 @@ export function lazyMemories(create: () => Promise<Memories>): Memories {
   let memories: Promise<Memories> | undefined;
   const get = () => (memories ??= create());
   return {
-    put: async (options) => (await get()).put(options),
-    get: async (options) => (await get()).get(options),
+    put: async (memory, options) => (await get()).put(memory, options),
+    get: async (id, options) => (await get()).get(id, options),
     list: async (options) => (await get()).list(options),
-    update: async (options) => (await get()).update(options),
-    delete: async (options) => (await get()).delete(options),
-    search: async (options) => (await get()).search(options),
+    update: async (id, options) => (await get()).update(id, options),
+    delete: async (id, options) => (await get()).delete(id, options),
+    search: async (query, options) => (await get()).search(query, options),
+    history: async (id, options) => (await get()).history(id, options),
   };
 }

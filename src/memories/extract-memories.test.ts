@@ -37,7 +37,7 @@ describe('extractMemories', () => {
 
   it('should update by key instead of duplicating', async () => {
     const { memories, messages } = await setup();
-    await memories.put({ scope, key: 'home.city', text: 'Lives in Porto' });
+    await memories.put({ key: 'home.city', text: 'Lives in Porto' }, { scope });
     const result = await extractMemories({ memories, scope, conversationId: 'c', messages, extractor: scripted([{ key: 'home.city', text: 'Lives in Lisbon' }]) });
     expect(result.updated.map((memory) => memory.text)).toEqual(['Lives in Lisbon']);
     expect((await memories.list({ scope })).items.map((memory) => memory.text)).toEqual(['Lives in Lisbon']);
@@ -45,7 +45,7 @@ describe('extractMemories', () => {
 
   it('should drop near-duplicates of stored memories and of earlier proposals', async () => {
     const { memories, messages } = await setup();
-    const existing = await memories.put({ scope, text: 'The user is vegetarian' });
+    const existing = await memories.put({ text: 'The user is vegetarian' }, { scope });
     const extractor = scripted([{ text: 'User is a vegetarian.' }, { text: 'Moved to Lisbon recently' }, { text: 'moved to Lisbon recently!' }]);
     const result = await extractMemories({ memories, scope, conversationId: 'c', messages, extractor, similarityThreshold: 0.6 });
     expect(result.duplicates.map((duplicate) => duplicate.duplicateOf)[0]).toBe(existing.id);
@@ -56,7 +56,7 @@ describe('extractMemories', () => {
 
   it('should use embedding similarity when an embedder is given', async () => {
     const { memories, messages } = await setup();
-    await memories.put({ scope, text: 'vegetarian diet' });
+    await memories.put({ text: 'vegetarian diet' }, { scope });
     const result = await extractMemories({ memories, scope, conversationId: 'c', messages, embedder: createHashingEmbedder(), similarityThreshold: 0.99, extractor: scripted([{ text: 'Vegetarian diet' }, { text: 'Lives in Lisbon' }]) });
     expect(result.duplicates).toHaveLength(1);
     expect(result.created.map((memory) => memory.text)).toEqual(['Lives in Lisbon']);

@@ -2,7 +2,7 @@ import { cosineSimilarity, type Embedder } from '../search/embedder.js';
 import { contentSearchText } from '../search/message-text.js';
 import { termJaccard } from '../search/text-similarity.js';
 import type { JsonObject, Memory, MemorySource, Message, Scope } from '../types.js';
-import type { Memories } from './memories.js';
+import { ownsMemory, type Memories } from './memories.js';
 
 /** A fact proposed by a {@link MemoryExtractor}. */
 export interface ExtractedMemory {
@@ -68,7 +68,7 @@ export async function extractMemories(options: {
   const threshold = options.similarityThreshold ?? (options.embedder ? 0.9 : 0.8);
   // The new turns' text (bounded) finds the stored memories the extractor should know about.
   const query = options.messages.map((message) => contentSearchText(message.content)).join(' ').slice(0, 2000);
-  const related = query.trim().length > 0 ? (await memories.search({ scope, query, limit: 20 })).map((hit) => hit.memory) : [];
+  const related = query.trim().length > 0 ? (await memories.search(query, { scope, limit: 20 })).map((hit) => hit.memory) : [];
   const proposals = await options.extractor.extract({
     scope,
     conversationId: options.conversationId,
@@ -85,7 +85,6 @@ export async function extractMemories(options: {
     options.signal?.throwIfAborted();
     const source: MemorySource = { conversationId: options.conversationId, messageIds: proposal.messageIds ?? options.messages.map((message) => message.id) };
     const input = {
-      scope,
       text: proposal.text,
       source,
       ...(proposal.key !== undefined ? { key: proposal.key } : {}),
@@ -94,19 +93,19 @@ export async function extractMemories(options: {
       ...(proposal.metadata !== undefined ? { metadata: proposal.metadata } : {}),
     };
     if (proposal.key !== undefined) {
-      const existed = related.some((memory) => memory.key === proposal.key) || (await hasKey(memories, scope, proposal.key));
-      const memory = await memories.put(input);
+      const existed = related.some((memory) => memory.key === proposal.key && ownsMemory(memory, scope)) || (await hasKey(memories, scope, proposal.key));
+      const memory = await memories.put(input, { scope });
       (existed ? updated : created).push(memory);
       accepted.push(memory);
       continue;
     }
-    const candidates = [...(await memories.search({ scope, query: proposal.text, limit: 5 })).map((hit) => hit.memory), ...accepted];
+    const candidates = [...(await memories.search(proposal.text, { scope, limit: 5 })).map((hit) => hit.memory), ...accepted];
     const duplicate = await findDuplicate(proposal.text, candidates, threshold, options.embedder, options.signal);
     if (duplicate) {
       duplicates.push({ text: proposal.text, duplicateOf: duplicate.id });
       continue;
     }
-    const memory = await memories.put(input);
+    const memory = await memories.put(input, { scope });
     created.push(memory);
     accepted.push(memory);
   }
@@ -120,8 +119,8 @@ async function findDuplicate(text: string, candidates: readonly Memory[], thresh
   return candidates.find((_, index) => cosineSimilarity(vector!, others[index]!) >= threshold);
 }
 
-/** Whether a memory with this key exists (one page of the newest 1000; keys are rare enough). */
+/** Whether the scope's own memory with this key exists (one page of the newest 1000; keys are rare enough). */
 async function hasKey(memories: Memories, scope: Scope, key: string): Promise<boolean> {
   const page = await memories.list({ scope, limit: 1000 });
-  return page.items.some((memory) => memory.key === key);
+  return page.items.some((memory) => memory.key === key && ownsMemory(memory, scope));
 }

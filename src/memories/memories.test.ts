@@ -18,40 +18,40 @@ describe('createMemories', () => {
   });
 
   it('should derive id, token count and content hash once, at write', async () => {
-    const memory = await memories.put({ scope: alice, text: 'Allergic to peanuts', tags: ['health'], pinned: true });
+    const memory = await memories.put({ text: 'Allergic to peanuts', tags: ['health'], pinned: true }, { scope: alice });
     expect(memory.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(memory.tokenCounts.o200k_base).toBe((await getTokenizer({ encoding: 'o200k_base' })).count('Allergic to peanuts'));
     expect(memory.contentHash).toBe(await hashMemoryText('Allergic to peanuts'));
-    expect(await memories.get({ scope: alice, id: memory.id })).toEqual(memory);
+    expect(await memories.get(memory.id, { scope: alice })).toEqual(memory);
   });
 
   it('should upsert by key and recompute derived fields on update', async () => {
-    const first = await memories.put({ scope: alice, key: 'diet', text: 'Vegetarian' });
-    const second = await memories.put({ scope: alice, key: 'diet', text: 'Vegan since 2024' });
+    const first = await memories.put({ key: 'diet', text: 'Vegetarian' }, { scope: alice });
+    const second = await memories.put({ key: 'diet', text: 'Vegan since 2024' }, { scope: alice });
     expect(second.id).toBe(first.id);
-    const updated = await memories.update({ scope: alice, id: first.id, text: 'Pescatarian' });
+    const updated = await memories.update(first.id, { scope: alice, text: 'Pescatarian' });
     expect(updated.contentHash).toBe(await hashMemoryText('Pescatarian'));
     expect((await memories.list({ scope: alice })).items).toHaveLength(1);
   });
 
   it('should keep users apart', async () => {
-    await memories.put({ scope: alice, text: 'Alice likes jazz' });
-    expect((await memories.search({ scope: bob, query: 'jazz' }))).toEqual([]);
-    expect((await memories.search({ scope: alice, query: 'jazz' })).map((hit) => hit.memory.text)).toEqual(['Alice likes jazz']);
+    await memories.put({ text: 'Alice likes jazz' }, { scope: alice });
+    expect((await memories.search('jazz', { scope: bob }))).toEqual([]);
+    expect((await memories.search('jazz', { scope: alice })).map((hit) => hit.memory.text)).toEqual(['Alice likes jazz']);
   });
 
   it('should reject bad input with a typed error and write nothing', async () => {
-    await expect(memories.put({ scope: alice, text: '' })).rejects.toMatchObject({ code: 'invalid_input' });
-    await expect(memories.put({ scope: alice, text: 'x', metadata: { bad: Number.NaN } })).rejects.toMatchObject({ code: 'invalid_input' });
-    await expect(memories.search({ scope: alice, query: 'x', limit: 0 })).rejects.toMatchObject({ code: 'invalid_input' });
+    await expect(memories.put({ text: '' }, { scope: alice })).rejects.toMatchObject({ code: 'invalid_input' });
+    await expect(memories.put({ text: 'x', metadata: { bad: Number.NaN } }, { scope: alice })).rejects.toMatchObject({ code: 'invalid_input' });
+    await expect(memories.search('x', { scope: alice, limit: 0 })).rejects.toMatchObject({ code: 'invalid_input' });
     expect((await memories.list({ scope: alice })).items).toEqual([]);
   });
 
   it('should find by meaning-ish overlap with an embedder (hybrid) as well as by words', async () => {
     const hybrid = createMemories({ store, tokenizer: await getTokenizer({ encoding: 'o200k_base' }), embedder: createHashingEmbedder() });
-    await hybrid.put({ scope: alice, text: 'Works as a nurse in Leeds' });
-    await hybrid.put({ scope: alice, text: 'Has two cats' });
-    const hits = await hybrid.search({ scope: alice, query: 'nurse job' });
+    await hybrid.put({ text: 'Works as a nurse in Leeds' }, { scope: alice });
+    await hybrid.put({ text: 'Has two cats' }, { scope: alice });
+    const hits = await hybrid.search('nurse job', { scope: alice });
     expect(hits[0]!.memory.text).toBe('Works as a nurse in Leeds');
   });
 });

@@ -1,12 +1,12 @@
 import { CapabilityError, ValidationError } from '../errors.js';
 import { canonicalJson, sha256Hex } from '../messages/content-hash.js';
 import { validateId, validateJsonObject, validateScope, validateTags } from '../spec/validate.js';
-import type { MemoryStore, Store } from '../spec/store.js';
+import type { MemoryHistoryOptions, MemoryListOptions, MemoryStore, Store } from '../spec/store.js';
 import { embedQuery, type Embedder } from '../search/embedder.js';
 import { indexEmbeddings, memoryEmbeddingTarget } from '../search/index-embeddings.js';
 import { reciprocalRankFusion } from '../search/rank-fusion.js';
 import type { Tokenizer } from '../tokens/tokenizer.js';
-import type { JsonObject, Memory, MemorySource, NewMemory, Page, Scope } from '../types.js';
+import type { JsonObject, Memory, MemoryInput, NewMemory, Page, Scope } from '../types.js';
 
 /** A memory search result, best first. */
 export interface MemoryHit {
@@ -15,11 +15,23 @@ export interface MemoryHit {
   readonly score: number;
 }
 
+/** The scope a memory call acts in; every {@link Memories} method takes it in its options, like the manager's message methods. */
+export interface MemoryScopeOptions {
+  readonly scope: Scope;
+}
+
 /**
  * Long-term memories of a scope (tenant, and user where given): facts that outlive one
- * conversation. `manager.memories` is one of these.
+ * conversation. `manager.memories` is one of these. Every method takes its subject first (the
+ * memory, its id, or the query) and `{ scope, ...options }` last — the call shape of the manager's
+ * message methods (`manager.append(conversationId, messages, { scope })`).
  *
  * - A `key` makes `put` an upsert (structured key–value memory: `user.city`, `preference.units`).
+ * - Changing a memory's text (an upsert or an update) supersedes it: the old text stays readable
+ *   with {@link Memories.history} (`validFrom`/`validTo`); everything else sees the newest.
+ * - A memory written with a tenant-level scope (no `userId`) is *shared*: every user of the
+ *   tenant reads it (`shared: true`), only the tenant scope changes it. A user's own memories are
+ *   never read by another user or by the tenant scope.
  * - `pinned` memories are always placed in the assembled context (working memory); the others are
  *   retrieved by relevance to the current turn.
  * - `source` keeps the conversation and message ids a memory came from (provenance), and the
@@ -27,23 +39,30 @@ export interface MemoryHit {
  */
 export interface Memories {
   /**
-   * Inserts a memory, or updates the one with the same `key` in this scope.
+   * Inserts a memory, or updates the one with the same `key` (else `id`) in exactly this scope.
    * @throws {ValidationError} for bad input (nothing written). @throws {CapabilityError} when the store keeps no memories.
    */
-  put(options: { scope: Scope; key?: string; text: string; tags?: readonly string[]; pinned?: boolean; source?: MemorySource; metadata?: JsonObject }): Promise<Memory>;
-  get(options: { scope: Scope; id: string }): Promise<Memory | null>;
-  /** Newest first by `updatedAt`; filter by tags (all must match) and pinned. */
-  list(options: { scope: Scope; tags?: readonly string[]; pinned?: boolean; limit?: number; cursor?: string }): Promise<Page<Memory>>;
-  /** @throws {NotFoundError} when absent in this scope. */
-  update(options: { scope: Scope; id: string; text?: string; tags?: readonly string[]; pinned?: boolean; metadata?: JsonObject }): Promise<Memory>;
-  /** Returns false when absent. */
-  delete(options: { scope: Scope; id: string }): Promise<boolean>;
+  put(memory: MemoryInput, options: MemoryScopeOptions): Promise<Memory>;
+  /** The memory, or null when `scope` does not see it (its own or a shared one). */
+  get(id: string, options: MemoryScopeOptions): Promise<Memory | null>;
+  /** Own and shared memories, newest first by `updatedAt`; filter by tags (all must match) and pinned. */
+  list(options: MemoryScopeOptions & MemoryListOptions): Promise<Page<Memory>>;
+  /** Changes a memory of exactly this scope. @throws {NotFoundError} when absent (or shared, for a user scope). */
+  update(id: string, options: MemoryScopeOptions & { text?: string; tags?: readonly string[]; pinned?: boolean; metadata?: JsonObject }): Promise<Memory>;
+  /** Deletes a memory of exactly this scope, with its history. Returns false when absent. */
+  delete(id: string, options: MemoryScopeOptions): Promise<boolean>;
   /**
-   * Best-first memories matching `query`: lexical (BM25 / full-text) and, when an embedder is
-   * configured and the store has a vector index, vector search fused by reciprocal rank fusion.
+   * Best-first own and shared memories matching `query`: lexical (BM25 / full-text) and, when an
+   * embedder is configured and the store has a vector index, vector search fused by reciprocal rank fusion.
    * @param options.limit 1–100. @default 10
    */
-  search(options: { scope: Scope; query: string; limit?: number; tags?: readonly string[] }): Promise<MemoryHit[]>;
+  search(query: string, options: MemoryScopeOptions & { limit?: number; tags?: readonly string[] }): Promise<MemoryHit[]>;
+  /**
+   * The versions of a memory, newest first: the current one (no `validTo`), then each text it
+   * superseded (with `validFrom`/`validTo`). Empty when `scope` does not see the memory.
+   * @param options.limit 1–1000. @default 50
+   */
+  history(id: string, options: MemoryScopeOptions & MemoryHistoryOptions): Promise<Memory[]>;
 }
 
 /**
@@ -81,15 +100,17 @@ export function createMemories(options: { store: Store; tokenizer: Tokenizer; em
   });
 
   return {
-    async put(input) {
-      validateScope(input.scope);
+    async put(input, { scope }) {
+      validateScope(scope);
+      if (typeof input !== 'object' || input === null) throw new ValidationError({ field: 'memory', message: 'must be an object with text' });
       checkText(input.text);
+      if (input.id !== undefined) validateId('id', input.id);
       if (input.key !== undefined) validateId('key', input.key);
       if (input.tags !== undefined) validateTags('tags', input.tags);
       if (input.metadata !== undefined) validateJsonObject('metadata', input.metadata);
       if (input.pinned !== undefined && typeof input.pinned !== 'boolean') throw new ValidationError({ field: 'pinned', message: 'must be a boolean' });
       const memory: NewMemory = {
-        id: crypto.randomUUID(),
+        id: input.id ?? crypto.randomUUID(),
         ...(input.key !== undefined ? { key: input.key } : {}),
         text: input.text,
         tags: input.tags ?? [],
@@ -98,11 +119,11 @@ export function createMemories(options: { store: Store; tokenizer: Tokenizer; em
         metadata: input.metadata ?? {},
         ...(await derived(input.text)),
       };
-      const stored = await memoryStore().put(input.scope, memory);
-      await embed(input.scope, stored);
+      const stored = await memoryStore().put(scope, memory);
+      await embed(scope, stored);
       return stored;
     },
-    async get({ scope, id }) {
+    async get(id, { scope }) {
       validateScope(scope);
       validateId('id', id);
       return memoryStore().get(scope, id);
@@ -111,7 +132,7 @@ export function createMemories(options: { store: Store; tokenizer: Tokenizer; em
       validateScope(scope);
       return memoryStore().list(scope, filters);
     },
-    async update({ scope, id, text, tags, pinned, metadata }) {
+    async update(id, { scope, text, tags, pinned, metadata }) {
       validateScope(scope);
       validateId('id', id);
       if (text !== undefined) checkText(text);
@@ -127,12 +148,17 @@ export function createMemories(options: { store: Store; tokenizer: Tokenizer; em
       if (text !== undefined) await embed(scope, updated);
       return updated;
     },
-    async delete({ scope, id }) {
+    async delete(id, { scope }) {
       validateScope(scope);
       validateId('id', id);
       return memoryStore().delete(scope, id);
     },
-    async search({ scope, query, limit = 10, tags }) {
+    async history(id, { scope, ...historyOptions }) {
+      validateScope(scope);
+      validateId('id', id);
+      return memoryStore().history(scope, id, historyOptions);
+    },
+    async search(query, { scope, limit = 10, tags }) {
       validateScope(scope);
       if (typeof query !== 'string') throw new ValidationError({ field: 'query', message: 'must be a string' });
       if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new ValidationError({ field: 'limit', message: 'must be an integer 1–100' });
@@ -141,7 +167,14 @@ export function createMemories(options: { store: Store; tokenizer: Tokenizer; em
       let vectorIds: string[];
       try {
         const vector = await embedQuery({ embedder, text: query });
-        vectorIds = (await store.vectors.search(scope, { kind: 'memory', model: embedder.modelId, vector, limit })).map((hit) => hit.targetId);
+        // Embeddings are stored in the memory's own scope: a user's search also asks the tenant's shared ones.
+        const scopes = scope.userId === undefined ? [scope] : [scope, { tenantId: scope.tenantId }];
+        const lists = await Promise.all(scopes.map((owner) => store.vectors!.search(owner, { kind: 'memory', model: embedder.modelId, vector, limit })));
+        vectorIds = lists
+          .flat()
+          .sort((a, b) => b.score - a.score)
+          .slice(0, limit)
+          .map((hit) => hit.targetId);
       } catch {
         return lexical;
       }
@@ -158,6 +191,11 @@ export function createMemories(options: { store: Store; tokenizer: Tokenizer; em
       return hits;
     },
   };
+}
+
+/** True when `memory` is the scope's own (not a shared memory a user scope only reads). */
+export function ownsMemory(memory: Pick<Memory, 'tenantId' | 'userId'>, scope: Scope): boolean {
+  return memory.tenantId === scope.tenantId && memory.userId === scope.userId;
 }
 
 /** SHA-256 of the canonical JSON of `{ text }`: equal texts hash equally (the embedding cache key). */

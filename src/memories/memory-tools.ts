@@ -6,7 +6,7 @@ import { validateId, validateScope } from '../spec/validate.js';
 import type { MessageSearchHit } from '../spec/store.js';
 import type { Tokenizer } from '../tokens/tokenizer.js';
 import type { Memory, Message, Scope } from '../types.js';
-import type { Memories } from './memories.js';
+import { ownsMemory, type Memories } from './memories.js';
 
 /**
  * Who is calling a memory tool, taken from the application (the AI SDK's tool `context`, LangChain's
@@ -161,13 +161,14 @@ export function createMemoryToolHandlers(options: MemoryToolsOptions): MemoryToo
 
   const findByKey = async (scope: Scope, key: string): Promise<Memory | undefined> => {
     const tagged = await manager.memories.list({ scope, tags: [await keyTag(key)], limit: 10 });
-    const hit = tagged.items.find((memory) => memory.key === key);
+    // The scope's own memory: a shared (tenant-level) one with the same key is read-only here.
+    const hit = tagged.items.find((memory) => memory.key === key && ownsMemory(memory, scope));
     if (hit) return hit;
     let cursor: string | undefined;
     let scanned = 0;
     do {
       const page = await manager.memories.list({ scope, limit: 100, ...(cursor ? { cursor } : {}) });
-      const found = page.items.find((memory) => memory.key === key);
+      const found = page.items.find((memory) => memory.key === key && ownsMemory(memory, scope));
       if (found) return found;
       scanned += page.items.length;
       cursor = page.nextCursor;
@@ -187,13 +188,12 @@ export function createMemoryToolHandlers(options: MemoryToolsOptions): MemoryToo
       const existing = key === undefined ? undefined : await findByKey(scope, key);
       const source = await provenance(context);
       const memory = await manager.memories.put({
-        scope,
         text,
         ...(key !== undefined ? { key } : {}),
         tags: key === undefined ? tags : [...new Set([...tags, await keyTag(key)])],
         ...(source ? { source } : {}),
         metadata: { writtenBy: 'tool:remember' },
-      });
+      }, { scope });
       return { id: memory.id, ...(memory.key !== undefined ? { key: memory.key } : {}), updated: existing !== undefined };
     },
 
@@ -205,11 +205,11 @@ export function createMemoryToolHandlers(options: MemoryToolsOptions): MemoryToo
       let forgotten = 0;
       if (id !== undefined) {
         validateId('id', id);
-        if (await manager.memories.delete({ scope, id })) forgotten += 1;
+        if (await manager.memories.delete(id, { scope })) forgotten += 1;
       }
       if (key !== undefined) {
         const memory = await findByKey(scope, key);
-        if (memory && (await manager.memories.delete({ scope, id: memory.id }))) forgotten += 1;
+        if (memory && (await manager.memories.delete(memory.id, { scope }))) forgotten += 1;
       }
       return { forgotten };
     },
@@ -219,10 +219,11 @@ export function createMemoryToolHandlers(options: MemoryToolsOptions): MemoryToo
       const query = requiredString('query', input?.query);
       const limit = searchLimit(input?.limit);
       const tokenizer = await manager.getTokenizer();
-      const hits = await manager.memories.search({ scope, query, limit });
+      const hits = await manager.memories.search(query, { scope, limit });
       const candidates = hits.map(({ memory }) => {
         const cut = truncateToTokens(tokenizer, memory.text, maxMemoryTokens);
-        return { id: memory.id, ...(memory.key !== undefined ? { key: memory.key } : {}), text: cut.text, ...(cut.truncated ? { truncated: true as const } : {}) };
+        // `shared`: the tenant's fact, read-only to this user (forget cannot remove it).
+        return { id: memory.id, ...(memory.key !== undefined ? { key: memory.key } : {}), text: cut.text, ...(memory.shared ? { shared: true as const } : {}), ...(cut.truncated ? { truncated: true as const } : {}) };
       });
       const kept = fitList(tokenizer, candidates, maxOutputTokens, (memories, omitted) => ({ memories, omitted }));
       return { memories: kept.items, omitted: kept.omitted };

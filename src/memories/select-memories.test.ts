@@ -12,10 +12,10 @@ describe('selectMemories', () => {
     const store = createMemoryStore();
     const tokenizer = await getTokenizer({ encoding: 'o200k_base' });
     const memories = createMemories({ store, tokenizer });
-    const pinned = await memories.put({ scope, text: 'Name: Sam. Prefers short answers.', pinned: true });
-    const relevant = await memories.put({ scope, text: 'Sam is training for the Berlin marathon', source: { conversationId: 'c1', messageIds: ['m4'] } });
-    await memories.put({ scope, text: 'Sam once visited a marathon expo in Paris and bought marathon shoes', tags: ['long'] });
-    await memories.put({ scope, text: 'Sam dislikes olives' });
+    const pinned = await memories.put({ text: 'Name: Sam. Prefers short answers.', pinned: true }, { scope });
+    const relevant = await memories.put({ text: 'Sam is training for the Berlin marathon', source: { conversationId: 'c1', messageIds: ['m4'] } }, { scope });
+    await memories.put({ text: 'Sam once visited a marathon expo in Paris and bought marathon shoes', tags: ['long'] }, { scope });
+    await memories.put({ text: 'Sam dislikes olives' }, { scope });
 
     const roomy = await selectMemories({ store, scope, query: 'How should I pace the Berlin marathon?', maxTokens: 1000, tokenizer });
     expect(roomy.pinned.map((memory) => memory.id)).toEqual([pinned.id]);

@@ -65,7 +65,7 @@ export async function selectMemories(options: {
   const relevant: Memory[] = [];
   if (options.query.trim().length > 0 && used < options.maxTokens && prefetched?.unpinned !== false) {
     const memories = createMemories({ store, tokenizer, ...(options.embedder ? { embedder: options.embedder } : {}) });
-    for (const { memory } of await memories.search({ scope, query: options.query, limit: options.limit ?? 20 })) {
+    for (const { memory } of await memories.search(options.query, { scope, limit: options.limit ?? 20 })) {
       if (memory.pinned) continue;
       if (used + cost(memory) > options.maxTokens) continue;
       relevant.push(memory);

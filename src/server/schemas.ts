@@ -186,6 +186,8 @@ export const ListMemoriesQuery = z.object({
   cursor: z.string().optional(),
 });
 
+export const MemoryHistoryQuery = z.object({ limit: z.coerce.number().int().optional() });
+
 export const MemorySearchBodySchema = z.object({ query: z.string(), tags: Tags.optional(), limit: z.number().int().optional() }).strict().meta({ id: 'MemorySearch' });
 
 export const EmbeddingRecordsSchema = z

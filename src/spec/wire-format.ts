@@ -46,7 +46,13 @@ export function reviveSummary(raw: unknown): Summary | null {
 
 export function reviveMemory(raw: unknown): Memory {
   const value = raw as Raw;
-  return { ...value, createdAt: toDate(value.createdAt), updatedAt: toDate(value.updatedAt) } as unknown as Memory;
+  return {
+    ...value,
+    createdAt: toDate(value.createdAt),
+    updatedAt: toDate(value.updatedAt),
+    validFrom: toDate(value.validFrom),
+    ...(value.validTo !== undefined && value.validTo !== null ? { validTo: toDate(value.validTo) } : {}),
+  } as unknown as Memory;
 }
 
 export function reviveTail(raw: unknown): TailResult {

@@ -1,5 +1,5 @@
 import type { SectionSources } from '../sources.js';
-import { renderMemories } from '../system-blocks.js';
+import { memoryLine, renderMemories } from '../system-blocks.js';
 import type { Embedder } from '../../search/embedder.js';
 import { selectMemories } from '../../memories/select-memories.js';
 
@@ -14,7 +14,7 @@ import { selectMemories } from '../../memories/select-memories.js';
 export function createMemorySource(options: { embedder?: Embedder; limit?: number } = {}): SectionSources['memories'] {
   return async (args) => {
     const { tokenizer } = args;
-    // Sized as rendered: the block header once, then one "- text" line per memory.
+    // Sized as rendered: the block header once, then one line per memory.
     const header = tokenizer.count(renderMemories([])) + 4;
     const selected = await selectMemories({
       store: args.store,
@@ -22,7 +22,7 @@ export function createMemorySource(options: { embedder?: Embedder; limit?: numbe
       query: args.query,
       maxTokens: args.maxTokens - header,
       tokenizer,
-      cost: (memory) => tokenizer.count(`- ${memory.text}`) + 1,
+      cost: (memory) => tokenizer.count(memoryLine(memory)) + 1,
       ...(args.prefetched ? { prefetched: args.prefetched } : {}),
       ...(options.embedder ? { embedder: options.embedder } : {}),
       ...(options.limit !== undefined ? { limit: options.limit } : {}),

@@ -519,16 +519,18 @@ export const INSPECTOR_SCRIPT = String.raw`
     clear(node);
     node.appendChild(el('h2', {}, ['Memories used (' + formatInt(report.memories.length) + ')']));
     if (report.memories.length === 0) { node.appendChild(el('p', {}, ['No memories were included.'])); return; }
-    // The memories block lists one '- text' line per memory, in the report's order; use the texts
-    // when the lines match one to one (a memory text with a line break would shift them).
+    // The memories block lists one '- text' line per memory ('- (shared) text' for a shared one), in
+    // the report's order; use the texts when the lines match one to one (a memory text with a line
+    // break would shift them).
     var lines = (blocks.memories || '').split('\n').slice(1);
-    var texts = lines.length === report.memories.length && lines.every(function (line) { return line.indexOf('- ') === 0; })
-      ? lines.map(function (line) { return line.slice(2); }) : [];
+    var prefix = function (memory) { return memory.shared ? '- (shared) ' : '- '; };
+    var texts = lines.length === report.memories.length && lines.every(function (line, index) { return line.indexOf(prefix(report.memories[index])) === 0; })
+      ? lines.map(function (line, index) { return line.slice(prefix(report.memories[index]).length); }) : [];
     var list = el('ul', {});
     report.memories.forEach(function (memory, index) {
       list.appendChild(el('li', { 'data-memory': memory.id }, [
         texts[index] !== undefined ? el('span', { 'class': 'memory-text' }, [texts[index]]) : null,
-        el('span', { 'class': 'muted' }, [(texts[index] !== undefined ? ' · ' : '') + (memory.pinned ? 'pinned · ' : '') + (memory.key !== undefined ? 'key ' + memory.key + ' · ' : '') + 'id ' + memory.id]),
+        el('span', { 'class': 'muted' }, [(texts[index] !== undefined ? ' · ' : '') + (memory.pinned ? 'pinned · ' : '') + (memory.shared ? 'shared · ' : '') + (memory.key !== undefined ? 'key ' + memory.key + ' · ' : '') + 'id ' + memory.id]),
         memory.source ? el('span', { 'class': 'muted' }, [' · from ' + memory.source.conversationId + ' (' + memory.source.messageIds.length + ' messages)']) : null
       ]));
     });

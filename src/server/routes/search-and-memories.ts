@@ -1,13 +1,14 @@
 import { z } from '@hono/zod-openapi';
 import { CapabilityError, NotFoundError } from '../../errors.js';
 import type { MemoryStore, Store, VectorIndex } from '../../spec/store.js';
-import type { NewMemory } from '../../types.js';
+import type { MemoryInput, NewMemory } from '../../types.js';
 import { defineRoute, jsonBody, jsonResponse, valid, type ServerApp, type ServerDeps } from '../route-kit.js';
 import {
   AnyObject,
   EmbeddingRecordsSchema,
   IdParam,
   ListMemoriesQuery,
+  MemoryHistoryQuery,
   MemoryInSchema,
   MemoryPatchSchema,
   MemorySearchBodySchema,
@@ -93,7 +94,7 @@ export function registerSearchAndMemoryRoutes(app: ServerApp, deps: ServerDeps):
       const { store, manager } = deps.current();
       if (body.tokenCounts !== undefined || body.contentHash !== undefined) return c.json(await memoriesOf(store).put(scope, body as unknown as NewMemory), 200);
       memoriesOf(store);
-      return c.json(await manager.memories.put({ scope, ...(body as { text: string }) }), 200);
+      return c.json(await manager.memories.put(body as unknown as MemoryInput, { scope }), 200);
     },
   );
 
@@ -133,6 +134,23 @@ export function registerSearchAndMemoryRoutes(app: ServerApp, deps: ServerDeps):
 
   defineRoute(
     app,
+    {
+      method: 'get',
+      path: '/v1/memories/{id}/history',
+      role: 'read',
+      summary: 'The versions of a memory, newest first (the current one, then the superseded ones with validTo)',
+      request: { params: IdParam, query: MemoryHistoryQuery },
+      responses: { 200: jsonResponse(z.object({ items: z.array(AnyObject) }), 'Versions; empty when the memory is absent') },
+    },
+    async (c, scope) => {
+      const { id } = valid<{ id: string }>(c, 'param');
+      const { limit } = valid<z.infer<typeof MemoryHistoryQuery>>(c, 'query');
+      return c.json({ items: await memoriesOf(deps.current().store).history(scope, id, limit !== undefined ? { limit } : {}) }, 200);
+    },
+  );
+
+  defineRoute(
+    app,
     { method: 'patch', path: '/v1/memories/{id}', role: 'write', summary: 'Update a memory', request: { params: IdParam, ...jsonBody(MemoryPatchSchema) }, responses: { 200: jsonResponse(AnyObject, 'The memory') } },
     async (c, scope) => {
       const { id } = valid<{ id: string }>(c, 'param');
@@ -140,7 +158,7 @@ export function registerSearchAndMemoryRoutes(app: ServerApp, deps: ServerDeps):
       const { store, manager } = deps.current();
       const memories = memoriesOf(store);
       if (patch.tokenCounts !== undefined || patch.contentHash !== undefined || patch.text === undefined) return c.json(await memories.update(scope, id, patch as never), 200);
-      return c.json(await manager.memories.update({ scope, id, ...patch }), 200);
+      return c.json(await manager.memories.update(id, { ...patch, scope }), 200);
     },
   );
 

@@ -55,7 +55,7 @@ export interface DriverOptions {
 export function createDynamoDBDriver(options: DriverOptions): StoreDriver {
   const { table, clock } = options;
   const reads = createConversationReads(table, clock);
-  const memories = createDynamoDBMemories({ table, clock });
+  const memories = createDynamoDBMemories({ table });
   const vectors = createDynamoDBVectors({ table, reads });
   const search = createMessageSearch({ table, reads, ...(options.searchWindow ? { window: options.searchWindow } : {}) });
   /** Appends waiting per conversation partition in this process (group commit). */

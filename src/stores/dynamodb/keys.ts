@@ -33,6 +33,7 @@ export const BATCH_PREFIX = 'B#';
 export const ID_PREFIX = 'I#';
 export const CHUNK_PREFIX = 'X#';
 export const MEMORY_PREFIX = 'M#';
+export const MEMORY_VERSION_PREFIX = 'H#';
 
 const pad = (value: number, width: number) => String(value).padStart(width, '0');
 
@@ -50,6 +51,9 @@ export const chunkSk = (firstSeq: number, token: string, seq: number, part: numb
 /** Partition of a scope's long-term memories. */
 export const memoryPk = (scope: Scope) => `mem:${JSON.stringify([scope.tenantId, scope.userId ?? null])}`;
 export const memorySk = (id: string) => `${MEMORY_PREFIX}${id}`;
+/** Superseded versions of one memory, in its scope's partition: `H#"<id>"#<revision, 12 digits>` (the JSON id keeps the prefix exact). */
+export const memoryVersionPrefix = (id: string) => `${MEMORY_VERSION_PREFIX}${JSON.stringify(id)}#`;
+export const memoryVersionSk = (id: string, revision: number) => `${memoryVersionPrefix(id)}${pad(revision, 12)}`;
 /** Partition of a scope's embeddings; sort key `V#[kind,model]#[targetId,conversationId]`. */
 export const vectorPk = (scope: Scope) => `vec:${JSON.stringify([scope.tenantId, scope.userId ?? null])}`;
 export const vectorPrefix = (kind: string, model: string) => `V#${JSON.stringify([kind, model])}#`;

@@ -64,6 +64,15 @@ export function createRemoteDriver(http: HttpClient, capabilities: StoreCapabili
       const { hits } = await http.request<{ hits: Array<{ memory: unknown; score: number }> }>('POST', '/v1/memories/search', { scope, body: options, idempotent: true, operation: 'memories.search' });
       return hits.map((hit) => ({ memory: reviveMemory(hit.memory) as Memory, score: hit.score }));
     },
+    async history(scope, id, options) {
+      const { items } = await http.request<{ items: unknown[] }>('GET', `/v1/memories/${encodeURIComponent(id)}/history`, {
+        scope,
+        query: { limit: options.limit },
+        idempotent: true,
+        operation: 'memories.history',
+      });
+      return items.map(reviveMemory);
+    },
   };
 
   const driver: StoreDriver = {
