@@ -242,14 +242,21 @@ export function createRedisMemories(options: { client: RedisClientLike; prefix: 
     },
 
     async history(scope, id, { limit }) {
-      for (const owner of readers(scope)) {
-        const keys = keysOf(owner);
-        const [doc, versions] = await Promise.all([client.hget(keys.docs, id), client.hget(keys.versions, id)]);
-        if (doc === null) continue;
-        const older = versions === null ? [] : versions.split('\n');
-        return [doc, ...older.slice(0, limit - 1)].slice(0, limit).map((json) => decodeMemory(json, owner));
-      }
-      return [];
+      const owners = readers(scope);
+      // One MULTI per owner, so the current version and the superseded ones come from one moment.
+      const reads = await Promise.all(
+        owners.map(async (owner) => {
+          const replies = await client.multi().hget(keysOf(owner).docs, id).hget(keysOf(owner).versions, id).exec();
+          if (!replies) throw new Error('MULTI aborted');
+          for (const [error] of replies) if (error) throw error;
+          return replies.map(([, value]) => value as string | null) as [string | null, string | null];
+        }),
+      );
+      const found = reads.findIndex(([doc]) => doc !== null);
+      if (found === -1) return [];
+      const [doc, versions] = reads[found]!;
+      const older = versions === null ? [] : versions.split('\n');
+      return [doc!, ...older.slice(0, limit - 1)].map((json) => decodeMemory(json, owners[found]!));
     },
 
     async prefetch(scope, limit) {
