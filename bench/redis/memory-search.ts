@@ -2,13 +2,14 @@
  * Redis memory search (`store.memories.search`, top 10) at two sizes of one owner's memories (plus
  * another owner's 2,000 sharing the words, which must not count): p50 and p95 in ms for a rare term
  * (1 memory in 2,000 matches: the cost should follow the matches, flat in the memories held) and a
- * common query (both words in every memory: bounded by the 5,000 postings read per term), as a
+ * common query (both words in every memory: bounded by the postings read per term), as a
  * ratio to a floor measured in the same run, interleaved: `store.memories.get` of one memory (one `HGET`).
  *
  * Seeds through `store.memories.put` (the public write path: document, sets and postings in one script).
  */
 import { Redis } from 'ioredis';
 import { createRedisStore } from '../../src/stores/redis/index.js';
+import { MEMORY_POSTINGS_SCANNED } from '../../src/stores/redis/memories.js';
 import { newMemory } from '../../src/testing/index.js';
 import type { Scope } from '../../src/types.js';
 import { asClient, unlinkPrefix } from '../../test/redis/redis-test-env.js';
@@ -77,6 +78,6 @@ export async function runRedisMemorySearchBench(options: { quick: boolean }): Pr
     '',
     markdownTable(['memories', 'query', 'p50 ms', 'p95 ms', 'floor p95 ms (get by id)', 'p95 / floor'], rows),
     '',
-    `Ranked in Redis over the query terms' posting lists (at most 5,000 postings read per term). Rare-term p95 / floor, largest over smallest size: ${formatRatio(rareP95.at(-1)! / rareP95[0]!)} (1× = flat in the memories held).`,
+    `Ranked in Redis over the query terms' posting lists (at most ${MEMORY_POSTINGS_SCANNED.toLocaleString('en-US')} postings read per term). Rare-term p95 / floor, largest over smallest size: ${formatRatio(rareP95.at(-1)! / rareP95[0]!)} (1× = flat in the memories held).`,
   ].join('\n');
 }
