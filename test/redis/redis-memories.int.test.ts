@@ -6,6 +6,8 @@ import type { MemoryStore } from '../../src/spec/store.js';
 import { createMemoryStore } from '../../src/stores/memory/index.js';
 import { MEMORY_POSTINGS_SCANNED } from '../../src/stores/redis/memories.js';
 import { memoryKeys } from '../../src/stores/redis/memory-keys.js';
+import { postingScore } from '../../src/stores/redis/memory-scripts.js';
+import { analyzeText } from '../../src/search/analyze-text.js';
 import { createRedisStore } from '../../src/stores/redis/index.js';
 import { createTestClock, newMemory } from '../../src/testing/index.js';
 import type { Memory, Scope } from '../../src/types.js';
@@ -102,6 +104,24 @@ describe.skipIf(skip)('redis memories: index upkeep, concurrency and parity with
     expect((await memories.search(ALICE, { query: 'number7' })).map((hit) => hit.memory.text)).toEqual(['shared topic number7']);
   });
 
+  it('should keep the index exactly in step with the memories under concurrent puts, updates and deletes of the same ones', async () => {
+    const { keyPrefix, store } = newStore();
+    const memories = store.memories!;
+    const seeded = await Promise.all(['k0', 'k1', 'k2'].map(async (key) => memories.put(ALICE, await newMemory(`seed ${key}`, { key, tags: ['t'] }))));
+    const ids = seeded.map((memory) => memory.id);
+    const words = ['apple', 'banana', 'cherry', 'damson', 'elder'];
+    await Promise.all(
+      Array.from({ length: 60 }, async (_, index) => {
+        const word = words[index % words.length]!;
+        const target = ids[index % ids.length]!;
+        if (index % 3 === 0) return memories.put(ALICE, await newMemory(`${word} fact ${index}`, { key: `k${index % 3}`, tags: index % 2 ? ['t'] : ['u'], pinned: index % 4 === 0 }));
+        if (index % 3 === 1) return memories.update(ALICE, target, { text: `${word} updated ${index}`, pinned: index % 5 === 0 }).catch((error: { code?: string }) => expect(error.code).toBe('not_found'));
+        return memories.delete(ALICE, target);
+      }),
+    );
+    await expectIndexInStep(client, keyPrefix, ALICE);
+  });
+
   it('should erase every key of the user’s memories and nobody else’s', async () => {
     const { keyPrefix, store } = newStore();
     for (const scope of [ALICE, BOB, TENANT]) await store.memories!.put(scope, await newMemory(`fact of ${scope.userId ?? 'tenant'}`, { key: 'k', tags: ['x'], pinned: true }));
@@ -126,7 +146,8 @@ describe.skipIf(skip)('redis memories: index upkeep, concurrency and parity with
     await fc.assert(
       fc.asyncProperty(fc.array(operation, { minLength: 1, maxLength: 25 }), async (operations) => {
         const clock = createTestClock();
-        const redis = newStore(clock).store.memories!;
+        const { keyPrefix, store } = newStore(clock);
+        const redis = store.memories!;
         const reference = createMemoryStore({ clock }).memories!;
         let sequence = 0;
         for (const op of operations) {
@@ -150,6 +171,7 @@ describe.skipIf(skip)('redis memories: index upkeep, concurrency and parity with
           expect(await redis.update(scope, id, patch)).toEqual(await reference.update(scope, id, patch));
         }
         for (const scope of scopes) await expectSameReads(redis, reference, scope, queries);
+        for (const scope of scopes) await expectIndexInStep(client, keyPrefix, scope);
       }),
       { numRuns: 40 },
     );
@@ -187,6 +209,48 @@ describe.skipIf(skip)('redis memories: index upkeep, concurrency and parity with
     expect(read.memories).toEqual({ pinned: [pinned], morePinned: false, unpinned: false });
   });
 });
+
+/**
+ * The owner's index matches its memories exactly: every posting names a memory holding the term
+ * (with its frequency and length), every memory's terms have postings, the statistics, listing,
+ * pinned, tag and key sets agree with the documents, and no empty set lingers in the registries.
+ */
+async function expectIndexInStep(client: Redis, keyPrefix: string, scope: Scope): Promise<void> {
+  const keys = memoryKeys(keyPrefix, scope);
+  const docs = Object.fromEntries(Object.entries(await client.hgetall(keys.docs)).map(([id, doc]) => [id, JSON.parse(doc) as Memory]));
+  const ids = Object.keys(docs).sort();
+  const terms = await client.hgetall(keys.terms);
+  const lengths = await client.hgetall(keys.lengths);
+  expect(Object.keys(terms).sort()).toEqual(ids);
+  expect(Object.keys(lengths).sort()).toEqual(ids);
+  const postings = new Map<string, Map<string, number>>();
+  for (const term of await client.smembers(keys.vocabulary)) {
+    const list = await client.zrange(keys.term(term), 0, -1, 'WITHSCORES');
+    expect(list.length).toBeGreaterThan(0);
+    for (let index = 0; index < list.length; index += 2) {
+      if (!postings.has(list[index]!)) postings.set(list[index]!, new Map());
+      postings.get(list[index]!)!.set(term, Number(list[index + 1]));
+    }
+  }
+  let total = 0;
+  for (const id of ids) {
+    const analyzed = analyzeText(docs[id]!.text);
+    total += analyzed.length;
+    expect(Number(lengths[id])).toBe(analyzed.length);
+    const expected = new Map<string, number>();
+    for (const term of analyzed) expected.set(term, (expected.get(term) ?? 0) + 1);
+    expect(new Set(JSON.parse(terms[id]!) as string[])).toEqual(new Set(expected.keys()));
+    expect(postings.get(id) ?? new Map()).toEqual(new Map([...expected].map(([term, frequency]) => [term, postingScore(frequency, analyzed.length)])));
+  }
+  expect([...postings.keys()].filter((id) => !docs[id])).toEqual([]);
+  expect(await client.hgetall(keys.stats)).toEqual(ids.length === 0 && total === 0 ? expect.anything() : { n: String(ids.length), len: String(total) });
+  expect((await client.zrange(keys.all, 0, -1)).sort()).toEqual(ids);
+  expect((await client.zrange(keys.pinned, 0, -1)).sort()).toEqual(ids.filter((id) => docs[id]!.pinned));
+  for (const tag of await client.smembers(keys.tagNames)) expect((await client.zrange(keys.tag(tag), 0, -1)).sort()).toEqual(ids.filter((id) => docs[id]!.tags.includes(tag)));
+  const allTags = new Set(ids.flatMap((id) => docs[id]!.tags));
+  expect(new Set(await client.smembers(keys.tagNames))).toEqual(allTags);
+  expect(await client.hgetall(keys.byKey)).toEqual(Object.fromEntries(ids.filter((id) => docs[id]!.key !== undefined).map((id) => [docs[id]!.key!, id])));
+}
 
 const position = (memory: Memory) => ({ updatedAt: memory.updatedAt.getTime(), id: memory.id });
 
