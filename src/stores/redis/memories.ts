@@ -57,7 +57,8 @@ interface Stored {
  *   `validTo = now`, to the memory's entry in the `versions` hash; `delete` and erasure drop it.
  * - **Reads** of a user scope also read the tenant's shared (user-less) memories, which live in the
  *   tenant-level owner's slot: both slots are read concurrently and merged — listings by
- *   (updatedAt, id), searches by score (each owner ranked within itself, as the in-process store does).
+ *   (updatedAt, id), searches by score (each owner ranked within itself, as the in-process store
+ *   does; equal scores newest first, as listings and the PostgreSQL store order them).
  * - **Lexical search** keeps an inverted index per owner: a posting list per term (memory ids
  *   scored by term frequency and memory length) and the collection statistics, all maintained by
  *   `WRITE`. Terms come from `analyzeText` (src/search/), the analyzer of every other store
