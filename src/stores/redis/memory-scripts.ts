@@ -151,7 +151,8 @@ local function take(batch)
   end
   return false
 end
-local upper, done = '+inf', false
+-- walked by rank (each step O(log n + chunk)), starting below the cursor's time
+local rank, done = 0, false
 if ARGV[3] ~= '' then
   -- ties at the cursor's time come in descending byte order: keep the ids below the cursor's
   local after = {}
@@ -159,15 +160,14 @@ if ARGV[3] ~= '' then
     if bytesBefore(id, ARGV[4]) then after[#after + 1] = id end
   end
   done = take(after)
-  upper = '(' .. ARGV[3]
+  rank = redis.call('ZCOUNT', base, ARGV[3], '+inf')
 end
 local chunk = math.min(math.max(limit + 1, 64), 1000)
-local offset = 0
 while not done do
-  local batch = redis.call('ZREVRANGEBYSCORE', base, upper, '-inf', 'LIMIT', offset, chunk)
+  local batch = redis.call('ZREVRANGE', base, rank, rank + chunk - 1)
   if #batch == 0 then break end
   done = take(batch)
-  offset = offset + #batch
+  rank = rank + #batch
 end
 local more = '0'
 if #ids > limit then
