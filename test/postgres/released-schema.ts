@@ -37,10 +37,10 @@ export function releasedMigrationSql(n: SqlNames): Record<4 | 5 | 6, string[]> {
 }
 
 /**
- * Builds the schema as a released version did, up to `through` (3, 5 or 6), recording the versions
+ * Builds the schema as a released version did, up to `through` (3, 5, 6 or 7), recording the versions
  * (no pgvector table: `vectorAvailable` false, like a server without the extension).
  */
-export async function migrateAsReleased(pool: pg.Pool, options: { schema: string; tablePrefix?: string; through: 3 | 5 | 6 }): Promise<SqlNames> {
+export async function migrateAsReleased(pool: pg.Pool, options: { schema: string; tablePrefix?: string; through: 3 | 5 | 6 | 7 }): Promise<SqlNames> {
   const n = createSqlNames(options);
   const context = { vectorAvailable: false, vectorIndexDimensions: [], rowLevelSecurity: false };
   const released = releasedMigrationSql(n);

@@ -14,7 +14,7 @@ const schemaOf = async (pool: pg.Pool, schema: string) => (await describeSchema(
 
 /**
  * Online migrations keep schema histories valid: a fresh database ends where it always did, a
- * database at version 6 runs nothing, one at version 3 with rows ends equivalent (the derived columns
+ * database at the latest version runs nothing, one at version 6 with memories gains their history, one at version 3 with rows ends equivalent (the derived columns
  * and search vectors kept by triggers instead of generated), and an interrupted index build is repaired.
  */
 describe.skipIf(!reachable)('postgres migrations: schema histories', () => {
@@ -39,22 +39,41 @@ describe.skipIf(!reachable)('postgres migrations: schema histories', () => {
     const released = schema('released');
     const store = await createPostgresStore({ client: pool, schema: fresh });
     const report = await store.migrate();
-    expect(report.applied).toEqual([1, 2, ...(report.vectorAvailable ? [3] : []), 4, 5, 6]);
-    await migrateAsReleased(pool, { schema: released, through: 6 });
+    expect(report.applied).toEqual([1, 2, ...(report.vectorAvailable ? [3] : []), 4, 5, 6, 7]);
+    await migrateAsReleased(pool, { schema: released, through: 7 });
     const freshSchema = await schemaOf(pool, fresh);
     expect(freshSchema.some((line) => /column llmctx_conversations\.recency bigint generated/.test(line))).toBe(true);
     expect(freshSchema).toEqual(await schemaOf(pool, released));
   });
 
-  it('should run nothing on a database already at version 6, and leave its schema as it was', async () => {
-    const at6 = schema('at6');
-    await migrateAsReleased(pool, { schema: at6, through: 6 });
-    const before = await schemaOf(pool, at6);
-    const store = await createPostgresStore({ client: pool, schema: at6 });
+  it('should run nothing on a database already at version 7, and leave its schema as it was', async () => {
+    const at7 = schema('at7');
+    await migrateAsReleased(pool, { schema: at7, through: 7 });
+    const before = await schemaOf(pool, at7);
+    const store = await createPostgresStore({ client: pool, schema: at7 });
     const report = await store.migrate();
     expect(report.applied).toEqual([]);
-    expect(report.current).toEqual([1, 2, 4, 5, 6]);
-    expect(await schemaOf(pool, at6)).toEqual(before);
+    expect(report.current).toEqual([1, 2, 4, 5, 6, 7]);
+    expect(await schemaOf(pool, at7)).toEqual(before);
+  });
+
+  it('should upgrade a database at version 6 with memories to 7: old rows valid since createdAt, superseded texts kept from then on', async () => {
+    const at6 = schema('at6');
+    const n = await migrateAsReleased(pool, { schema: at6, through: 6 });
+    await pool.query(`INSERT INTO ${n.memories} (tenant_id, user_id, id, key, text, tags, pinned, metadata, token_counts, content_hash, created_at, updated_at)
+      VALUES ('t', 'u', 'city', 'home.city', 'Lives in Oslo', '{}', true, '{}', '{"o200k_base": 3}', 'h', '2025-01-01T00:00:00Z', '2025-06-01T00:00:00Z'),
+             ('t', '', 'policy', NULL, 'Office closes at 6', '{}', true, '{}', '{"o200k_base": 3}', 'h', '2025-02-01T00:00:00Z', '2025-02-01T00:00:00Z')`);
+    const store = await createPostgresStore({ client: pool, schema: at6 });
+    expect((await store.migrate()).applied).toEqual([7]);
+    const user = { tenantId: 't', userId: 'u' };
+    const old = await store.memories!.get(user, 'city');
+    expect(old?.validFrom).toEqual(new Date('2025-01-01T00:00:00Z'));
+    expect((await store.memories!.list(user)).items.map((memory) => [memory.id, memory.shared])).toEqual([['city', false], ['policy', true]]);
+    await store.memories!.put(user, await newMemory('Lives in Bergen', { key: 'home.city' }));
+    const history = await store.memories!.history(user, 'city');
+    expect(history.map((version) => version.text)).toEqual(['Lives in Bergen', 'Lives in Oslo']);
+    expect(history[1]!.validFrom).toEqual(new Date('2025-01-01T00:00:00Z'));
+    expect(history[1]!.validTo).toEqual(history[0]!.validFrom);
   });
 
   it('should upgrade a database at version 3 with rows to an equivalent schema: same indexes, derived columns kept by triggers', async () => {
@@ -73,7 +92,7 @@ describe.skipIf(!reachable)('postgres migrations: schema histories', () => {
       SELECT 'tenant-' || (g % 7), 'user', 'mem' || g, CASE WHEN g = 3 THEN '用户喜欢绿茶' ELSE 'likes tea ' || g END, '{}', false, '{}', '{"o200k_base": 3}', 'h', now(), now()
       FROM generate_series(1, 3000) g`);
     const store = await createPostgresStore({ client: pool, schema: at3 });
-    expect((await store.migrate()).applied).toEqual([4, 5, 6]);
+    expect((await store.migrate()).applied).toEqual([4, 5, 6, 7]);
     await (await createPostgresStore({ client: pool, schema: fresh })).migrate();
 
     const upgraded = await schemaOf(pool, at3);
@@ -152,7 +171,7 @@ describe.skipIf(!reachable)('postgres migrations: schema histories', () => {
     expect(await schemaOf(pool, crashed)).toContain(`invalid index <schema>.llmctx_conversations_owner_recency`);
 
     const store = await createPostgresStore({ client: pool, schema: crashed });
-    expect((await store.migrate()).applied).toEqual([4, 5, 6]);
+    expect((await store.migrate()).applied).toEqual([4, 5, 6, 7]);
     const repaired = await schemaOf(pool, crashed);
     expect(repaired.filter((line) => line.startsWith('invalid index'))).toEqual([]);
     expect(repaired).toContain(
@@ -182,7 +201,7 @@ describe.skipIf(!reachable)('postgres migrations: schema histories', () => {
     await pool.query(`DROP TRIGGER fail_version_6 ON ${n.migrations}`);
     await pool.query(`DROP FUNCTION "${crashed}".fail_version_6()`);
 
-    expect((await store.migrate()).applied).toEqual([6]);
+    expect((await store.migrate()).applied).toEqual([6, 7]);
     const finished = await schemaOf(pool, crashed);
     expect(finished.filter((line) => line.startsWith('invalid index') || line.includes('search_vector_next') || line.includes('search_next'))).toEqual([]);
     expect(finished).toContain('index CREATE INDEX llmctx_messages_search ON <schema>.llmctx_messages USING gin (search_vector)');
@@ -201,13 +220,13 @@ describe.skipIf(!reachable)('postgres migrations: schema histories', () => {
     const single = schema('single6');
     const released = schema('released6');
     const n = await migrateAsReleased(pool, { schema: single, through: 5 });
-    await migrateAsReleased(pool, { schema: released, through: 6 });
+    await migrateAsReleased(pool, { schema: released, through: 7 });
     await pool.query(`INSERT INTO ${n.messages} (tenant_id, conversation_id, seq, id, role, content, metadata, tags, token_counts, primary_tokens, content_hash, created_at)
       SELECT 'tenant', 'c' || c, 1, 'm1', 'user', to_jsonb('我的订单 ' || c), '{}', '{}', '{"o200k_base": 12}', 12, 'h', now() FROM generate_series(1, 200) c`);
     const onePool = createPool(1);
     try {
       const store = await createPostgresStore({ client: onePool, schema: single });
-      expect((await store.migrate()).applied).toEqual([6]);
+      expect((await store.migrate()).applied).toEqual([6, 7]);
     } finally {
       await onePool.end();
     }

@@ -134,20 +134,31 @@ export async function runIsolationFuzz(options: { store: Store; clock: TestClock
     } else if (roll < 0.74) {
       operation = 'memories';
       if (store.memories) {
-        const scopeMemories = memories.get(keyOf(scope)) ?? new Map<string, string>();
-        memories.set(keyOf(scope), scopeMemories);
+        const modelOf = (owner: Scope) => {
+          const model = memories.get(keyOf(owner)) ?? new Map<string, string>();
+          memories.set(keyOf(owner), model);
+          return model;
+        };
+        // What the user reads: its own memories and its tenant's shared (user-less) ones.
+        const tenantScope: Scope = { tenantId: scope.tenantId };
+        const visible = () => new Set([...modelOf(scope).keys(), ...modelOf(tenantScope).keys()]);
         const which = random.int(3);
         if (which === 0) {
-          const text = `owner ${keyOf(scope)} ${random.pick(WORDS)}`;
-          const memory = await store.memories.put(scope, await newMemory(text, { id: `${tag(scope)}mem${counter++}` }));
-          scopeMemories.set(memory.id, text);
+          // One write in four is the tenant's, shared with its users.
+          const owner = random.int(4) === 0 ? tenantScope : scope;
+          const text = `owner ${keyOf(owner)} ${random.pick(WORDS)}`;
+          const memory = await store.memories.put(owner, await newMemory(text, { id: `${tag(owner)}mem${counter++}` }));
+          modelOf(owner).set(memory.id, text);
           expect(memory.tenantId).toBe(scope.tenantId);
+          expect(memory.shared).toBe(owner === tenantScope);
         } else if (which === 1) {
           const page = await store.memories.list(scope, { limit: 1000 });
-          expect(page.items.map((memory) => memory.id).sort(), context).toEqual([...scopeMemories.keys()].sort());
+          expect(page.items.map((memory) => memory.id).sort(), context).toEqual([...visible()].sort());
+          for (const memory of page.items) expect(memory.shared, context).toBe(memory.userId === undefined);
         } else {
           const hits = await store.memories.search(scope, { query: random.pick(WORDS), limit: 50 });
-          for (const hit of hits) expect(scopeMemories.has(hit.memory.id), `${context}: memory search returned ${hit.memory.id}`).toBe(true);
+          const expected = visible();
+          for (const hit of hits) expect(expected.has(hit.memory.id), `${context}: memory search returned ${hit.memory.id}`).toBe(true);
         }
       }
     } else if (roll < 0.8) {
