@@ -51,6 +51,8 @@ export {
   hashMemoryText,
   type Memories,
   type MemoryHit,
+  type MemoryScopeOptions,
+  ownsMemory,
   type SelectedMemories,
   type MemoryExtractor,
   type ExtractedMemory,

@@ -1,4 +1,4 @@
-export { createMemories, hashMemoryText, type Memories, type MemoryHit } from './memories.js';
+export { createMemories, hashMemoryText, ownsMemory, type Memories, type MemoryHit, type MemoryScopeOptions } from './memories.js';
 export { selectMemories, type SelectedMemories } from './select-memories.js';
 export { extractMemories, type ExtractedMemory, type ExtractMemoriesResult, type MemoryExtractor } from './extract-memories.js';
 export { createPatternExtractor, DEFAULT_MEMORY_PATTERNS, type MemoryPattern } from './pattern-extractor.js';

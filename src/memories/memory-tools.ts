@@ -64,7 +64,8 @@ export interface ForgetOutput {
   readonly forgotten: number;
 }
 export interface RecallMemoriesOutput {
-  readonly memories: ReadonlyArray<{ readonly id: string; readonly key?: string; readonly text: string; readonly truncated?: true }>;
+  /** `shared`: a tenant-level memory every user reads, which `forget` cannot remove. */
+  readonly memories: ReadonlyArray<{ readonly id: string; readonly key?: string; readonly text: string; readonly shared?: true; readonly truncated?: true }>;
   /** Matches left out to keep the output under `maxOutputTokens`. */
   readonly omitted: number;
 }

@@ -29,6 +29,16 @@ export const MEMORY_SEARCH_WINDOW = 2 * MEMORY_SEARCH_CANDIDATES;
 export function createMemoryTable(context: StoreContext): MemoryDriver {
   const { names } = context;
   const VISIBLE = `mm.tenant_id = $1 AND mm.user_id IN ($2, '')`;
+  /**
+   * The newest `limit` visible rows matching `filter`, newest first: one owner-index range read per
+   * owner (the user's, then the tenant's shared one, skipped for a tenant scope), each stopping at
+   * `limit`, merged — where `user_id IN (…) ORDER BY … LIMIT` would read and sort all of them.
+   */
+  const newestVisible = (columns: string, filter: string, limit: string) => `SELECT * FROM (
+      (SELECT ${columns} FROM ${names.memories} mm WHERE mm.tenant_id = $1 AND mm.user_id = $2 AND ${filter} ORDER BY mm.updated_at DESC, mm.id DESC LIMIT ${limit})
+      UNION ALL
+      (SELECT ${columns} FROM ${names.memories} mm WHERE mm.tenant_id = $1 AND mm.user_id = '' AND $2 <> '' AND ${filter} ORDER BY mm.updated_at DESC, mm.id DESC LIMIT ${limit})
+    ) visible ORDER BY updated_at DESC, id DESC LIMIT ${limit}`;
 
   /**
    * Within a transaction, with `current` locked: keeps `current` as a superseded version (closed at
@@ -122,11 +132,12 @@ export function createMemoryTable(context: StoreContext): MemoryDriver {
       const cursor = options.cursor === undefined ? null : decodeCursor('cursor', options.cursor);
       return context.run('memories.list', scope, async (sql) => {
         const result = await sql.query(
-          `SELECT ${MEMORY_COLUMNS} FROM ${names.memories} mm
-           WHERE ${VISIBLE}
-             AND ($3::text[] IS NULL OR mm.tags @> $3::text[]) AND ($4::boolean IS NULL OR mm.pinned = $4::boolean)
-             AND ($5::timestamptz IS NULL OR (mm.updated_at, mm.id) < ($5::timestamptz, $6::text))
-           ORDER BY mm.updated_at DESC, mm.id DESC LIMIT $7`,
+          newestVisible(
+            MEMORY_COLUMNS,
+            `($3::text[] IS NULL OR mm.tags @> $3::text[]) AND ($4::boolean IS NULL OR mm.pinned = $4::boolean)
+             AND ($5::timestamptz IS NULL OR (mm.updated_at, mm.id) < ($5::timestamptz, $6::text))`,
+            '$7',
+          ),
           [scope.tenantId, userKey(scope), tags, options.pinned ?? null, cursor ? timestamp(cursor.updatedAt) : null, cursor?.id ?? null, limit + 1],
         );
         const rows = result.rows.map(memoryFromRow);
@@ -198,10 +209,11 @@ export function createMemoryTable(context: StoreContext): MemoryDriver {
 
     /**
      * Full-text search ranked by `ts_rank_cd` over at most {@link MEMORY_SEARCH_CANDIDATES} matches
-     * (the owner's most recently updated ones), so its cost is bounded by an index whatever the term:
-     * 1. Read the owner's newest {@link MEMORY_SEARCH_WINDOW} memories from the owner index
-     *    `(tenant_id, user_id, updated_at DESC, id DESC)`. If they hold MEMORY_SEARCH_CANDIDATES
-     *    matches (a common term), or are all the owner has, rank those.
+     * (the most recently updated visible ones: the user's and the tenant's shared ones), so its cost
+     * is bounded by an index whatever the term:
+     * 1. Read the newest {@link MEMORY_SEARCH_WINDOW} visible memories from the owner index
+     *    `(tenant_id, user_id, updated_at DESC, id DESC)` (one range per owner, merged). If they hold
+     *    MEMORY_SEARCH_CANDIDATES matches (a common term), or are all there is, rank those.
      * 2. Otherwise (a rarer term) take the matches from the GIN full-text index on `search_vector`,
      *    newest MEMORY_SEARCH_CANDIDATES first.
      * The choice uses counts, not planner estimates, so it holds on tables without statistics.
@@ -214,12 +226,7 @@ export function createMemoryTable(context: StoreContext): MemoryDriver {
       const tsQuery = tsQuerySql('$3', query);
       return context.run('memories.search', scope, async (sql) => {
         const result = await sql.query(
-          `WITH recent AS MATERIALIZED (
-             SELECT mm.id, mm.tags, mm.updated_at, mm.search_vector FROM ${names.memories} mm
-             WHERE ${VISIBLE}
-             ORDER BY mm.updated_at DESC, mm.id DESC
-             LIMIT ${MEMORY_SEARCH_WINDOW}
-           ),
+          `WITH recent AS MATERIALIZED (${newestVisible('mm.id, mm.tags, mm.updated_at, mm.search_vector', 'true', String(MEMORY_SEARCH_WINDOW))}),
            recent_hits AS MATERIALIZED (
              SELECT r.id, r.updated_at, r.search_vector FROM recent r
              WHERE ts_match_vq(r.search_vector, ${tsQuery}) AND ($4::text[] IS NULL OR r.tags @> $4::text[])
