@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../stores/memory/memory-store.js';
 import type { Store } from '../spec/store.js';
+import type { Embedder } from '../search/embedder.js';
 import { createHashingEmbedder } from '../search/hashing-embedder.js';
 import { getTokenizer } from '../tokens/get-tokenizer.js';
 import type { Scope } from '../types.js';
@@ -45,6 +46,25 @@ describe('createMemories', () => {
     await expect(memories.put({ text: 'x', metadata: { bad: Number.NaN } }, { scope: alice })).rejects.toMatchObject({ code: 'invalid_input' });
     await expect(memories.search('x', { scope: alice, limit: 0 })).rejects.toMatchObject({ code: 'invalid_input' });
     expect((await memories.list({ scope: alice })).items).toEqual([]);
+  });
+
+  it('should find a shared (tenant-level) memory through its embedding too, for every user', async () => {
+    // Every text embeds to the same vector: only the vector half of the search can find anything for a nonsense query.
+    const constant: Embedder = { modelId: 'constant', dimensions: 2, embed: async (texts) => texts.map(() => [1, 0]) };
+    const hybrid = createMemories({ store, tokenizer: await getTokenizer({ encoding: 'o200k_base' }), embedder: constant });
+    const shared = await hybrid.put({ text: 'Parking permits are issued by the front desk' }, { scope: { tenantId: 't' } });
+    const own = await hybrid.put({ text: 'Alice drives a blue car' }, { scope: alice });
+    expect(new Set((await hybrid.search('zzqx', { scope: alice })).map((hit) => hit.memory.id))).toEqual(new Set([shared.id, own.id]));
+    const forBob = await hybrid.search('zzqx', { scope: bob });
+    expect(forBob.map((hit) => hit.memory)).toEqual([expect.objectContaining({ id: shared.id, shared: true })]);
+  });
+
+  it('should keep the superseded text of an updated memory in its history', async () => {
+    const first = await memories.put({ key: 'job', text: 'Works as a nurse' }, { scope: alice });
+    await memories.update(first.id, { scope: alice, text: 'Works as a midwife' });
+    expect((await memories.history(first.id, { scope: alice })).map((version) => version.text)).toEqual(['Works as a midwife', 'Works as a nurse']);
+    expect(await memories.history(first.id, { scope: bob })).toEqual([]);
+    await expect(memories.history(first.id, { scope: alice, limit: 0 })).rejects.toMatchObject({ code: 'invalid_input' });
   });
 
   it('should find by meaning-ish overlap with an embedder (hybrid) as well as by words', async () => {
