@@ -39,7 +39,7 @@ export type { ConversationSearchHit, SearchOptions } from './manager/search-mess
  */
 export class ContextManager {
   readonly store: Store;
-  /** Long-term memories of a scope: `put` (upsert by key), `get`, `list`, `update`, `delete`, `search`. */
+  /** Long-term memories of a scope: `put` (upsert by key), `get`, `list`, `update`, `delete`, `search`, `history`; a tenant-level memory is shared with the tenant's users. */
   readonly memories: Memories;
   private readonly options: ContextManagerOptions;
   private readonly sources: SectionSources;

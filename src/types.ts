@@ -18,7 +18,8 @@ export type JsonObject = { [key: string]: JsonValue };
  * Who owns data. Every store operation takes a scope and never reads or writes outside it.
  *
  * Ownership is exact: a conversation created with `{ tenantId: 'a', userId: 'u' }` is visible
- * only to that same pair; a scope without `userId` sees only the tenant's user-less data.
+ * only to that same pair; a scope without `userId` sees only the tenant's user-less data. The one
+ * widening is {@link Memory}: a user also reads the tenant's user-less (shared) memories.
  */
 export interface Scope {
   /** Tenant (organisation, workspace). Required; use {@link defaultScope} for single-tenant apps. */

@@ -22,6 +22,8 @@ import type {
  * Rules every implementation follows (checked by `llm-context/testing`'s contract suite):
  * - Every method takes a {@link Scope} and never reads or writes outside it. Ownership is exact
  *   (`tenantId` and `userId ?? none` must both match); data outside the scope behaves as absent.
+ *   The one widening: a user scope also *reads* its tenant's shared (user-less) memories (see
+ *   {@link MemoryStore}).
  * - Expired conversations (`expiresAt <= now`) behave as absent for every read and write.
  * - Writes are all-or-nothing; bad input throws a `ValidationError` and changes nothing.
  * - Input validation uses the shared validators in `src/spec/validate.ts`.
