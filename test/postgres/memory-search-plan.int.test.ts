@@ -102,4 +102,19 @@ describe.skipIf(!reachable)('postgres memory search: bounded by an index', () =>
     }
     expect(hits.map((hit) => hit.score)).toEqual([...hits.map((hit) => hit.score)].sort((a, b) => b - a));
   });
+
+  // Last: it adds the tenant's shared memories, which the user's search reads too.
+  it('should read at most the window from each owner index range when the tenant has 10,000 shared memories', async () => {
+    await pool.query(`INSERT INTO "${schema}".llmctx_memories (tenant_id, user_id, id, text, tags, pinned, metadata, token_counts, content_hash, created_at, updated_at)
+      SELECT 'tenant-busy', '', 'shared-' || g, 'customer prefers shared desk ' || g, '{}', false, '{}', '{}', 'h', now(), now() - (g || ' seconds')::interval
+      FROM generate_series(1, 10000) g`);
+    await pool.query(`ANALYZE "${schema}".llmctx_memories`);
+    const { hits, steps, executed } = await searchAndExplain(MEMORY_COMMON_QUERY);
+    expect(hits).toHaveLength(10);
+    expect(hits.some((hit) => hit.memory.shared)).toBe(true);
+    const windows = steps.filter((step) => step['Index Name'] === 'llmctx_memories_owner_updated' && executed(step));
+    expect(windows).toHaveLength(2);
+    for (const window of windows) expect(window['Actual Rows']).toBeLessThanOrEqual(MEMORY_SEARCH_WINDOW);
+    expect(steps.filter((step) => step['Node Type'] === 'Seq Scan' && step['Relation Name'] === 'llmctx_memories' && executed(step))).toEqual([]);
+  });
 });
