@@ -14,6 +14,7 @@ import { closeSeeded } from './lib/seeded.js';
 import { progress } from './lib/table.js';
 import { runMemoryBench } from './memory-rss.js';
 import { runMemorySearchBench } from './memory-search.js';
+import { runRedisMemorySearchBench } from './redis/memory-search.js';
 import { runSearchBench } from './search.js';
 import { runServerBench } from './server.js';
 import { runTokensBench } from './tokens.js';
@@ -43,7 +44,10 @@ export async function runBenchmarks(options: { names: readonly BenchmarkName[]; 
         else if (name === 'memory') emit(await runMemoryBench(common));
         else if (name === 'server') emit(await runServerBench(common));
         else if (name === 'cold-start') emit(await runColdStartBench(common));
-        else if (name === 'memory-search') emit(await runMemorySearchBench(common));
+        else if (name === 'memory-search') {
+          emit(await runMemorySearchBench(common));
+          emit(await runRedisMemorySearchBench(common));
+        }
         else emit(await runAppendBench(common));
       } catch (error) {
         // One broken benchmark must not lose the others' tables; the run still exits non-zero.

@@ -1,7 +1,7 @@
 import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisStore } from '../../src/stores/redis/index.js';
-import { describeStoreContract } from '../../src/testing/index.js';
+import { describeMemoriesContract, describeStoreContract } from '../../src/testing/index.js';
 import { hasRedisBinaries, startLocalCluster, type LocalCluster } from './redis-cluster.js';
 import { asClient, uniquePrefix, unlinkPrefix } from './redis-test-env.js';
 
@@ -34,8 +34,7 @@ describe.skipIf(!available && !process.env.CI)('redis store (3-master cluster)',
     expect((await store.listConversations({ tenantId: 't' }, { limit: 100 })).items).toHaveLength(30);
   });
 
-  describeStoreContract({
-    name: 'redis-cluster',
-    createStore: async ({ clock }) => createRedisStore({ client: asClient(client), keyPrefix: `${prefix}${(counter += 1)}:`, clock }),
-  });
+  const createStore = async ({ clock }: { clock: { now(): number } }) => createRedisStore({ client: asClient(client), keyPrefix: `${prefix}${(counter += 1)}:`, clock });
+  describeStoreContract({ name: 'redis-cluster', createStore });
+  describeMemoriesContract({ name: 'redis-cluster', createStore });
 });

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { createRedisStore } from '../../src/stores/redis/index.js';
-import { describeStoreContract } from '../../src/testing/index.js';
+import { describeMemoriesContract, describeStoreContract } from '../../src/testing/index.js';
 import { asClient, REDIS_URL, skipWithoutRedis, uniquePrefix, unlinkPrefix } from './redis-test-env.js';
 
 const skip = await skipWithoutRedis();
@@ -19,8 +19,7 @@ describe.skipIf(skip)('redis store (standalone)', () => {
     client.disconnect();
   });
 
-  describeStoreContract({
-    name: 'redis',
-    createStore: async ({ clock }) => createRedisStore({ client: asClient(client), keyPrefix: `${prefix}${(counter += 1)}:`, clock }),
-  });
+  const createStore = async ({ clock }: { clock: { now(): number } }) => createRedisStore({ client: asClient(client), keyPrefix: `${prefix}${(counter += 1)}:`, clock });
+  describeStoreContract({ name: 'redis', createStore });
+  describeMemoriesContract({ name: 'redis', createStore });
 });

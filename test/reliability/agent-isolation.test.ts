@@ -8,11 +8,10 @@ import { FULL, kindAvailable, openStore, STORE_KINDS, type StoreKind } from './s
  * Operations per store for the agent-facing isolation fuzz (memory tools through the AI SDK and
  * LangChain adapters, and the LangGraph store). Seed with `ISOLATION_SEED` to replay a failure.
  */
-const OPERATIONS: Record<Exclude<StoreKind, 'redis'>, number> = FULL
-  ? { memory: 10_000, pglite: 5_000, postgres: 5_000, tiered: 5_000, dynamodb: 3_000 }
-  : { memory: 3_000, pglite: 600, postgres: 800, tiered: 600, dynamodb: 400 };
-/** The Redis store keeps no long-term memories (the tiered store keeps them in Postgres), so it has nothing to run here. */
-const KINDS = STORE_KINDS.filter((kind): kind is Exclude<StoreKind, 'redis'> => kind !== 'redis');
+const OPERATIONS: Record<StoreKind, number> = FULL
+  ? { memory: 10_000, pglite: 5_000, postgres: 5_000, redis: 5_000, tiered: 5_000, dynamodb: 3_000 }
+  : { memory: 3_000, pglite: 600, postgres: 800, redis: 800, tiered: 600, dynamodb: 400 };
+const KINDS = STORE_KINDS;
 const SEED = Number(process.env.ISOLATION_SEED ?? 20261206);
 
 const totals: Record<string, number> = {};

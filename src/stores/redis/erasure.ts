@@ -1,6 +1,7 @@
 import type { StoreDriver } from '../define-store/driver.js';
 import { deleteOne } from './conversations.js';
 import { EXPIRY_BUCKETS, expiryBucketKey, expiryKey, expiryMember, scopeKeys } from './keys.js';
+import type { RedisMemories } from './memories.js';
 import type { Scope } from '../../types.js';
 import type { RedisContext } from './redis-context.js';
 
@@ -25,35 +26,44 @@ async function dropExpiryEntries(context: RedisContext, scope: Scope): Promise<v
   }
 }
 
-/** Right to erasure and the TTL sweep of the Redis driver: walk the scope index, or the expiry buckets. */
-export function createErasureOperations(context: RedisContext): Pick<StoreDriver, 'eraseUser'> & Required<Pick<StoreDriver, 'sweepExpired'>> {
+/**
+ * Right to erasure and the TTL sweep of the Redis driver: walk the scope index, or the expiry
+ * buckets. Erasure also removes the user's memories (every key of the owner, memories.ts).
+ */
+export function createErasureOperations(context: RedisContext, memories: Pick<RedisMemories, 'eraseScope'>): Pick<StoreDriver, 'eraseUser'> & Required<Pick<StoreDriver, 'sweepExpired'>> {
   const { client, prefix, clock, index } = context;
   return {
     async eraseUser(scope) {
-      const keys = scopeKeys(prefix, scope);
-      let conversations = 0;
-      let messages = 0;
-      for (;;) {
-        const ids = await client.zrevrange(keys.all, 0, 199);
-        if (ids.length === 0) break;
-        const results = await Promise.all(ids.map((id) => deleteOne(context, scope, id, true)));
-        for (const result of results) {
-          if (!result.deleted) continue;
-          conversations += 1;
-          messages += result.messages;
-        }
-        // Entries that named nothing of this user (stale, or another scope's id) go too, and so do
-        // the expiry-bucket entries of conversations Redis already expired natively (they would
-        // otherwise keep reporting the id as expired until the next sweep).
-        await Promise.all([client.zrem(keys.all, ...ids), ...ids.map((id) => client.zrem(expiryKey(prefix, scope.tenantId, id), expiryMember(scope, id)))]);
-      }
-      const indexKeys = await client.smembers(keys.registry);
-      await client.unlink(keys.registry, keys.all, ...indexKeys);
-      await dropExpiryEntries(context, scope);
-      return { conversations, messages, memories: 0 };
+      // The memories live in another slot: erase them concurrently with the conversations.
+      const [memoryCount, erased] = await Promise.all([memories.eraseScope(scope), eraseConversations(scope)]);
+      return { ...erased, memories: memoryCount };
     },
     async sweepExpired({ limit }) {
       return index.sweep({ now: clock.now(), limit });
     },
   };
+
+  async function eraseConversations(scope: Scope): Promise<{ conversations: number; messages: number }> {
+    const keys = scopeKeys(prefix, scope);
+    let conversations = 0;
+    let messages = 0;
+    for (;;) {
+      const ids = await client.zrevrange(keys.all, 0, 199);
+      if (ids.length === 0) break;
+      const results = await Promise.all(ids.map((id) => deleteOne(context, scope, id, true)));
+      for (const result of results) {
+        if (!result.deleted) continue;
+        conversations += 1;
+        messages += result.messages;
+      }
+      // Entries that named nothing of this user (stale, or another scope's id) go too, and so do
+      // the expiry-bucket entries of conversations Redis already expired natively (they would
+      // otherwise keep reporting the id as expired until the next sweep).
+      await Promise.all([client.zrem(keys.all, ...ids), ...ids.map((id) => client.zrem(expiryKey(prefix, scope.tenantId, id), expiryMember(scope, id)))]);
+    }
+    const indexKeys = await client.smembers(keys.registry);
+    await client.unlink(keys.registry, keys.all, ...indexKeys);
+    await dropExpiryEntries(context, scope);
+    return { conversations, messages };
+  }
 }

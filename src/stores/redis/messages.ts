@@ -59,7 +59,8 @@ export function createMessageOperations(context: RedisContext): Pick<StoreDriver
      * speculative tail and the summary in one `MULTI`. Until this process has learned the
      * conversation's average tokens per message, the tail is sized for
      * {@link FIRST_READ_AVERAGE_TOKENS}; a read that falls short is finished by `getTail` (a second
-     * round trip, sized from the conversation's stored average). Memories are absent in Redis.
+     * round trip, sized from the conversation's stored average). Pinned memories are read beside it
+     * (redis-store.ts), as they live in another slot.
      */
     async readContext(scope, conversationId, options) {
       const { maxTokens, encoding, maxMessages, beforeSeq } = options;

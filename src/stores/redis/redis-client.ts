@@ -11,6 +11,7 @@ import { LLMContextError, StoreError, StoreUnavailableError } from '../../errors
 export interface RedisClientLike {
   evalsha(sha: string, numKeys: number, ...keysAndArgs: Array<string | number>): Promise<unknown>;
   eval(script: string, numKeys: number, ...keysAndArgs: Array<string | number>): Promise<unknown>;
+  hget(key: string, field: string): Promise<string | null>;
   hgetall(key: string): Promise<Record<string, string>>;
   zrevrange(key: string, start: number, stop: number): Promise<string[]>;
   zrangebyscore(key: string, min: string | number, max: string | number, limit: 'LIMIT', offset: number, count: number): Promise<string[]>;

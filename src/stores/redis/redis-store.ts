@@ -3,6 +3,7 @@ import { defineStore } from '../define-store/define-store.js';
 import type { StoreDriver } from '../define-store/driver.js';
 import { createConversationOperations } from './conversations.js';
 import { createErasureOperations } from './erasure.js';
+import { createRedisMemories } from './memories.js';
 import { createMessageOperations } from './messages.js';
 import { toStoreError, type RedisClientLike } from './redis-client.js';
 import { createRedisContext } from './redis-context.js';
@@ -46,6 +47,11 @@ export interface RedisStoreOptions {
  *   tag/parent index keys, so erasure needs no SCAN.
  * - `P{x:<0..15>}:expiry` — sorted sets of `[tenant, user, id]` by `expiresAt` ms, read by
  *   {@link Store.sweepExpired}; 16 buckets so sliding-TTL refreshes do not all hit one slot.
+ * - `P{t:<tenant>:m:<user or ->}:mem:…` — one owner's long-term memories, one slot (memory-keys.ts):
+ *   `docs` (id → current version JSON), `versions` (id → superseded versions), `keys` (upsert key
+ *   → id), `all` / `pinned` / `tag:<tag>` (sorted sets by `updatedAt`), and the inverted index:
+ *   `term:<term>` (memory ids by term frequency), `len`, `stats`, with `vocab` and `tags` naming
+ *   the term and tag keys that exist, so erasure needs no SCAN.
  *
  * **Atomicity.** Every write to a conversation is one Lua script on its slot: `appendMessages`
  * reserves the seq range, skips ids already stored, writes messages, counts and the meta hash, and
@@ -84,14 +90,23 @@ export interface RedisStoreOptions {
  * terms, not the history. Appends do not index (they stay one script): each search first indexes
  * what was appended since the last pass, at most {@link SEARCH_INDEX}`.catchUpMessages` messages,
  * and a result says so in its `coverage` while some are left. Deletes, the TTL sweep and erasure
- * remove postings. Vector search and memories are absent: pair Redis with Postgres through
- * `createTieredStore`.
+ * remove postings. Vector search is absent (no vector module here, and a brute-force scan of a
+ * scope's embeddings would grow with its history): pair Redis with Postgres through
+ * `createTieredStore` for it.
+ *
+ * **Memories** are native (memories.ts): writes are compare-and-set Lua scripts on the owner's slot
+ * that change the memory, its history, its listing sets and its inverted-index postings together;
+ * memory search ranks with BM25 inside Redis over the query terms' posting lists (same analyzer and
+ * scoring as the other stores), so it reads the matches, not every memory. A user's reads also read
+ * the tenant's shared memories (another slot, read concurrently and merged). `readContext` reads
+ * the pinned memories concurrently with the conversation.
  *
  * Reads never use `KEYS` or unbounded ranges; listings page through indexes with `LIMIT`.
  *
  * Written on the shared store layer (`defineStore`), which validates every input once; the driver
  * only stores, one file per area: conversations.ts, messages.ts (+ append.ts, tail-read.ts,
- * context-read.ts), summaries.ts, snapshots.ts (+ copy-in.ts), search.ts (+ lexical-index.ts), erasure.ts.
+ * context-read.ts), summaries.ts, snapshots.ts (+ copy-in.ts), search.ts (+ lexical-index.ts), memories.ts
+ * (+ memory-keys.ts, memory-scripts.ts), erasure.ts.
  *
  * @throws {StoreUnavailableError} (retryable) when Redis is unreachable, naming the operation.
  * @throws {StoreError} for any other Redis failure.
@@ -99,26 +114,35 @@ export interface RedisStoreOptions {
 export function createRedisStore(options: RedisStoreOptions): Store {
   const clock = options.clock ?? { now: () => Date.now() };
   const context = createRedisContext({ client: options.client, prefix: options.keyPrefix ?? 'llmctx:v1:', clock });
+  const messages = createMessageOperations(context);
+  const memories = createRedisMemories(context);
   const driver: StoreDriver = {
     name: 'redis',
     capabilities: {
       lexicalSearch: { available: true },
       vectorSearch: {
         available: false,
-        reason: 'Redis here has no vector search module; pair Redis with Postgres (createTieredStore({ hot: redisStore, durable: postgresStore })) for vector search',
+        reason:
+          'Redis here has no vector search module (a brute-force scan would grow with the history); pair Redis with Postgres (createTieredStore({ hot: redisStore, durable: postgresStore })) for vector search',
       },
-      memories: {
-        available: false,
-        reason: 'the Redis store keeps no long-term memories; pair Redis with Postgres (createTieredStore({ hot: redisStore, durable: postgresStore })) for memories',
-      },
+      memories: { available: true },
       ttlSweep: { available: true },
     },
     ...createConversationOperations(context),
-    ...createMessageOperations(context),
+    ...messages,
+    async readContext(scope, conversationId, readOptions) {
+      // The memories live in the owner's slot, not the conversation's: both reads go out together.
+      const [read, prefetched] = await Promise.all([
+        messages.readContext(scope, conversationId, readOptions),
+        readOptions.pinnedMemories > 0 ? memories.prefetch(scope, readOptions.pinnedMemories) : undefined,
+      ]);
+      return prefetched ? { ...read, memories: prefetched } : read;
+    },
     ...createSummaryOperations(context),
     ...createSnapshotOperations(context),
     ...createMessageSearch(context, options.searchIndex),
-    ...createErasureOperations(context),
+    ...createErasureOperations(context, memories),
+    memories,
     mapError: (error, operation) => toStoreError('redis', operation, error),
   };
   return defineStore(driver, { clock, ...(options.maxMessageBytes !== undefined ? { maxMessageBytes: options.maxMessageBytes } : {}) });
