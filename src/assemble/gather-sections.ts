@@ -61,8 +61,8 @@ export type SectionReasons = Partial<Record<'memories' | 'summary' | 'recall', s
 /**
  * Runs the three section sources concurrently (each guarded: a failure or timeout leaves its section
  * empty with a note), then keeps what fits each cap: memories one by one (pinned first), the
- * summary whole or not at all, recalled excerpts whole, best first. With `caps.recallReach` the
- * recall source is asked for that many tokens and its cap grows by what memories and summary left. A section whose cap is 0 is not
+ * summary whole or not at all, recalled excerpts whole, best first. With `caps.recallReach` recall's
+ * cap grows by what memories and summary left, and recall is asked after them for exactly that cap. A section whose cap is 0 is not
  * asked; summary and recall are not asked when the whole history fits.
  */
 export async function gatherSections(input: GatherSectionsInput): Promise<GatheredSections> {
@@ -75,7 +75,25 @@ export async function gatherSections(input: GatherSectionsInput): Promise<Gather
   const failed = (section: keyof SectionReasons) => (reason: 'timed out' | 'failed') => (reasons[section] = reason);
   const wantSummary = !input.wholeHistoryFits && caps.summary > 0;
   const wantRecall = !input.wholeHistoryFits && caps.recall > 0 && query.length > 0 && windowStartSeq > 1;
-  const [memoriesFound, summaryFound, recallFound] = await Promise.all([
+  const askRecall = (maxTokens: number) =>
+    runSource(sourceNotes.recall, 'recall', () =>
+      sources.recall({
+        store,
+        scope,
+        conversationId,
+        query,
+        beforeSeq: windowStartSeq,
+        maxTokens,
+        tokenizer,
+        neighbours: input.recall.neighbours ?? { before: 1, after: 1 },
+        otherConversations: input.recall.otherConversations ?? false,
+        ...signal,
+      }), input.sourceTimeoutMs, failed('recall'));
+  // With recallReach, recall's cap depends on what memories and summary leave, so it is asked after
+  // them for exactly that many tokens: asked for more, its excerpts (merged runs of turns) could
+  // exceed the cap and be dropped whole. Otherwise the three sources run concurrently.
+  const recallAfter = caps.recallReach !== undefined;
+  const [memoriesFound, summaryFound, recallConcurrent] = await Promise.all([
     caps.memories > 0
       ? runSource(sourceNotes.memories, 'memories', () =>
           sources.memories({ store, scope, query, maxTokens: caps.memories, tokenizer, ...(prefetched?.memories ? { prefetched: prefetched.memories } : {}), ...signal }), input.sourceTimeoutMs, failed('memories'))
@@ -84,21 +102,7 @@ export async function gatherSections(input: GatherSectionsInput): Promise<Gather
       ? runSource(sourceNotes.summary, 'summary', () =>
           sources.summary({ store, scope, conversationId, windowStartSeq, maxTokens: caps.summary, tokenizer, ...(prefetched ? { storedSummary: prefetched.summary } : {}), ...signal }), input.sourceTimeoutMs, failed('summary'))
       : undefined,
-    wantRecall
-      ? runSource(sourceNotes.recall, 'recall', () =>
-          sources.recall({
-            store,
-            scope,
-            conversationId,
-            query,
-            beforeSeq: windowStartSeq,
-            maxTokens: caps.recallReach ?? caps.recall,
-            tokenizer,
-            neighbours: input.recall.neighbours ?? { before: 1, after: 1 },
-            otherConversations: input.recall.otherConversations ?? false,
-            ...signal,
-          }), input.sourceTimeoutMs, failed('recall'))
-      : undefined,
+    wantRecall && !recallAfter ? askRecall(caps.recall) : undefined,
   ]);
 
   const blocks: SystemBlock[] = [];
@@ -149,6 +153,7 @@ export async function gatherSections(input: GatherSectionsInput): Promise<Gather
   let excerpts: RecallExcerpt[] = [];
   // What memories and summary left of their caps goes to recall when the caps say so (recallReach).
   const recallCap = caps.recallReach === undefined ? caps.recall : Math.min(caps.recallReach, caps.recall + Math.max(0, caps.memories + caps.summary - optionalTokens));
+  const recallFound = wantRecall && recallAfter ? await askRecall(recallCap) : recallConcurrent;
   notes.push(...sourceNotes.recall);
   if (wantRecall) {
     if (recallFound?.note) notes.push(recallFound.note);

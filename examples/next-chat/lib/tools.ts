@@ -16,7 +16,7 @@ export const chatTools = {
     inputSchema: z.object({ fact: z.string().min(1).max(MAX_FACT_CHARS) }),
     needsApproval: true,
     execute: async ({ fact }) => {
-      const memory = await (await getManager()).memories.put({ scope: chatScope, text: fact, pinned: true, tags: ['next-chat'] });
+      const memory = await (await getManager()).memories.put({ text: fact, pinned: true, tags: ['next-chat'] }, { scope: chatScope });
       return { saved: true, memoryId: memory.id };
     },
   }),
