@@ -112,7 +112,11 @@ export async function gatherSections(input: GatherSectionsInput): Promise<Gather
   if (caps.memories > 0 && memoriesFound) {
     if (memoriesFound.note) notes.push(memoriesFound.note);
     let used = tokenizer.count(renderMemories([])) + 4;
-    for (const memory of [...memoriesFound.pinned, ...memoriesFound.relevant]) {
+    // "Shared" tells a user's prompt that a tenant-level memory is not theirs alone; read from a
+    // tenant-level scope (no user: a single-user app) every memory is the reader's own.
+    const ownedByReader = scope.userId === undefined;
+    for (const found of [...memoriesFound.pinned, ...memoriesFound.relevant]) {
+      const memory = ownedByReader && found.shared ? { ...found, shared: false } : found;
       const cost = tokenizer.count(memoryLine(memory)) + 1;
       if (used + cost > caps.memories) {
         dropped.push({ section: 'memories', reason: 'cap', memoryId: memory.id, tokens: cost });

@@ -91,6 +91,18 @@ describe('assembly with memories (ContextManager + createMemorySource, Postgres 
     expect((await memories.list({ scope: tenant })).items.map((memory) => memory.text).sort()).toEqual(['Company policy: never share customer emails', 'Office snacks are peanut-free']);
   });
 
+  it('should not mark memories as shared in a tenant-level assembly (no user: every memory is the reader\'s own)', async () => {
+    const { memories, manager } = await setup();
+    const tenant = { tenantId: alice.tenantId };
+    const policy = await memories.put({ text: 'Company policy: never share customer emails', pinned: true }, { scope: tenant });
+    await manager.append('c-tenant', [{ role: 'user', content: 'What is the policy on emails?' }], { scope: tenant });
+    const { messages, report } = await manager.assemble('c-tenant', { scope: tenant, budget: { maxTokens: 500 } });
+    const system = String(messages[0]!.content);
+    expect(system).toContain('- Company policy: never share customer emails');
+    expect(system).not.toContain('(shared)');
+    expect(report.memories).toEqual([{ id: policy.id, pinned: true, shared: false }]);
+  });
+
   it('should assemble the newest fact and keep the superseded one in the history', async () => {
     const { memories, manager } = await setup();
     const first = await memories.put({ key: 'diet', text: 'Is vegetarian', pinned: true }, { scope: alice });
