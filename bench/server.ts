@@ -50,6 +50,10 @@ export async function runServerBench(options: { quick: boolean }): Promise<strin
         await store.createConversation(scope, { id });
         for (let start = 0; start < size; start += 1000) await store.appendMessages(scope, id, corpus.slice(start, Math.min(size, start + 1000)));
       }
+      // Both managers fold the seeded backlog into a summary in the background: time and compare
+      // the steady state, not two folds at different stages.
+      await Promise.all([localManager.assemble(id, { scope, budget: { maxTokens: BUDGET } }), remoteManager.assemble(id, { scope, budget: { maxTokens: BUDGET } })]);
+      await Promise.all([localManager.settled(), remoteManager.settled()]);
       const results = await compare({
         iterations: options.quick ? 60 : 300,
         warmup: 20,
@@ -58,6 +62,7 @@ export async function runServerBench(options: { quick: boolean }): Promise<strin
           remote: () => remoteManager.assemble(id, { scope, budget: { maxTokens: BUDGET } }),
         },
       });
+      await Promise.all([localManager.settled(), remoteManager.settled()]);
       const check = await remoteManager.assemble(id, { scope, budget: { maxTokens: BUDGET } });
       const expected = await localManager.assemble(id, { scope, budget: { maxTokens: BUDGET } });
       if (JSON.stringify(check.report.sections) !== JSON.stringify(expected.report.sections)) throw new Error(`remote and in-process assemblies differ at ${size} messages`);
