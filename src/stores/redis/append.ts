@@ -33,16 +33,33 @@ const MAX_REMEMBERED = 10_000;
  * rely on: the full index write follows the script's reply (two round trips).
  * A sliding TTL's expiry-bucket entry is written after the reply in both cases.
  */
+/** What this process last saw of a conversation's index entries, and the keys an append sends with them. */
+interface Remembered {
+  readonly tags: readonly string[];
+  readonly parentId: string | undefined;
+  /** The conversation's five keys, then the index keys of `tags` and `parentId` (APPEND_TOUCH's KEYS), built once per change. */
+  readonly keys: readonly string[];
+}
+
+/** The conversation's key count in a script's KEYS (see keys.ts). */
+const CONVERSATION_KEYS = 5;
+
 export function createAppender(options: { client: RedisClientLike; prefix: string; index: ScopeIndex }) {
   const { client, prefix, index } = options;
-  const remembered = new Map<string, { tags: readonly string[]; parentId: string | undefined }>();
+  /** By tenant, user and conversation (ids hold no NUL and a user id is never empty, so the joined key is unambiguous). */
+  const remembered = new Map<string, Remembered>();
   /** Whether the append and the index touch go out as one script (false after a `CROSSSLOT` answer). */
   let combine = client.isCluster !== true;
 
-  function remember(key: string, conversation: Conversation): void {
+  function entry(scope: Scope, conversationId: string, tags: readonly string[], parentId: string | undefined): Remembered {
+    return { tags, parentId, keys: [...conversationKeyList(conversationKeys(prefix, scope.tenantId, conversationId)), ...index.entryKeys(scope, { tags, parentId })] };
+  }
+
+  function remember(key: string, scope: Scope, conversationId: string, conversation: Conversation, known: Remembered | undefined): void {
+    const unchanged = known !== undefined && known.parentId === conversation.parentId && sameTags(known.tags, conversation.tags);
     remembered.delete(key);
     if (remembered.size >= MAX_REMEMBERED) remembered.delete(remembered.keys().next().value!);
-    remembered.set(key, { tags: conversation.tags, parentId: conversation.parentId });
+    remembered.set(key, unchanged ? known : entry(scope, conversationId, conversation.tags, conversation.parentId));
   }
 
   /**
@@ -51,26 +68,34 @@ export function createAppender(options: { client: RedisClientLike; prefix: strin
    * @throws {IdempotencyConflictError} when a stored id comes again with another role or content (nothing written).
    */
   return async function append(scope: Scope, conversationId: string, batch: readonly NewMessage[], dedupe: boolean, now: number): Promise<AppendResult> {
-    const args: Array<string | number> = [now, scope.userId === undefined ? '0' : '1', scope.userId ?? '', dedupe ? '1' : '0', batch.length];
-    for (const message of batch) args.push(message.id, primaryTokens(message), messageBody(message), message.role, message.contentHash);
-    const rememberKey = JSON.stringify([scope.tenantId, scope.userId ?? null, conversationId]);
-    const assumed = client.isCluster === true ? undefined : (remembered.get(rememberKey) ?? { tags: [], parentId: undefined });
-    const touchKeys = assumed ? index.entryKeys(scope, assumed) : [];
-    const conversationKeyNames = conversationKeyList(conversationKeys(prefix, scope.tenantId, conversationId));
+    const args: Array<string | number> = [now, scope.userId === undefined ? '0' : '1', scope.userId ?? '', dedupe ? '1' : '0', batch.length, 0];
+    let tokens = 0;
+    for (const message of batch) {
+      args.push(message.id, messageBody(message));
+      tokens += primaryTokens(message);
+    }
+    args[5] = tokens;
+    const rememberKey = `${scope.tenantId}\u0000${scope.userId ?? ''}\u0000${conversationId}`;
+    const known = client.isCluster === true ? undefined : remembered.get(rememberKey);
+    const assumed = client.isCluster === true ? undefined : (known ?? entry(scope, conversationId, [], undefined));
     let reply: unknown[] | undefined;
     let touched: Promise<string[] | null> = Promise.resolve(null);
     if (assumed && combine) {
       // One EVALSHA: the append, then the touch on the same server (see APPEND_TOUCH).
+      args.push(conversationId);
       try {
-        reply = (await runScript(client, scripts.APPEND_TOUCH, [...conversationKeyNames, ...touchKeys], [...args, conversationId])) as unknown[];
+        reply = (await runScript(client, scripts.APPEND_TOUCH, assumed.keys, args)) as unknown[];
         touched = Promise.resolve(reply[0] === 'ok' ? (reply[4] as string[]) : null);
       } catch (error) {
         // A server in cluster mode behind a plain client refuses keys of two slots: send them apart from now on.
         if (!(error instanceof Error && error.message.includes('CROSSSLOT'))) throw error;
         combine = false;
       }
+      args.pop();
     }
+    const touchKeys = assumed ? assumed.keys.slice(CONVERSATION_KEYS) : [];
     if (reply === undefined) {
+      const conversationKeyNames = assumed ? assumed.keys.slice(0, CONVERSATION_KEYS) : conversationKeyList(conversationKeys(prefix, scope.tenantId, conversationId));
       const [appendSha, touchSha] = await Promise.all([scriptSha(scripts.APPEND), assumed ? scriptSha(scripts.INDEX_TOUCH) : undefined]);
       const replied = sendScript(client, scripts.APPEND, appendSha, conversationKeyNames, args);
       // Written right behind the script on the same connection; a failure only means the full write runs.
@@ -104,7 +129,8 @@ export function createAppender(options: { client: RedisClientLike; prefix: strin
         before !== null &&
         before.every((score) => score !== '') &&
         conversation.updatedAt.getTime() === now &&
-        sameEntries(index.entryKeys(scope, entry), touchKeys);
+        // The touched keys are the entries' keys when the tags and parent are the ones assumed.
+        ((assumed.parentId === conversation.parentId && sameTags(assumed.tags, conversation.tags)) || sameEntries(index.entryKeys(scope, entry), touchKeys));
       await Promise.all([
         indexed ? undefined : index.write(scope, conversationId, conversation.updatedAt.getTime(), 'GT', entry),
         conversation.ttl?.mode === 'sliding' ? index.writeExpiry(scope, conversation) : undefined,
@@ -114,7 +140,7 @@ export function createAppender(options: { client: RedisClientLike; prefix: strin
       const moved = touchKeys.filter((_, position) => before[position] !== '' && Number(before[position]) < now);
       if (moved.length > 0) await index.untouch(conversationId, moved, now, conversation.updatedAt.getTime());
     }
-    remember(rememberKey, conversation);
+    if (client.isCluster !== true) remember(rememberKey, scope, conversationId, conversation, assumed);
     const stored = reply[3] as Array<string | number>;
     const messages: Message[] = batch.map((message, position) => {
       const result = stored[position]!;
@@ -123,6 +149,12 @@ export function createAppender(options: { client: RedisClientLike; prefix: strin
     });
     return { messages, inserted, conversation };
   };
+}
+
+function sameTags(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let position = 0; position < a.length; position += 1) if (a[position] !== b[position]) return false;
+  return true;
 }
 
 function sameEntries(actual: readonly string[], touched: readonly string[]): boolean {

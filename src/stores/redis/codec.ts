@@ -9,9 +9,38 @@ import type { Conversation, JsonObject, Message, NewMessage, Scope, Summary } fr
  * - Summary: JSON with `updatedAt` in epoch ms.
  */
 
-/** The JSON of a message without `seq` and without the opening brace (see the append script). */
+/**
+ * The JSON of a message without `seq` and without the opening brace (see the append script):
+ * exactly `JSON.stringify(messageFields(message)).slice(1)`, built from each field's JSON.
+ * Measured: the one-object form (a fresh object, its serialization, then the slice) cost ≈ 1.8 µs
+ * per message of a 20-message batch, about a quarter of the append's client work.
+ */
 export function messageBody(message: NewMessage): string {
-  return JSON.stringify(messageFields(message)).slice(1);
+  const id = JSON.stringify(message.id);
+  const role = JSON.stringify(message.role);
+  const contentHash = JSON.stringify(message.contentHash);
+  const content = JSON.stringify(message.content);
+  const createdAt = JSON.stringify(message.createdAt.getTime());
+  const metadata = JSON.stringify(message.metadata);
+  const tags = JSON.stringify(message.tags);
+  const tokenCounts = JSON.stringify(message.tokenCounts);
+  const name = message.name === undefined ? '' : JSON.stringify(message.name);
+  // A value JSON leaves out of an object (undefined, a function) has no JSON of its own: the
+  // one-object form then decides what the body is. (Validated messages never get here.)
+  if (
+    id === undefined ||
+    role === undefined ||
+    contentHash === undefined ||
+    content === undefined ||
+    createdAt === undefined ||
+    metadata === undefined ||
+    tags === undefined ||
+    tokenCounts === undefined ||
+    name === undefined
+  ) {
+    return JSON.stringify(messageFields(message)).slice(1);
+  }
+  return `"tc":${JSON.stringify(tokenHeader(message.tokenCounts))},"id":${id},"role":${role},"contentHash":${contentHash},${name === '' ? '' : `"name":${name},`}"content":${content},"createdAt":${createdAt},"metadata":${metadata},"tags":${tags},"tokenCounts":${tokenCounts}}`;
 }
 
 /** The full stored JSON of a message with its seq. */
@@ -27,8 +56,19 @@ export function messageJson(message: Omit<Message, 'conversationId'>): string {
  */
 export function tokenHeader(tokenCounts: Readonly<Record<string, number>>): string {
   let header = '';
-  for (const [encoding, count] of Object.entries(tokenCounts)) header += `;${encodeURIComponent(encoding)}=${count}`;
+  for (const [encoding, count] of Object.entries(tokenCounts)) header += `;${encodedEncoding(encoding)}=${count}`;
   return header;
+}
+
+/** Percent-encoded encoding names: an app uses a handful, so each is encoded once (up to 64 kept). */
+const ENCODED_ENCODINGS = new Map<string, string>();
+function encodedEncoding(encoding: string): string {
+  let encoded = ENCODED_ENCODINGS.get(encoding);
+  if (encoded === undefined) {
+    encoded = encodeURIComponent(encoding);
+    if (ENCODED_ENCODINGS.size < 64) ENCODED_ENCODINGS.set(encoding, encoded);
+  }
+  return encoded;
 }
 
 function messageFields(message: NewMessage): Record<string, unknown> {

@@ -17,7 +17,8 @@ export const tailEstimateKey = (tenantId: string, conversationId: string, encodi
 export function createMessageOperations(context: RedisContext): Pick<StoreDriver, 'appendMessages' | 'listMessages' | 'getTail' | 'deleteMessage'> & Required<Pick<StoreDriver, 'readContext'>> {
   const { client, prefix, clock, tailEstimates, conversationScript } = context;
   const operations: ReturnType<typeof createMessageOperations> = {
-    async appendMessages(scope, conversationId, batch, { dedupeByContentHash }) {
+    // Not async: the appender's promise is returned as is (an async wrapper costs extra ticks per append).
+    appendMessages(scope, conversationId, batch, { dedupeByContentHash }) {
       return context.append(scope, conversationId, batch, dedupeByContentHash, clock.now());
     },
 

@@ -46,6 +46,8 @@ export interface RedisScript {
   readonly name: string;
   readonly source: string;
   sha?: Promise<string>;
+  /** The SHA-1 once computed, so a call needs no await for it. */
+  shaHex?: string;
 }
 
 export function defineScript(name: string, source: string): RedisScript {
@@ -61,13 +63,14 @@ async function sha1Hex(text: string): Promise<string> {
  * Runs a script by SHA (`EVALSHA`), loading it with `EVAL` when the server answers `NOSCRIPT`
  * (after a restart, or on a cluster node that has not seen it yet).
  */
-export async function runScript(client: RedisClientLike, script: RedisScript, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
-  return sendScript(client, script, await scriptSha(script), keys, args);
+export function runScript(client: RedisClientLike, script: RedisScript, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
+  if (script.shaHex !== undefined) return sendScript(client, script, script.shaHex, keys, args);
+  return scriptSha(script).then((sha) => sendScript(client, script, sha, keys, args));
 }
 
 /** The script's SHA-1 (computed once). */
 export function scriptSha(script: RedisScript): Promise<string> {
-  script.sha ??= sha1Hex(script.source);
+  script.sha ??= sha1Hex(script.source).then((sha) => (script.shaHex = sha));
   return script.sha;
 }
 

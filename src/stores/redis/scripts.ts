@@ -113,9 +113,12 @@ return {'deleted', f[1], f[2] or '', f[3]}
 );
 
 /**
- * ARGV 4 dedupeByContentHash ('1'|'0'), 5 n, then per message: id, primary token count, JSON body
- * without its opening '{' (the script prepends '{"seq":N,' so it never parses or re-encodes a
- * message), role and contentHash.
+ * ARGV 4 dedupeByContentHash ('1'|'0'), 5 n, 6 the batch's primary token count (the sum over its
+ * messages), then per message: id and JSON body without its opening '{' (the script prepends
+ * '{"seq":N,' so it never parses or re-encodes a message). A message's role, content hash and
+ * primary count are read from its body's head (`"tc":";enc=N…","id":…,"role":…,"contentHash":…`)
+ * on the paths that need them (a stored id, dedupe): passing them as arguments cost ≈ 0.25 µs of
+ * server time and about as much client time per value, ≈ 30 µs for a 20-message batch.
  * Returns 'ok', inserted, the meta hash, and per input message in order either its new seq (an
  * integer: the caller has the message) or the stored JSON (a string: the id was already stored,
  * or the dedupe matched). Returns 'conflict', the id and the meta's `updatedAt`, writing nothing,
@@ -150,16 +153,26 @@ local state, owned = judge(f, ARGV[2], ARGV[3], now)
 if state ~= 'live' or not owned then return {'nf'} end
 local n = tonumber(ARGV[5])
 local dedupe = ARGV[4] == '1'
--- per message: id, primary tokens, body, role, content hash
-local stride = 5
+-- per message: id, body (ARGV[p], ARGV[p + 1])
+local stride = 2
+local first = 7
+-- Role and content hash of a body. The id before them is JSON-escaped, so it holds no '","' (its
+-- quotes are escaped): the first '","role":"' is the id's end.
+local function roleAndHash(body)
+  return string.match(body, '^"tc":"[^"]*","id":".-","role":"(%a+)","contentHash":"(%x+)"')
+end
+-- The primary token count: the first count of the body's token header (0 when it has none).
+local function primary(body)
+  return tonumber(string.match(body, '^"tc":";[^=]*=(%d+)')) or 0
+end
 if dedupe then
   local tail = redis.call('ZREVRANGE', KEYS[2], 0, n - 1)
   if #tail == n then
     local same = true
     for i = 1, n do
       local m = cjson.decode(tail[n - i + 1])
-      local p = 6 + (i - 1) * stride
-      if m.role ~= ARGV[p + 3] or m.contentHash ~= ARGV[p + 4] then same = false break end
+      local role, hash = roleAndHash(ARGV[first + (i - 1) * stride + 1])
+      if m.role ~= role or m.contentHash ~= hash then same = false break end
     end
     if same then
       local out = {}
@@ -169,32 +182,34 @@ if dedupe then
   end
 end
 local ids = {}
-for i = 1, n do ids[i] = ARGV[6 + (i - 1) * stride] end
+for i = 1, n do ids[i] = ARGV[first + (i - 1) * stride] end
 -- n values in input order (the caller's ids are unique), false where the id is new
 local stored = sliced('HMGET', KEYS[3], ids)
 local out = {}
+-- The batch's token count, less the messages already stored (not inserted again).
+local tokens = tonumber(ARGV[6])
 -- A stored id coming again with another role or content hash refuses the whole batch, before any write.
 for i = 1, n do
   if stored[i] then
-    local p = 6 + (i - 1) * stride
+    local body = ARGV[first + (i - 1) * stride + 1]
     out[i] = redis.call('ZRANGEBYSCORE', KEYS[2], stored[i], stored[i])[1]
     local m = cjson.decode(out[i])
-    if m.role ~= ARGV[p + 3] or m.contentHash ~= ARGV[p + 4] then return {'conflict', ids[i], f[10]} end
+    local role, hash = roleAndHash(body)
+    if m.role ~= role or m.contentHash ~= hash then return {'conflict', ids[i], f[10]} end
+    tokens = tokens - primary(body)
   end
 end
 local seq = tonumber(f[5])
-local tokens = 0
 local members, idPairs = {}, {}
 for i = 1, n do
-  local p = 6 + (i - 1) * stride
+  local p = first + (i - 1) * stride
   if not stored[i] then
     seq = seq + 1
     local s = fmt(seq)
     members[#members + 1] = s
-    members[#members + 1] = '{"seq":' .. s .. ',' .. ARGV[p + 2]
+    members[#members + 1] = '{"seq":' .. s .. ',' .. ARGV[p + 1]
     idPairs[#idPairs + 1] = ARGV[p]
     idPairs[#idPairs + 1] = s
-    tokens = tokens + tonumber(ARGV[p + 1])
     out[i] = seq
   end
 end
