@@ -175,6 +175,41 @@ describe.skipIf(skip)('redis store key layout, index repair and command hygiene'
     expect((await store.listMessages(scope, 'one', { order: 'asc', limit: 10 })).map((message) => message.seq)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
+  it('should store each member with its own seq when another process appended in between (the sent seqs are then stale)', async () => {
+    const { keyPrefix } = newStore();
+    // Two stores on one prefix: two processes, each remembering the lastSeq of its own appends.
+    const first = createRedisStore({ client: asClient(client), keyPrefix });
+    const second = createRedisStore({ client: asClient(client), keyPrefix });
+    await first.createConversation(scope, { id: 'shared' });
+    const batches = [
+      [first, textTurns(3, 'a')],
+      [second, textTurns(2, 'b')], // second expects lastSeq 0, finds 3
+      [first, textTurns(1, 'c')], // first expects 3, finds 5
+      [first, textTurns(2, 'd')], // as expected: stored as sent
+      [second, [...textTurns(1, 'b'), ...textTurns(2, 'e')]], // b-0 stored: the batch's seqs shift
+    ] as const;
+    let tokens = 0;
+    const seen = new Set<string>();
+    for (const [store, inputs] of batches) {
+      const prepared = await newMessages(inputs);
+      await store.appendMessages(scope, 'shared', prepared);
+      // The conversation counts the primary tokens of the messages inserted, not of b-0 sent again.
+      for (const message of prepared) if (!seen.has(message.id)) tokens += Object.values(message.tokenCounts)[0]!;
+      for (const message of prepared) seen.add(message.id);
+    }
+    const members = await client.zrange(conversationKeys(keyPrefix, scope.tenantId, 'shared').msgs, 0, -1, 'WITHSCORES');
+    const seqs: number[] = [];
+    for (let position = 0; position < members.length; position += 2) {
+      const parsed = JSON.parse(members[position]!) as { seq: number };
+      expect(parsed.seq).toBe(Number(members[position + 1]));
+      seqs.push(parsed.seq);
+    }
+    expect(seqs).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    const stored = await first.listMessages(scope, 'shared', { order: 'asc', limit: 20 });
+    expect(stored.map((message) => message.id)).toEqual(['a-0', 'a-1', 'a-2', 'b-0', 'b-1', 'c-0', 'd-0', 'd-1', 'e-0', 'e-1']);
+    expect(await first.getConversation(scope, 'shared')).toMatchObject({ lastSeq: 10, messageCount: 10, tokenCount: tokens });
+  });
+
   it('should declare vector search absent with a hint to pair Redis with Postgres, and memories present', () => {
     const { store } = newStore();
     const vectors = store.capabilities.vectorSearch;

@@ -33,12 +33,14 @@ const MAX_REMEMBERED = 10_000;
  * rely on: the full index write follows the script's reply (two round trips).
  * A sliding TTL's expiry-bucket entry is written after the reply in both cases.
  */
-/** What this process last saw of a conversation's index entries, and the keys an append sends with them. */
+/** What this process last saw of a conversation: its index entries, the keys an append sends with them, its last seq. */
 interface Remembered {
   readonly tags: readonly string[];
   readonly parentId: string | undefined;
   /** The conversation's five keys, then the index keys of `tags` and `parentId` (APPEND_TOUCH's KEYS), built once per change. */
   readonly keys: readonly string[];
+  /** `lastSeq` after this process's last append: the next append builds its members with the seqs that follow. */
+  lastSeq: number;
 }
 
 /** The conversation's key count in a script's KEYS (see keys.ts). */
@@ -52,14 +54,16 @@ export function createAppender(options: { client: RedisClientLike; prefix: strin
   let combine = client.isCluster !== true;
 
   function entry(scope: Scope, conversationId: string, tags: readonly string[], parentId: string | undefined): Remembered {
-    return { tags, parentId, keys: [...conversationKeyList(conversationKeys(prefix, scope.tenantId, conversationId)), ...index.entryKeys(scope, { tags, parentId })] };
+    return { tags, parentId, keys: [...conversationKeyList(conversationKeys(prefix, scope.tenantId, conversationId)), ...index.entryKeys(scope, { tags, parentId })], lastSeq: 0 };
   }
 
   function remember(key: string, scope: Scope, conversationId: string, conversation: Conversation, known: Remembered | undefined): void {
     const unchanged = known !== undefined && known.parentId === conversation.parentId && sameTags(known.tags, conversation.tags);
     remembered.delete(key);
     if (remembered.size >= MAX_REMEMBERED) remembered.delete(remembered.keys().next().value!);
-    remembered.set(key, unchanged ? known : entry(scope, conversationId, conversation.tags, conversation.parentId));
+    const next = unchanged ? known : entry(scope, conversationId, conversation.tags, conversation.parentId);
+    next.lastSeq = conversation.lastSeq;
+    remembered.set(key, next);
   }
 
   /**
@@ -68,16 +72,21 @@ export function createAppender(options: { client: RedisClientLike; prefix: strin
    * @throws {IdempotencyConflictError} when a stored id comes again with another role or content (nothing written).
    */
   return async function append(scope: Scope, conversationId: string, batch: readonly NewMessage[], dedupe: boolean, now: number): Promise<AppendResult> {
-    const args: Array<string | number> = [now, scope.userId === undefined ? '0' : '1', scope.userId ?? '', dedupe ? '1' : '0', batch.length, 0];
+    const rememberKey = `${scope.tenantId}\u0000${scope.userId ?? ''}\u0000${conversationId}`;
+    const known = remembered.get(rememberKey);
+    const assumed = client.isCluster === true ? undefined : (known ?? entry(scope, conversationId, [], undefined));
+    // Each message goes out as its stored JSON with the seq it gets if lastSeq is still the one this
+    // process last saw (0 for a conversation it has not appended to): the script then stores it as
+    // sent, and otherwise puts the right seq in front itself (see APPEND).
+    const expected = known?.lastSeq ?? 0;
+    const args: Array<string | number> = [now, scope.userId === undefined ? '0' : '1', scope.userId ?? '', dedupe ? '1' : '0', batch.length, 0, expected];
     let tokens = 0;
-    for (const message of batch) {
-      args.push(message.id, messageBody(message));
+    for (let position = 0; position < batch.length; position += 1) {
+      const message = batch[position]!;
+      args.push(message.id, `{"seq":${expected + position + 1},${messageBody(message)}`);
       tokens += primaryTokens(message);
     }
     args[5] = tokens;
-    const rememberKey = `${scope.tenantId}\u0000${scope.userId ?? ''}\u0000${conversationId}`;
-    const known = client.isCluster === true ? undefined : remembered.get(rememberKey);
-    const assumed = client.isCluster === true ? undefined : (known ?? entry(scope, conversationId, [], undefined));
     let reply: unknown[] | undefined;
     let touched: Promise<string[] | null> = Promise.resolve(null);
     if (assumed && combine) {
@@ -140,7 +149,7 @@ export function createAppender(options: { client: RedisClientLike; prefix: strin
       const moved = touchKeys.filter((_, position) => before[position] !== '' && Number(before[position]) < now);
       if (moved.length > 0) await index.untouch(conversationId, moved, now, conversation.updatedAt.getTime());
     }
-    if (client.isCluster !== true) remember(rememberKey, scope, conversationId, conversation, assumed);
+    remember(rememberKey, scope, conversationId, conversation, known ?? assumed);
     const stored = reply[3] as Array<string | number>;
     const messages: Message[] = batch.map((message, position) => {
       const result = stored[position]!;
