@@ -12,13 +12,18 @@
  * src | tar -x -C DIR` plus a `node_modules` link), as one more interleaved contender, so a change
  * is measured against the code before it in the same run.
  *
- * Then, unless `--no-profile`: a CPU profile (node:inspector, 100 µs sampling) of store appends
- * alone at batch 1 and batch 20 with one writer, as client µs per append by area (self time) and
- * inclusive µs of the functions named below; and the server's µs per call of `EVALSHA` and `RPUSH`
- * from `INFO commandstats` deltas (it says when other clients' calls were mixed in).
+ * Then, unless `--no-profile`, at batch 1 and batch 20 with one writer: per append, wall time,
+ * client CPU (`process.cpuUsage`, user + system), Redis CPU (`INFO cpu` deltas, all clients) and
+ * the command's server time (`INFO commandstats` deltas; it says when other clients' calls were
+ * mixed in) of each contender and of raw `RPUSH`, in rotated segments; and a sampled CPU profile
+ * (node:inspector, 100 µs) of store appends alone, as µs per append by area (self time), inclusive
+ * µs of the functions named below and the top self-time functions. On a loaded 2-core machine a
+ * sample taken while Redis runs on our core lands in the write that woke it (`writeUtf8String`),
+ * so trust the CPU columns over the profile's busy time.
  *
  * Bounded: rounds × messages per configuration (defaults 7 × 400 at batch 1, twice that at batch
- * 20); every key lives under one prefix, removed at the end.
+ * 20), then 1,800 and 240 appends per contender for the costs; every key lives under one prefix,
+ * removed at the end.
  */
 import { Session } from 'node:inspector/promises';
 import os from 'node:os';
@@ -115,26 +120,30 @@ async function main(): Promise<void> {
 
     if (PROFILE) {
       for (const batchSize of [1, 20]) {
-        const appends = batchSize === 1 ? 2000 : 200;
+        const appends = batchSize === 1 ? 1800 : 240;
         const conversationId = `profile-b${batchSize}`;
-        await backend.store.createConversation(scope, { id: conversationId });
-        for (const batch of chunk(take(200), batchSize)) await backend.store.appendMessages(scope, conversationId, batch);
-        // Costs without the profiler: store and raw in alternating segments, client CPU from
+        for (const store of Object.values(contenders)) {
+          await store.createConversation(scope, { id: conversationId });
+          for (const batch of chunk(take(200), batchSize)) await store.appendMessages(scope, conversationId, batch);
+        }
+        // Costs without the profiler: each contender in rotated segments, client CPU from
         // process.cpuUsage (user + system: the socket syscalls count), server CPU from INFO cpu,
         // script/command time from INFO commandstats.
-        const costs = { store: emptyCost(), raw: emptyCost() };
+        const costs: Record<string, Cost> = Object.fromEntries(names.map((name) => [name, emptyCost()]));
         const segments = 6;
         for (let segment = 0; segment < segments; segment += 1) {
-          const storeBatches = chunk(take((appends / segments) * batchSize), batchSize);
-          const rawBatches = chunk(take((appends / segments) * batchSize), batchSize);
-          const runStore = async () => {
-            for (const batch of storeBatches) await backend.store.appendMessages(scope, conversationId, batch);
-          };
-          const runRaw = async () => {
-            for (const batch of rawBatches) await redis.rpush(`${prefix}raw-profile:${batchSize}`, ...batch.map((message) => JSON.stringify(message)));
-          };
-          for (const [name, run] of segment % 2 === 0 ? ([['store', runStore], ['raw', runRaw]] as const) : ([['raw', runRaw], ['store', runStore]] as const)) {
-            addCost(costs[name], await cost(redis, name === 'store' ? 'evalsha' : 'rpush', storeBatches.length, run));
+          for (let turn = 0; turn < names.length; turn += 1) {
+            const name = names[(segment + turn) % names.length]!;
+            const batches = chunk(take((appends / segments) * batchSize), batchSize);
+            const store = contenders[name];
+            const run = store
+              ? async () => {
+                  for (const batch of batches) await store.appendMessages(scope, conversationId, batch);
+                }
+              : async () => {
+                  for (const batch of batches) await redis.rpush(`${prefix}raw-profile:${batchSize}`, ...batch.map((message) => JSON.stringify(message)));
+                };
+            addCost(costs[name]!, await cost(redis, store ? 'evalsha' : 'rpush', batches.length, run));
           }
         }
         console.log('');
@@ -312,14 +321,14 @@ async function serverCpu(redis: Redis): Promise<number> {
   return (field('used_cpu_user') + field('used_cpu_sys')) * 1e6;
 }
 
-function costTable(costs: Record<'store' | 'raw', Cost>): string {
+function costTable(costs: Record<string, Cost>): string {
   const per = (cost: Cost, value: number) => (value / cost.ours).toFixed(1);
-  const row = (name: 'store' | 'raw', command: string) => {
-    const c = costs[name];
+  const rows = Object.entries(costs).map(([name, c]) => {
+    const command = name === 'raw' ? 'RPUSH' : 'EVALSHA';
     const mixed = c.commandCalls !== c.ours ? ` (${c.commandCalls} calls seen for ${c.ours} ours)` : '';
-    return [name === 'store' ? 'store.appendMessages' : 'raw RPUSH', per(c, c.wall), per(c, c.clientCpu), per(c, c.serverCpu), `${c.commandCalls > 0 ? (c.commandUs / c.commandCalls).toFixed(1) : '—'} (${command})${mixed}`];
-  };
-  return markdownTable(['per append (µs)', 'wall', 'client CPU (user+sys)', 'Redis CPU (INFO cpu; all clients)', 'server command time (commandstats)'], [row('store', 'EVALSHA'), row('raw', 'RPUSH')]);
+    return [name === 'raw' ? 'raw RPUSH' : `${name} appendMessages`, per(c, c.wall), per(c, c.clientCpu), per(c, c.serverCpu), `${c.commandCalls > 0 ? (c.commandUs / c.commandCalls).toFixed(1) : '—'} (${command})${mixed}`];
+  });
+  return markdownTable(['per append (µs)', 'wall', 'client CPU (user+sys)', 'Redis CPU (INFO cpu; all clients)', 'server command time (commandstats)'], rows);
 }
 
 await main();
