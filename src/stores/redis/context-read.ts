@@ -1,5 +1,6 @@
 import type { Conversation, Summary } from '../../types.js';
 import { decodeConversation, decodeSummary, isVisible } from './codec.js';
+import type { RedisTransactionLike } from './redis-client.js';
 import { speculativeCount, walkTailRange, type FastTailOptions, type FastTailResult } from './tail-read.js';
 
 export interface FastContextOptions extends FastTailOptions {
@@ -7,12 +8,17 @@ export interface FastContextOptions extends FastTailOptions {
   readonly stopAtSummary: boolean;
   /** The summary's coverage remembered from an earlier read: the range is read above it (0: from the start). */
   readonly floorHint: number;
+  /** Queues commands on other slots' keys in the same `MULTI` (a standalone server only); returns how many. */
+  readonly alongside?: (transaction: RedisTransactionLike) => number;
 }
 
+/** The replies of {@link FastContextOptions.alongside}, in order, each an error or a value. */
+export type AlongsideReplies = ReadonlyArray<readonly [Error | null, unknown]>;
+
 export type FastContextResult =
-  | { readonly kind: 'absent' }
+  | { readonly kind: 'absent'; readonly alongside: AlongsideReplies }
   /** `tail.kind === 'short'`: the speculative read ended before the budget; the caller finishes with `getTail`. */
-  | { readonly kind: 'read'; readonly conversation: Conversation; readonly summary: Summary | null; readonly tail: FastTailResult };
+  | { readonly kind: 'read'; readonly conversation: Conversation; readonly summary: Summary | null; readonly tail: FastTailResult; readonly alongside: AlongsideReplies };
 
 /**
  * `readContext`'s read, one round trip: a `MULTI` of `HGETALL` on the conversation's meta hash,
@@ -27,16 +33,18 @@ export type FastContextResult =
 export async function readContextFast(options: FastContextOptions): Promise<FastContextResult> {
   const k = speculativeCount(options);
   const lowerBound = options.stopAtSummary ? options.floorHint : 0;
-  const replies = await options.client
+  const transaction = options.client
     .multi()
     .hgetall(options.keys.meta)
     .zrevrangebyscore(options.keys.msgs, options.upper, lowerBound > 0 ? `(${lowerBound}` : '-inf', 'LIMIT', 0, k + 1)
-    .hget(options.keys.sum, 'j')
-    .exec();
+    .hget(options.keys.sum, 'j');
+  options.alongside?.(transaction);
+  const replies = await transaction.exec();
   if (!replies) throw new Error('MULTI aborted');
-  for (const [error] of replies) if (error) throw error;
+  for (const [error] of replies.slice(0, 3)) if (error) throw error;
+  const alongside = replies.slice(3) as AlongsideReplies;
   const meta = replies[0]![1] as Record<string, string>;
-  if (!isVisible(meta, options.scope, options.now)) return { kind: 'absent' };
+  if (!isVisible(meta, options.scope, options.now)) return { kind: 'absent', alongside };
   const summary = decodeSummary(replies[2]![1] as string | null);
   const floor = options.stopAtSummary ? (summary?.coversThroughSeq ?? 0) : 0;
   return {
@@ -44,5 +52,6 @@ export async function readContextFast(options: FastContextOptions): Promise<Fast
     conversation: decodeConversation(meta),
     summary,
     tail: walkTailRange(replies[1]![1] as string[], k, options, { floor, lowerBound }),
+    alongside,
   };
 }
