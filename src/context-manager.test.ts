@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { storedSummarySource } from './assemble/sections/stored-summary-source.js';
 import { ContextManager, type ContextMessage } from './context-manager.js';
 import { LLMContextError } from './errors.js';
-import type { Store } from './spec/store.js';
+import type { ContextRead, Store } from './spec/store.js';
+import { stopTailAtSummary } from './spec/stop-tail-at-summary.js';
 import { createMemoryStore } from './stores/memory/memory-store.js';
 import { countPromptTokens, countToolTokens } from './tokens/message-tokens.js';
 import type { MessageInput, Scope } from './types.js';
@@ -57,10 +58,11 @@ function readContextStore(inner: Store): Store & { calls: string[] } {
       inner.getSummary(readScope, conversationId),
     ]);
     if (!conversation) return { conversation: null, tail: { messages: [], reachedStart: true }, summary: null };
-    if (!options.pinnedMemories) return { conversation, tail, summary };
+    const cut = (read: ContextRead) => (options.stopAtSummary ? stopTailAtSummary(read) : read);
+    if (!options.pinnedMemories) return cut({ conversation, tail, summary });
     const pinned = await memories.list(readScope, { pinned: true, limit: options.pinnedMemories });
     const unpinned = await memories.list(readScope, { pinned: false, limit: 1 });
-    return { conversation, tail, summary, memories: { pinned: pinned.items, morePinned: pinned.nextCursor !== undefined, unpinned: unpinned.items.length > 0 } };
+    return cut({ conversation, tail, summary, memories: { pinned: pinned.items, morePinned: pinned.nextCursor !== undefined, unpinned: unpinned.items.length > 0 } });
   };
   return proxy;
 }
@@ -243,6 +245,40 @@ describe('ContextManager.assemble', () => {
     store.calls.length = 0;
     await manager.assemble('c', { scope, budget: { maxTokens: 900 } });
     expect(store.calls).toContain('memories.search');
+  });
+
+  it('should assemble the same prompt when the first read stops at the summary as when it reads the whole budget', async () => {
+    // One history, two stores over it: with readContext (its tail stops at the summary) and without.
+    const inner = createMemoryStore();
+    const withStop = readContextStore(inner);
+    const turns = turnsToMessages(Array.from({ length: 90 }, (_, index): Turn => (index % 4 === 3 ? { kind: 'tools', calls: 1 + (index % 2), words: 30 } : { kind: index % 2 === 0 ? 'user' : 'assistant', words: 20 + (index % 5) * 6 })));
+    await new ContextManager({ store: inner }).append('c', turns, { scope });
+    const lastSeq = (await inner.getConversation(scope, 'c'))!.lastSeq;
+    const stopped = new ContextManager({ store: withStop, sources: { summary: storedSummarySource } });
+    const whole = new ContextManager({ store: inner, sources: { summary: storedSummarySource } });
+    let continued = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 300, max: 5000 }),
+        fc.integer({ min: 0, max: lastSeq }),
+        // A summary that fits its cap, or one far over it (assembly then drops it and reads on).
+        fc.constantFrom(5, 3000),
+        async (maxTokens, coversThroughSeq, words) => {
+          const stored = await inner.getSummary(scope, 'c');
+          const text = Array.from({ length: words }, (_, index) => `fact${index}`).join(' ');
+          await inner.putSummary(scope, 'c', { text, coversThroughSeq, tokenCount: words * 2, encoding: 'o200k_base', updatedAt: new Date(0) }, { expectedCoversThroughSeq: stored?.coversThroughSeq ?? null });
+          const a = await stopped.assemble('c', { scope, budget: { maxTokens } });
+          const b = await whole.assemble('c', { scope, budget: { maxTokens } });
+          expect(a.messages).toEqual(b.messages);
+          expect(a.report.sections).toEqual(b.report.sections);
+          expect(a.report.totalTokens).toBe(b.report.totalTokens);
+          if (a.report.reads.roundTrips > 1) continued += 1;
+        },
+      ),
+      { numRuns: 60, seed: 7 },
+    );
+    // Some cases needed older turns than the first read held (summary over its cap, or covering little).
+    expect(continued).toBeGreaterThan(0);
   });
 
   it('should put memories, summary and recall in one leading system message with exact section counts', async () => {

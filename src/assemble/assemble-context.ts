@@ -78,7 +78,8 @@ export async function assembleContext(context: AssemblyContext, conversationId: 
   const counter = createMessageCounter(tokenizer);
 
   const wantPinned = plan.shares.memories > 0 && store.capabilities.memories.available;
-  const read = await readHistory(target, { maxTokens: plan.windowMax, ...(wantPinned ? { pinnedMemories: DEFAULT_MAX_PINNED } : {}) });
+  // With a summary section the window stops at the summary's coverage, so the first read does too.
+  const read = await readHistory(target, { maxTokens: plan.windowMax, ...(wantPinned ? { pinnedMemories: DEFAULT_MAX_PINNED } : {}), stopAtSummary: plan.shares.summary > 0 });
   const units = groupIntoUnits(read.messages, counter.countChecked);
   const current = findCurrentTurn(units);
   const storedSystem = storedSystemMessages(read);

@@ -57,7 +57,7 @@ export async function fitWindow(options: {
   // Stored system messages are merged into the leading system message (see `storedSystemMessages`), never windowed.
   const uncovered = (all: readonly MessageUnit[]) => olderUnits(all, current).filter((unit) => unit.messages[0]!.seq > summaryFloor && !isSystemUnit(unit));
   let window = selectWindow(uncovered(options.units), budget, windowOptions(current, read));
-  for (let reads = 0; window.exhausted && !read.reachedStart && read.messages[0]!.seq > summaryFloor + 1 && reads < MAX_TAIL_READS; reads += 1) {
+  for (let reads = 0; window.exhausted && !read.reachedStart && (read.messages[0]?.seq ?? read.conversation.lastSeq + 1) > summaryFloor + 1 && reads < MAX_TAIL_READS; reads += 1) {
     read = await readEarlier(target, read, { maxTokens: budget - window.tokens });
     const units = groupIntoUnits(read.messages, counter.countChecked);
     window = selectWindow(uncovered(units), budget, windowOptions(current, read));

@@ -28,14 +28,21 @@ export interface ReadTarget {
 /**
  * The first read: the conversation and its tail of at most `maxTokens` — in one round trip with
  * the stored summary and up to `pinnedMemories` pinned memories where the store has
- * `readContext`, else `getConversation` and `getTail` concurrently (two round trips).
+ * `readContext`, else `getConversation` and `getTail` concurrently (two round trips). With
+ * `stopAtSummary` (the summary section is enabled) the tail stops at the stored summary's coverage:
+ * the window never reaches back over it when the summary is used, and {@link readEarlier}
+ * continues when it is not.
  * @throws {NotFoundError} when the conversation is absent in this scope.
  */
-export async function readHistory(target: ReadTarget, options: { maxTokens: number; pinnedMemories?: number }): Promise<HistoryRead> {
+export async function readHistory(target: ReadTarget, options: { maxTokens: number; pinnedMemories?: number; stopAtSummary?: boolean }): Promise<HistoryRead> {
   const { store, scope, conversationId, encoding } = target;
   const tailRead = { maxTokens: options.maxTokens, encoding };
   const prefetched: ContextRead | undefined = store.readContext
-    ? await store.readContext(scope, conversationId, { ...tailRead, ...(options.pinnedMemories ? { pinnedMemories: options.pinnedMemories } : {}) })
+    ? await store.readContext(scope, conversationId, {
+        ...tailRead,
+        ...(options.pinnedMemories ? { pinnedMemories: options.pinnedMemories } : {}),
+        ...(options.stopAtSummary ? { stopAtSummary: true } : {}),
+      })
     : undefined;
   const [conversation, tail] = prefetched
     ? [prefetched.conversation, prefetched.tail]
@@ -58,7 +65,8 @@ export async function readEarlier(target: ReadTarget, read: HistoryRead, options
   const more = await target.store.getTail(target.scope, target.conversationId, {
     maxTokens: Math.max(1, options.maxTokens),
     encoding: target.encoding,
-    beforeSeq: read.messages[0]!.seq,
+    // An empty first read (a tail stopped at a summary covering every message) continues from the end.
+    beforeSeq: read.messages[0]?.seq ?? read.conversation.lastSeq + 1,
   });
   return {
     ...read,

@@ -118,7 +118,7 @@ export const ListMessagesQuery = z.object({
 });
 
 export const TailSchema = z
-  .object({ maxTokens: z.number(), encoding: z.string(), beforeSeq: z.number().int().optional(), maxMessages: z.number().int().optional(), pinnedMemories: z.number().int().optional() })
+  .object({ maxTokens: z.number(), encoding: z.string(), beforeSeq: z.number().int().optional(), maxMessages: z.number().int().optional(), pinnedMemories: z.number().int().optional(), stopAtSummary: z.boolean().optional() })
   .strict().meta({ id: 'TailRequest' });
 
 export const BudgetSchema = z

@@ -189,6 +189,15 @@ export interface TailResult {
 export interface ContextReadOptions extends TailOptions {
   /** Pinned memories to read at most, newest first (`0` or absent: memories are not read). */
   readonly pinnedMemories?: number;
+  /**
+   * Stop the tail at the stored summary: only messages with `seq > summary.coversThroughSeq` are
+   * returned (still bounded by `maxTokens` and `maxMessages`), and `reachedStart` is false when the
+   * read stopped there. A conversation whose summary has caught up then reads only the turns the
+   * summary does not cover, typically half of a full-budget read. No effect without a stored
+   * summary. Assembly asks for it when the summary section is enabled and continues the read with
+   * `getTail` when the summary turns out unusable. The rule is `stopTailAtSummary` (spec/stop-tail-at-summary.ts).
+   */
+  readonly stopAtSummary?: boolean;
 }
 
 export interface ContextRead {

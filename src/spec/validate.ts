@@ -331,6 +331,12 @@ export function validateSeq(field: string, value: unknown): number | undefined {
  * tokens, `encoding` an id, `maxMessages` 1–10,000 (default 1,000), `beforeSeq` a seq.
  * @throws {ValidationError}
  */
+/** An optional boolean option: `undefined` reads as false. */
+export function validateFlag(field: string, value: unknown): boolean {
+  if (value !== undefined && typeof value !== 'boolean') fail(field, 'must be a boolean when given');
+  return value === true;
+}
+
 export function validateTailOptions(options: TailOptions): { maxTokens: number; encoding: string; maxMessages: number; beforeSeq: number | undefined } {
   if (options === null || typeof options !== 'object') fail('options', 'must be an object with maxTokens and encoding');
   const { maxTokens } = options;

@@ -330,6 +330,52 @@ export function describeStoreContract(options: StoreContractOptions): void {
         await expectCode(store.readContext(A, 'c1', { maxTokens: Number.NaN, encoding: ENCODING }), 'invalid_input');
       });
 
+      it('should stop the readContext tail at the stored summary with stopAtSummary', async (context) => {
+        if (!store.readContext) return context.skip();
+        await store.createConversation(A, { id: 'c1' });
+        await append(A, 'c1', textTurns(60, 'short', (index) => `hi ${index}`));
+        await append(A, 'c1', [...textTurns(12, 'long', (index) => `${'a long turn with many words '.repeat(40)}${index}`), ...toolExchange('t1')]);
+        const lastSeq = (await store.getConversation(A, 'c1'))!.lastSeq;
+        const cases = [
+          { maxTokens: 1, encoding: ENCODING },
+          { maxTokens: 500, encoding: ENCODING },
+          { maxTokens: 3000, encoding: ENCODING },
+          { maxTokens: 1_000_000, encoding: ENCODING },
+          { maxTokens: 1_000_000, encoding: ENCODING, maxMessages: 7 },
+          { maxTokens: 2000, encoding: ENCODING, beforeSeq: 70 },
+          { maxTokens: 2000, encoding: ENCODING, beforeSeq: 30 },
+        ];
+        // What the option promises, from the plain tail read: the part above the coverage, and
+        // reachedStart only when nothing was cut.
+        const expectStopped = async (coversThroughSeq: number | null) => {
+          for (const tailOptions of cases) {
+            const label = `covers ${coversThroughSeq} ${JSON.stringify(tailOptions)}`;
+            const full = await store.getTail(A, 'c1', tailOptions);
+            const read = await store.readContext!(A, 'c1', { ...tailOptions, stopAtSummary: true });
+            const kept = coversThroughSeq === null ? full.messages : full.messages.filter((message) => message.seq > coversThroughSeq);
+            expect(read.tail.messages.map((message) => message.seq), label).toEqual(kept.map((message) => message.seq));
+            expect(read.tail.messages, label).toEqual(kept);
+            expect(read.tail.reachedStart, label).toBe(full.reachedStart && kept.length === full.messages.length);
+            expect(read.summary?.coversThroughSeq ?? null, label).toBe(coversThroughSeq);
+            // Without the option the tail is the plain one.
+            expect((await store.readContext!(A, 'c1', tailOptions)).tail, label).toEqual(full);
+          }
+        };
+        await expectStopped(null);
+        let previous: number | null = null;
+        // Coverage moving forward, back (a store may cache the last coverage it saw) and over everything.
+        for (const coversThroughSeq of [40, 66, 20, lastSeq, 66]) {
+          const summary = { text: `covers ${coversThroughSeq}`, coversThroughSeq, tokenCount: 2, encoding: ENCODING, updatedAt: new Date(clock.now()) };
+          expect((await store.putSummary(A, 'c1', summary, { expectedCoversThroughSeq: previous })).applied).toBe(true);
+          previous = coversThroughSeq;
+          await expectStopped(coversThroughSeq);
+        }
+        const all = await store.readContext(A, 'c1', { maxTokens: 1_000_000, encoding: ENCODING, stopAtSummary: true });
+        expect(all.tail.messages.map((message) => message.seq)).toEqual(Array.from({ length: lastSeq - 66 }, (_, index) => 67 + index));
+        expect(all.tail.reachedStart).toBe(false);
+        await expectCode(store.readContext(A, 'c1', { maxTokens: 100, encoding: ENCODING, stopAtSummary: 'yes' as unknown as boolean }), 'invalid_input');
+      });
+
       it('should prefetch pinned memories with readContext when asked', async (context) => {
         if (!store.readContext || !store.memories) return context.skip();
         await store.createConversation(A, { id: 'c1' });

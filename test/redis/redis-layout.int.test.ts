@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conversationKeys, scopeKeys } from '../../src/stores/redis/keys.js';
 import type { ConversationExpiredError } from '../../src/index.js';
 import { createRedisStore } from '../../src/stores/redis/index.js';
-import { newMessages, textTurns } from '../../src/testing/index.js';
+import { newMemory, newMessages, textTurns } from '../../src/testing/index.js';
 import type { Scope } from '../../src/types.js';
 import { asClient, REDIS_URL, skipWithoutRedis, uniquePrefix, unlinkPrefix } from './redis-test-env.js';
 
@@ -208,6 +208,77 @@ describe.skipIf(skip)('redis store key layout, index repair and command hygiene'
     const stored = await first.listMessages(scope, 'shared', { order: 'asc', limit: 20 });
     expect(stored.map((message) => message.id)).toEqual(['a-0', 'a-1', 'a-2', 'b-0', 'b-1', 'c-0', 'd-0', 'd-1', 'e-0', 'e-1']);
     expect(await first.getConversation(scope, 'shared')).toMatchObject({ lastSeq: 10, messageCount: 10, tokenCount: tokens });
+  });
+
+  it('should read the pinned memories in the context MULTI on a plain client, natively, and apart after a CROSSSLOT answer', async () => {
+    const keyPrefix = `${prefix}context:`;
+    let refuse = false;
+    let transactions = 0;
+    const scripts: string[] = [];
+    const multi = client.multi.bind(client);
+    const evalsha = client.evalsha.bind(client) as (...args: unknown[]) => Promise<unknown>;
+    // The same connection; `refuse` makes a MULTI holding keys of two hash tags fail as a server in
+    // cluster mode does (EXECABORT, the queued command's CROSSSLOT among its previous errors).
+    const wrapped = new Proxy(client, {
+      get(target, property, receiver) {
+        if (property === 'evalsha') return (...args: unknown[]) => (scripts.push(String(args[2])), evalsha(...args));
+        if (property !== 'multi') return Reflect.get(target, property, receiver) as unknown;
+        return () => {
+          transactions += 1;
+          const transaction = multi();
+          const keys = new Set<string>();
+          return new Proxy(transaction, {
+            get(inner, name, innerReceiver) {
+              const value = Reflect.get(inner, name, innerReceiver) as unknown;
+              if (typeof value !== 'function') return value;
+              if (name === 'exec') {
+                return () => {
+                  const tags = new Set([...keys].map((key) => key.slice(key.indexOf('{'), key.indexOf('}') + 1)));
+                  if (refuse && tags.size > 1) {
+                    const aborted = Object.assign(new Error('EXECABORT Transaction discarded because of previous errors.'), { previousErrors: [new Error("CROSSSLOT Keys in request don't hash to the same slot")] });
+                    // Nothing is sent: an ioredis transaction writes its commands on exec.
+                    return Promise.reject(aborted);
+                  }
+                  return (value as () => unknown).call(inner);
+                };
+              }
+              return (...args: unknown[]) => {
+                if (typeof args[0] === 'string') keys.add(args[0]);
+                (value as (...all: unknown[]) => unknown).apply(inner, args);
+                return innerReceiver;
+              };
+            },
+          });
+        };
+      },
+    });
+    const store = createRedisStore({ client: asClient(wrapped), keyPrefix });
+    await store.createConversation(scope, { id: 'one' });
+    await store.appendMessages(scope, 'one', await newMessages(textTurns(4)));
+    await store.memories!.put(scope, await newMemory('The user prefers tea.', { pinned: true }));
+    await store.memories!.put({ tenantId: scope.tenantId }, await newMemory('The office is in Lisbon.', { pinned: true }));
+    const read = async () => {
+      transactions = 0;
+      scripts.length = 0;
+      return store.readContext!(scope, 'one', { maxTokens: 1000, encoding: 'o200k_base', pinnedMemories: 10 });
+    };
+    const expected = await store.memories!.list(scope, { pinned: true, limit: 10 });
+    for (const round of [1, 2]) {
+      const context = await read();
+      // Round 1 reads the documents with a second HMGET; round 2 guessed them in the MULTI.
+      expect(transactions, `round ${round}`).toBe(1);
+      expect(scripts, `round ${round}`).toEqual([]);
+      expect(context.memories).toEqual({ pinned: expected.items, morePinned: false, unpinned: false });
+      expect(context.tail.messages).toHaveLength(4);
+    }
+    refuse = true;
+    const apart = await read();
+    expect(apart.memories).toEqual({ pinned: expected.items, morePinned: false, unpinned: false });
+    expect(scripts.length).toBeGreaterThan(0);
+    transactions = 0;
+    await read();
+    // Once refused, the memories are read apart (LIST scripts) without trying the combined MULTI again.
+    expect(transactions).toBe(1);
   });
 
   it('should declare vector search absent with a hint to pair Redis with Postgres, and memories present', () => {

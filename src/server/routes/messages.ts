@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { ConversationExpiredError, LLMContextError, NotFoundError, ValidationError } from '../../errors.js';
 import { prepareMessages } from '../../messages/prepare.js';
 import type { AppendResult } from '../../spec/store.js';
+import { stopTailAtSummary } from '../../spec/stop-tail-at-summary.js';
 import { validateNewMessages } from '../../spec/validate.js';
 import { sha256Hex } from '../../messages/content-hash.js';
 import { reviveNewMessage } from '../../spec/wire-format.js';
@@ -117,7 +118,7 @@ export function registerMessageRoutes(app: ServerApp, deps: ServerDeps): void {
     },
     async (c, scope) => {
       const { id } = valid<{ id: string }>(c, 'param');
-      const { pinnedMemories: _pinned, ...options } = valid<z.infer<typeof TailSchema>>(c, 'json');
+      const { pinnedMemories: _pinned, stopAtSummary: _stop, ...options } = valid<z.infer<typeof TailSchema>>(c, 'json');
       return c.json(await deps.current().store.getTail(scope, id, options), 200);
     },
   );
@@ -147,7 +148,8 @@ export function registerMessageRoutes(app: ServerApp, deps: ServerDeps): void {
         pinnedMemories > 0 && store.memories ? store.memories.list(scope, { pinned: false, limit: 1 }) : undefined,
       ]);
       const memories = pinned && unpinned ? { memories: { pinned: pinned.items, morePinned: pinned.nextCursor !== undefined, unpinned: unpinned.items.length > 0 } } : {};
-      return c.json({ conversation, tail, summary, ...memories }, 200);
+      const read = { conversation, tail, summary, ...memories };
+      return c.json(options.stopAtSummary ? stopTailAtSummary(read) : read, 200);
     },
   );
 

@@ -2,10 +2,12 @@ import { ConversationExpiredError, LLMContextError, NotFoundError, ValidationErr
 import { encodeCursor } from '../../spec/cursor.js';
 import { buildExport, parseExport } from '../../spec/export-format.js';
 import type { MemoryStore, Store, VectorIndex } from '../../spec/store.js';
+import { stopTailAtSummary } from '../../spec/stop-tail-at-summary.js';
 import {
   validateConversationId,
   validateCreateConversation,
   validateEmbeddingRecords,
+  validateFlag,
   validateForkOptions,
   validateId,
   validateJsonObject,
@@ -185,9 +187,11 @@ export function defineStore<Extra extends object = object>(driver: StoreDriver, 
             validateConversationId(conversationId);
             const { beforeSeq, ...tail } = validateTailOptions(readOptions);
             const pinnedMemories = readOptions.pinnedMemories === undefined || readOptions.pinnedMemories === 0 ? 0 : validateLimit('pinnedMemories', readOptions.pinnedMemories, 0);
-            return run('readContext', () =>
-              driver.readContext!(ownerOf(scope), conversationId, { ...tail, ...(beforeSeq !== undefined ? { beforeSeq } : {}), pinnedMemories }),
+            const stopAtSummary = validateFlag('stopAtSummary', readOptions.stopAtSummary);
+            const read = await run('readContext', () =>
+              driver.readContext!(ownerOf(scope), conversationId, { ...tail, ...(beforeSeq !== undefined ? { beforeSeq } : {}), pinnedMemories, stopAtSummary }),
             );
+            return stopAtSummary ? stopTailAtSummary(read) : read;
           },
         }
       : {}),

@@ -154,6 +154,11 @@ export interface DriverTailOptions {
 export interface DriverContextReadOptions extends DriverTailOptions {
   /** 0 = do not read memories. */
   readonly pinnedMemories: number;
+  /**
+   * See `ContextReadOptions.stopAtSummary`. A driver may stop its read at the summary's coverage
+   * (to read and decode less) or ignore it: the layer cuts the answer with `stopTailAtSummary` either way.
+   */
+  readonly stopAtSummary: boolean;
 }
 
 export interface DriverMessageSearchOptions {

@@ -73,6 +73,13 @@ export function createDynamoDBDriver(options: DriverOptions): StoreDriver {
     seen.set(pk, item);
     if (seen.size > CACHED_CONVERSATIONS) seen.delete(seen.keys().next().value!);
   };
+  /** Batch items the last `readContext` of a partition took messages from (bounded like `seen`): sizes the next one's Query. */
+  const firstPageBatches = new Map<string, number>();
+  const learnFirstPage = (pk: string, batchItems: number) => {
+    firstPageBatches.delete(pk);
+    firstPageBatches.set(pk, Math.max(1, batchItems));
+    if (firstPageBatches.size > CACHED_CONVERSATIONS) firstPageBatches.delete(firstPageBatches.keys().next().value!);
+  };
   const newGen = () => crypto.randomUUID();
   const convKey = (pk: string) => ({ pk, sk: CONVERSATION_SK });
 
@@ -406,7 +413,12 @@ export function createDynamoDBDriver(options: DriverOptions): StoreDriver {
     ttlSweep: { available: true },
   };
 
-  async function tail(live: LiveConversation, tailOptions: DriverTailOptions, first?: Parameters<typeof reads.newestFirst>[1]['first']): Promise<TailResult> {
+  /**
+   * The budget walk, newest first. `floor` > 0 (readContext with `stopAtSummary`): the walk ends
+   * before the first message the summary covers. Also returns how many batch items the walk took
+   * messages from.
+   */
+  async function tail(live: LiveConversation, tailOptions: DriverTailOptions, first?: Parameters<typeof reads.newestFirst>[1]['first'], floor = 0): Promise<TailResult & { batchItems: number }> {
     const conversation = live.conversation;
     const average = conversation.messageCount > 0 ? Math.max(1, conversation.tokenCount / conversation.messageCount) : 40;
     const estimate = Math.min(tailOptions.maxMessages, Math.ceil(tailOptions.maxTokens / average) + 1) + 1;
@@ -414,15 +426,16 @@ export function createDynamoDBDriver(options: DriverOptions): StoreDriver {
     let total = 0;
     let reachedStart = true;
     for await (const entry of reads.newestFirst(live, { pageSize: Math.max(2, Math.min(500, estimate)), ...(tailOptions.beforeSeq !== undefined ? { beforeSeq: tailOptions.beforeSeq } : {}), ...(first ? { first } : {}) })) {
-      if (collected.length >= tailOptions.maxMessages || total >= tailOptions.maxTokens) {
+      if (collected.length >= tailOptions.maxMessages || total >= tailOptions.maxTokens || entry.message.s <= floor) {
         reachedStart = false;
         break;
       }
       collected.push(entry);
       total += entry.message.k[tailOptions.encoding] ?? 0;
     }
+    const batchItems = new Set(collected.map((entry) => entry.batch)).size;
     collected.reverse();
-    return { messages: await reads.materialize(live.pk, conversation.id, collected), reachedStart };
+    return { messages: await reads.materialize(live.pk, conversation.id, collected), reachedStart, batchItems };
   }
 
   const driver: StoreDriver = {
@@ -587,7 +600,8 @@ export function createDynamoDBDriver(options: DriverOptions): StoreDriver {
     async getTail(scope, conversationId, tailOptions) {
       const live = await reads.find(scope, conversationId);
       if (!live) return { messages: [], reachedStart: true };
-      return tail(live, tailOptions);
+      const { messages, reachedStart } = await tail(live, tailOptions);
+      return { messages, reachedStart };
     },
 
     async readContext(scope, conversationId, readOptions: DriverContextReadOptions): Promise<ContextRead> {
@@ -597,15 +611,18 @@ export function createDynamoDBDriver(options: DriverOptions): StoreDriver {
       if (readOptions.beforeSeq !== undefined) {
         const live = await reads.find(scope, conversationId);
         if (!live) return absent();
-        const [summary, tailResult] = await Promise.all([reads.summary(live), tail(live, readOptions)]);
-        return { conversation: live.conversation, tail: tailResult, summary, ...(pinned ? { memories: await pinned } : {}) };
+        const [summary, { messages, reachedStart }] = await Promise.all([reads.summary(live), tail(live, readOptions)]);
+        return { conversation: live.conversation, tail: { messages, reachedStart }, summary, ...(pinned ? { memories: await pinned } : {}) };
       }
-      // One Query, newest first over `B#… < B~ < CONV`: the conversation item, the summary, then the newest batches.
+      // One Query, newest first over `B#… < B~ < CONV`: the conversation item, the summary, then the
+      // newest batches — as many as the last read of this conversation took, plus one (the walk
+      // continues with another Query when they run out), else FIRST_PAGE_BATCHES.
+      const learned = firstPageBatches.get(pk);
       const page = await table.queryPage({
         keyCondition: 'pk = :pk AND sk BETWEEN :low AND :high',
         values: { ':pk': pk, ':low': BATCH_PREFIX, ':high': CONVERSATION_SK },
         forward: false,
-        limit: FIRST_PAGE_BATCHES + 2,
+        limit: (learned === undefined ? FIRST_PAGE_BATCHES : Math.min(FIRST_PAGE_BATCHES, learned + 1)) + 2,
       });
       const [head, ...rest] = page.items;
       const live = head?.sk === CONVERSATION_SK ? reads.live(scope, head) : null;
@@ -615,7 +632,9 @@ export function createDynamoDBDriver(options: DriverOptions): StoreDriver {
       const summaryItemRead = rest[0]?.sk === SUMMARY_SK ? rest.shift() : undefined;
       const summary = summaryItemRead && summaryItemRead.gen === live.gen ? decodeSummary(summaryItemRead) : null;
       const batches = rest.filter((item) => item.gen === live.gen).map(decodeBatch);
-      const tailResult = await tail(live, readOptions, { batches, ...(page.lastKey ? { lastKey: page.lastKey } : {}), exhausted: !page.lastKey });
+      const floor = readOptions.stopAtSummary ? (summary?.coversThroughSeq ?? 0) : 0;
+      const { batchItems, ...tailResult } = await tail(live, readOptions, { batches, ...(page.lastKey ? { lastKey: page.lastKey } : {}), exhausted: !page.lastKey }, floor);
+      learnFirstPage(pk, batchItems);
       return { conversation: live.conversation, tail: tailResult, summary, ...(pinned ? { memories: await pinned } : {}) };
     },
 

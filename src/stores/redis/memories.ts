@@ -7,15 +7,31 @@ import type { MemoryDriver } from '../define-store/driver.js';
 import { memoryOwner } from '../define-store/records.js';
 import { fixedMemoryKeys, memoryKeys, type MemoryKeys } from './memory-keys.js';
 import * as scripts from './memory-scripts.js';
-import { runScript, type RedisClientLike } from './redis-client.js';
+import { runScript, type RedisClientLike, type RedisTransactionLike } from './redis-client.js';
 
 /** The memory driver plus what the store's other operations need from it. */
 export interface RedisMemories extends MemoryDriver {
   /** Pinned memories newest first (at most `limit`), whether more are pinned, whether any is unpinned: one script. */
   prefetch(scope: Scope, limit: number): Promise<PrefetchedMemories>;
+  /**
+   * {@link prefetch} as native commands a caller queues in its own `MULTI` (a standalone server:
+   * the keys span slots), and how to turn their replies, in order, into the result.
+   */
+  prefetchQueued(scope: Scope, limit: number): QueuedPrefetch;
   /** Deletes every memory of exactly `scope` (all its keys); returns how many memories there were. */
   eraseScope(scope: Scope): Promise<number>;
 }
+
+/** Commands queued in a caller's transaction, and the result from their replies. */
+export interface QueuedPrefetch {
+  /** Queues the commands on `transaction`; returns how many replies they add. */
+  queue(transaction: RedisTransactionLike): number;
+  /** The result from those replies, in order (a second round trip only for pinned memories not guessed). */
+  finish(replies: ReadonlyArray<readonly [Error | null, unknown]>): Promise<PrefetchedMemories>;
+}
+
+/** Owners whose pinned ids this process remembers (the next prefetch reads their documents in the same `MULTI`). */
+const MAX_REMEMBERED_OWNERS = 10_000;
 
 /** BM25 parameters, the defaults of `LexicalIndex` (src/search/lexical-index.ts), so scores match the other stores'. */
 const BM25 = { k1: 1.2, b: 0.75 };
@@ -79,6 +95,12 @@ interface Stored {
 export function createRedisMemories(options: { client: RedisClientLike; prefix: string }): RedisMemories {
   const { client, prefix } = options;
   const keysOf = (scope: Scope) => memoryKeys(prefix, scope);
+  const rememberedPinned = new Map<string, readonly string[]>();
+  const remember = (owner: string, ids: readonly string[]) => {
+    rememberedPinned.delete(owner);
+    rememberedPinned.set(owner, ids);
+    if (rememberedPinned.size > MAX_REMEMBERED_OWNERS) rememberedPinned.delete(rememberedPinned.keys().next().value!);
+  };
   /** The owners whose memories `scope` reads: its own, and for a user the tenant's shared ones. */
   const readers = (scope: Scope): Scope[] => (scope.userId === undefined ? [scope] : [scope, { tenantId: scope.tenantId }]);
 
@@ -135,8 +157,8 @@ export function createRedisMemories(options: { client: RedisClientLike; prefix: 
     throw new StoreError({ store: 'redis', operation, detail: `the memory changed concurrently ${MAX_WRITE_ATTEMPTS} times in a row; retry the call`, retryable: true });
   };
 
-  /** One owner's page: at most `limit` items after `cursor`, whether it holds more, and its total and pinned counts. */
-  const listOwner = async (owner: Scope, listOptions: ListOptions, cursor: ListCursor | undefined) => {
+  /** One owner's page (`LIST`): at most `limit` items after `cursor`, whether it holds more, and its total and pinned counts. */
+  const listOwner = async (owner: Scope, listOptions: ListOptions, cursor: ListCursor | undefined): Promise<OwnerPage> => {
     const keys = keysOf(owner);
     const tags = [...new Set(listOptions.tags ?? [])];
     const pinned = listOptions.pinned === undefined ? '' : listOptions.pinned ? '1' : '0';
@@ -153,11 +175,15 @@ export function createRedisMemories(options: { client: RedisClientLike; prefix: 
   const list = async (scope: Scope, listOptions: ListOptions) => {
     const cursor = listOptions.cursor === undefined ? undefined : decodeCursor('cursor', listOptions.cursor);
     const pages = await Promise.all(readers(scope).map((owner) => listOwner(owner, listOptions, cursor)));
+    return mergePages(pages, listOptions.limit);
+  };
+
+  const mergePages = (pages: readonly OwnerPage[], limit: number) => {
     const merged = pages.flatMap((page) => page.items).sort((a, b) => compareNewestFirstByCodePoint(position(a), position(b)));
-    const items = merged.slice(0, listOptions.limit);
+    const items = merged.slice(0, limit);
     return {
       items,
-      more: merged.length > listOptions.limit || pages.some((page) => page.more),
+      more: merged.length > limit || pages.some((page) => page.more),
       unpinned: pages.some((page) => page.all > page.pinnedCount),
     };
   };
@@ -265,6 +291,61 @@ export function createRedisMemories(options: { client: RedisClientLike; prefix: 
       return { pinned: page.items, morePinned: page.more, unpinned: page.unpinned };
     },
 
+    /**
+     * Natively, per owner: `ZCARD` of all and of the pinned memories, the newest `limit + 1` pinned
+     * ids (`ZREVRANGE` of the pinned set, scored by `updatedAt`: ties in descending byte order, as
+     * the `LIST` script walks them) and `HMGET` of the documents of the ids this process saw pinned
+     * last time. The `LIST` script it replaces cost ≈ 40 µs of server time per owner even for an
+     * owner with no memories (two per user read), more than the conversation's whole `MULTI`.
+     * Ids not guessed are read with one more `HMGET` per owner.
+     */
+    prefetchQueued(scope, limit) {
+      const plans = readers(scope).map((owner) => {
+        const remembered = JSON.stringify([owner.tenantId, owner.userId ?? null]);
+        return { owner, keys: keysOf(owner), remembered, guess: rememberedPinned.get(remembered) ?? [] };
+      });
+      return {
+        queue(transaction) {
+          let replies = 0;
+          for (const plan of plans) {
+            transaction.zcard(plan.keys.all).zcard(plan.keys.pinned).zrevrange(plan.keys.pinned, 0, limit);
+            replies += 3;
+            if (plan.guess.length > 0) {
+              transaction.hmget(plan.keys.docs, ...plan.guess);
+              replies += 1;
+            }
+          }
+          return replies;
+        },
+        async finish(replies) {
+          for (const [error] of replies) if (error) throw error;
+          let at = 0;
+          const pages = await Promise.all(
+            plans.map(async (plan) => {
+              const all = Number(replies[at]![1]);
+              const pinnedCount = Number(replies[at + 1]![1]);
+              const ids = replies[at + 2]![1] as string[];
+              const guessed = new Map<string, string | null>();
+              if (plan.guess.length > 0) (replies[at + 3]![1] as Array<string | null>).forEach((doc, index) => guessed.set(plan.guess[index]!, doc));
+              at += plan.guess.length > 0 ? 4 : 3;
+              const shown = ids.slice(0, limit);
+              const missing = shown.filter((id) => !guessed.has(id));
+              if (missing.length > 0) (await client.hmget(plan.keys.docs, ...missing)).forEach((doc, index) => guessed.set(missing[index]!, doc));
+              remember(plan.remembered, shown);
+              // A document gone in the second read (deleted meanwhile) is left out, as a later read would.
+              const items = shown.flatMap((id) => {
+                const doc = guessed.get(id);
+                return doc ? [decodeMemory(doc, plan.owner)] : [];
+              });
+              return { items, more: ids.length > limit, all, pinnedCount };
+            }),
+          );
+          const page = mergePages(pages, limit);
+          return { pinned: page.items, morePinned: page.more, unpinned: page.unpinned };
+        },
+      };
+    },
+
     async eraseScope(scope) {
       const keys = keysOf(scope);
       return retrying('eraseUser', async () => {
@@ -277,6 +358,13 @@ export function createRedisMemories(options: { client: RedisClientLike; prefix: 
 }
 
 type ListOptions = Parameters<MemoryDriver['list']>[1];
+
+interface OwnerPage {
+  readonly items: Memory[];
+  readonly more: boolean;
+  readonly all: number;
+  readonly pinnedCount: number;
+}
 
 const position = (memory: Memory): ListCursor => ({ updatedAt: memory.updatedAt.getTime(), id: memory.id });
 

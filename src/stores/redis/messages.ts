@@ -1,10 +1,11 @@
-import type { StoreDriver } from '../define-store/driver.js';
-import type { Message } from '../../types.js';
+import type { ContextRead } from '../../spec/store.js';
+import type { DriverContextReadOptions, StoreDriver } from '../define-store/driver.js';
+import type { Message, Scope } from '../../types.js';
 import { decodeMessage } from './codec.js';
 import { conversationKeys } from './keys.js';
 import { upperBound, type RedisContext } from './redis-context.js';
 import * as scripts from './scripts.js';
-import { readContextFast } from './context-read.js';
+import { readContextFast, type AlongsideReplies, type FastContextOptions } from './context-read.js';
 import { readTailFast } from './tail-read.js';
 
 /** Average tokens per message assumed for a conversation's first context read in this process (chat turns run 20–100). */
@@ -12,10 +13,22 @@ const FIRST_READ_AVERAGE_TOKENS = 40;
 
 /** Key of a conversation's learned average tokens per message (per encoding) in `TailEstimates`. */
 export const tailEstimateKey = (tenantId: string, conversationId: string, encoding: string) => JSON.stringify([tenantId, conversationId, encoding]);
+/** Key of a conversation's summary coverage seen by the last `readContext` (the next read's range starts above it). */
+const summaryFloorKey = (tenantId: string, conversationId: string) => JSON.stringify([tenantId, conversationId]);
 
 /** Messages of the Redis driver: append (append.ts), pages, tail reads, deletes. */
-export function createMessageOperations(context: RedisContext): Pick<StoreDriver, 'appendMessages' | 'listMessages' | 'getTail' | 'deleteMessage'> & Required<Pick<StoreDriver, 'readContext'>> {
-  const { client, prefix, clock, tailEstimates, conversationScript } = context;
+/** `readContext` with scripts of other slots run in the same `MULTI` (see {@link FastContextOptions.alongside}): the read and their replies. */
+export type ReadContextAlongside = (
+  scope: Scope,
+  conversationId: string,
+  options: DriverContextReadOptions,
+  alongside: FastContextOptions['alongside'],
+) => Promise<{ read: ContextRead; alongside: AlongsideReplies }>;
+
+export function createMessageOperations(
+  context: RedisContext,
+): Pick<StoreDriver, 'appendMessages' | 'listMessages' | 'getTail' | 'deleteMessage'> & Required<Pick<StoreDriver, 'readContext'>> & { readContextAlongside: ReadContextAlongside } {
+  const { client, prefix, clock, tailEstimates, summaryFloors, conversationScript } = context;
   const operations: ReturnType<typeof createMessageOperations> = {
     // Not async: the appender's promise is returned as is (an async wrapper costs extra ticks per append).
     appendMessages(scope, conversationId, batch, { dedupeByContentHash }) {
@@ -61,11 +74,17 @@ export function createMessageOperations(context: RedisContext): Pick<StoreDriver
      * conversation's average tokens per message, the tail is sized for
      * {@link FIRST_READ_AVERAGE_TOKENS}; a read that falls short is finished by `getTail` (a second
      * round trip, sized from the conversation's stored average). Pinned memories are read beside it
-     * (redis-store.ts), as they live in another slot.
+     * (redis-store.ts), as they live in another slot. With `stopAtSummary` the range starts above
+     * the summary coverage this process saw last for the conversation (see {@link readContextFast}).
      */
     async readContext(scope, conversationId, options) {
-      const { maxTokens, encoding, maxMessages, beforeSeq } = options;
+      return (await operations.readContextAlongside(scope, conversationId, options, undefined)).read;
+    },
+
+    async readContextAlongside(scope, conversationId, options, alongside) {
+      const { maxTokens, encoding, maxMessages, beforeSeq, stopAtSummary } = options;
       const estimateKey = tailEstimateKey(scope.tenantId, conversationId, encoding);
+      const floorKey = summaryFloorKey(scope.tenantId, conversationId);
       const read = await readContextFast({
         client,
         keys: conversationKeys(prefix, scope.tenantId, conversationId),
@@ -77,16 +96,22 @@ export function createMessageOperations(context: RedisContext): Pick<StoreDriver
         maxMessages,
         upper: upperBound(beforeSeq),
         average: tailEstimates.get(estimateKey) ?? FIRST_READ_AVERAGE_TOKENS,
+        stopAtSummary,
+        floorHint: stopAtSummary ? (summaryFloors.get(floorKey) ?? 0) : 0,
+        ...(alongside ? { alongside } : {}),
       });
-      if (read.kind === 'absent') return { conversation: null, tail: { messages: [], reachedStart: true }, summary: null };
+      if (read.kind === 'absent') return { read: { conversation: null, tail: { messages: [], reachedStart: true }, summary: null }, alongside: read.alongside };
       const { conversation, summary } = read;
+      if (stopAtSummary) summaryFloors.set(floorKey, summary?.coversThroughSeq ?? 0);
       if (read.tail.kind === 'done') {
         if (read.tail.average !== undefined) tailEstimates.set(estimateKey, read.tail.average);
-        return { conversation, tail: { messages: read.tail.messages, reachedStart: read.tail.reachedStart }, summary };
+        return { read: { conversation, tail: { messages: read.tail.messages, reachedStart: read.tail.reachedStart }, summary }, alongside: read.alongside };
       }
-      // Too short: size getTail's read from the conversation's stored average and finish there.
+      // Too short: size getTail's read from the conversation's stored average and finish there
+      // (with stopAtSummary the store layer cuts that tail at the summary).
       if (conversation.messageCount > 0) tailEstimates.set(estimateKey, Math.max(1, conversation.tokenCount / conversation.messageCount));
-      return { conversation, tail: await operations.getTail(scope, conversationId, { maxTokens, encoding, maxMessages, ...(beforeSeq !== undefined ? { beforeSeq } : {}) }), summary };
+      const tail = await operations.getTail(scope, conversationId, { maxTokens, encoding, maxMessages, ...(beforeSeq !== undefined ? { beforeSeq } : {}) });
+      return { read: { conversation, tail, summary }, alongside: read.alongside };
     },
 
     async deleteMessage(scope, conversationId, messageId) {

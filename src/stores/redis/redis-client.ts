@@ -12,6 +12,7 @@ export interface RedisClientLike {
   evalsha(sha: string, numKeys: number, ...keysAndArgs: Array<string | number>): Promise<unknown>;
   eval(script: string, numKeys: number, ...keysAndArgs: Array<string | number>): Promise<unknown>;
   hget(key: string, field: string): Promise<string | null>;
+  hmget(key: string, ...fields: string[]): Promise<Array<string | null>>;
   hgetall(key: string): Promise<Record<string, string>>;
   zrevrange(key: string, start: number, stop: number): Promise<string[]>;
   zrangebyscore(key: string, min: string | number, max: string | number, limit: 'LIMIT', offset: number, count: number): Promise<string[]>;
@@ -38,6 +39,7 @@ export interface RedisTransactionLike {
   zrangebyscore(key: string, min: string, max: string, limit: 'LIMIT', offset: number, count: number): RedisTransactionLike;
   zrangebylex(key: string, min: string, max: string, limit: 'LIMIT', offset: number, count: number): RedisTransactionLike;
   zcard(key: string): RedisTransactionLike;
+  zrevrange(key: string, start: number, stop: number): RedisTransactionLike;
   exec(): Promise<Array<[Error | null, unknown]> | null>;
 }
 

@@ -18,6 +18,8 @@ export interface RedisContext {
   readonly lexical: LexicalIndexOperations;
   /** Average tokens per message learned by tail reads, per conversation and encoding (this process). */
   readonly tailEstimates: TailEstimates;
+  /** Per conversation, the stored summary's `coversThroughSeq` the last `readContext` saw. */
+  readonly summaryFloors: TailEstimates;
   /** The keys of a conversation, in the order every conversation script expects. */
   keysOf(scope: Scope, conversationId: string): string[];
   /** Runs a conversation script with the standard header (now, has-user flag, user); returns the reply array. */
@@ -38,6 +40,7 @@ export function createRedisContext(options: { client: RedisClientLike; prefix: s
     lexical,
     append: createAppender({ client, prefix, index }),
     tailEstimates: new TailEstimates(),
+    summaryFloors: new TailEstimates(),
     keysOf,
     async conversationScript(script, scope, conversationId, now, args) {
       return (await runScript(client, script, keysOf(scope, conversationId), [String(now), scope.userId === undefined ? '0' : '1', scope.userId ?? '', ...args])) as unknown[];

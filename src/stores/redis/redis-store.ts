@@ -116,6 +116,8 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   const context = createRedisContext({ client: options.client, prefix: options.keyPrefix ?? 'llmctx:v1:', clock });
   const messages = createMessageOperations(context);
   const memories = createRedisMemories(context);
+  /** Whether `readContext` reads pinned memories in the conversation's `MULTI` (not on a cluster, nor after a `CROSSSLOT` answer). */
+  let combineMemoryReads = options.client.isCluster !== true;
   const driver: StoreDriver = {
     name: 'redis',
     capabilities: {
@@ -131,6 +133,18 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     ...createConversationOperations(context),
     ...messages,
     async readContext(scope, conversationId, readOptions) {
+      if (readOptions.pinnedMemories > 0 && combineMemoryReads) {
+        // A standalone server reads the pinned memories natively in the conversation's MULTI: one
+        // command written, one reply (the keys span slots, which only a cluster refuses).
+        const prefetch = memories.prefetchQueued(scope, readOptions.pinnedMemories);
+        try {
+          const combined = await messages.readContextAlongside(scope, conversationId, readOptions, (transaction) => prefetch.queue(transaction));
+          return { ...combined.read, memories: await prefetch.finish(combined.alongside) };
+        } catch (error) {
+          if (!refusedAcrossSlots(error)) throw error;
+          combineMemoryReads = false;
+        }
+      }
       // The memories live in the owner's slot, not the conversation's: both reads go out together.
       const [read, prefetched] = await Promise.all([
         messages.readContext(scope, conversationId, readOptions),
@@ -146,4 +160,11 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     mapError: (error, operation) => toStoreError('redis', operation, error),
   };
   return defineStore(driver, { clock, ...(options.maxMessageBytes !== undefined ? { maxMessageBytes: options.maxMessageBytes } : {}) });
+}
+
+/** A server in cluster mode refused keys of two slots: `CROSSSLOT`, or `EXECABORT` of a `MULTI` whose queued command it refused so. */
+function refusedAcrossSlots(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const previous = (error as { previousErrors?: unknown }).previousErrors;
+  return error.message.includes('CROSSSLOT') || (Array.isArray(previous) && previous.some((cause) => cause instanceof Error && cause.message.includes('CROSSSLOT')));
 }

@@ -4,7 +4,10 @@ import type { ConversationKeys } from './keys.js';
 import type { RedisClientLike } from './redis-client.js';
 
 
-/** Per-conversation average tokens per message, learned from earlier tail reads (bounded). */
+/**
+ * Numbers per conversation learned from earlier reads (average tokens per message, the stored
+ * summary's coverage), at most `capacity`; the least recently set is forgotten first.
+ */
 export class TailEstimates {
   private readonly averages = new Map<string, number>();
   constructor(private readonly capacity = 10_000) {}
@@ -33,6 +36,14 @@ export interface FastTailOptions {
   readonly upper: string;
   /** Average tokens per message expected; sizes the speculative read. */
   readonly average: number;
+}
+
+/** Where a tail read may stop besides the budget (`readContext` with `stopAtSummary`). */
+export interface TailFloor {
+  /** The stored summary's `coversThroughSeq`: the walk stops before the first message at or below it (0: none). */
+  readonly floor: number;
+  /** The range's exclusive lower bound the read was sent with (0: none), a floor remembered from an earlier read. */
+  readonly lowerBound: number;
 }
 
 export type FastTailResult =
@@ -76,14 +87,25 @@ export function speculativeCount(options: Pick<FastTailOptions, 'maxTokens' | 'm
  * count from its head (a regex on the first bytes, no JSON parse) and parses only the kept ones.
  * Says `short` when the read ended before the budget or `maxMessages` did.
  */
-export function walkTailRange(range: readonly string[], k: number, options: Pick<FastTailOptions, 'conversationId' | 'encoding' | 'maxTokens' | 'maxMessages'>): FastTailResult {
+export function walkTailRange(
+  range: readonly string[],
+  k: number,
+  options: Pick<FastTailOptions, 'conversationId' | 'encoding' | 'maxTokens' | 'maxMessages'>,
+  { floor, lowerBound }: TailFloor = { floor: 0, lowerBound: 0 },
+): FastTailResult {
   const needle = `;${encodeURIComponent(options.encoding)}=`;
   const kept: string[] = [];
   let total = 0;
   let stopped = options.maxTokens <= 0 || options.maxMessages <= 0;
+  let floorHit = false;
   for (const member of range) {
     if (stopped) break;
     const head = MESSAGE_HEAD.exec(member);
+    if (floor > 0 && head && Number(head[1]) <= floor) {
+      // The summary covers this message and everything older: the read ends here, unparsed.
+      floorHit = true;
+      break;
+    }
     const counts = head?.[2] ?? '';
     const at = counts.indexOf(needle);
     const count = at < 0 ? 0 : Number.parseInt(counts.slice(at + needle.length), 10) || 0;
@@ -93,10 +115,16 @@ export function walkTailRange(range: readonly string[], k: number, options: Pick
   }
   const fetchedAll = range.length <= k;
   let reachedStart: boolean;
-  if (kept.length < range.length) reachedStart = false;
-  else if (fetchedAll) reachedStart = true;
-  else return { kind: 'short' };
-  if (!stopped && !fetchedAll) return { kind: 'short' };
+  if (floorHit || kept.length < range.length) reachedStart = false;
+  else if (fetchedAll) {
+    // The range ran out: at the conversation's start, or at the bound it was read with. Above a
+    // bound at or below the summary's coverage nothing was missed; above a higher one (the summary
+    // now covers less than remembered) messages may lie between the two.
+    if (lowerBound === 0) reachedStart = true;
+    else if (floor >= lowerBound) reachedStart = false;
+    else return { kind: 'short' };
+  } else return { kind: 'short' };
+  if (!stopped && !fetchedAll && !floorHit) return { kind: 'short' };
 
   const messages: Message[] = [];
   for (let index = kept.length - 1; index >= 0; index -= 1) messages.push(decodeMessage(kept[index]!, options.conversationId));

@@ -154,7 +154,10 @@ export function createRemoteDriver(http: HttpClient, capabilities: StoreCapabili
       return reviveTail(await http.request('POST', `${path(conversationId)}/tail`, { scope, body: options, idempotent: true, operation: 'getTail' }));
     },
     async readContext(scope, conversationId, options) {
-      return reviveContextRead(await http.request('POST', `${path(conversationId)}/read-context`, { scope, body: options, idempotent: true, operation: 'readContext' }));
+      // stopAtSummary only when set: a server older than the option refuses unknown fields.
+      const { stopAtSummary, ...rest } = options;
+      const body = stopAtSummary ? options : rest;
+      return reviveContextRead(await http.request('POST', `${path(conversationId)}/read-context`, { scope, body, idempotent: true, operation: 'readContext' }));
     },
     async deleteMessage(scope, conversationId, messageId) {
       return orAbsent(http.request('DELETE', `${path(conversationId)}/messages/${encodeURIComponent(messageId)}`, { scope, idempotent: false, operation: 'deleteMessage' }).then(() => true), false);

@@ -4,6 +4,7 @@ import type { TieredHealth, TieredStoreOptions } from './tiered-options.js';
 
 export type { TieredHealth, TieredStoreOptions } from './tiered-options.js';
 import { buildExport } from '../../spec/export-format.js';
+import { stopTailAtSummary } from '../../spec/stop-tail-at-summary.js';
 import type { AppendOptions, AppendResult, ContextRead, ContextReadOptions, ListMessagesOptions, Store, TailOptions, TailResult } from '../../spec/store.js';
 import type { NewMessage, Scope, Summary } from '../../types.js';
 
@@ -169,12 +170,13 @@ export function createTieredStore(options: TieredStoreOptions): TieredStore {
                 scope,
                 conversationId,
                 (source) => source.readContext!(scope, conversationId, contextOptions),
-                (read) => read.conversation === null || (read.tail.messages.length === 0 && read.conversation.messageCount > 0),
+                // An empty tail is a miss unless the summary covers every message (stopAtSummary).
+                (read) => read.conversation === null || (read.tail.messages.length === 0 && read.conversation.messageCount > 0 && !coversAll(read)),
               );
             }
             const [head, tail] = await Promise.all([durable.readContext!(scope, conversationId, { ...contextOptions, maxTokens: 0 }), store.getTail(scope, conversationId, contextOptions)]);
             if (!head.conversation) return { conversation: null, tail: { messages: [], reachedStart: true }, summary: null };
-            return { ...head, tail };
+            return contextOptions.stopAtSummary ? stopTailAtSummary({ ...head, tail }) : { ...head, tail };
           },
         }
       : {}),
@@ -185,4 +187,7 @@ export function createTieredStore(options: TieredStoreOptions): TieredStore {
   return store;
 }
 
-
+/** With `stopAtSummary`, an empty tail is the answer when the summary covers the whole conversation. */
+function coversAll(read: ContextRead): boolean {
+  return read.summary !== null && read.conversation !== null && read.summary.coversThroughSeq >= read.conversation.lastSeq;
+}
