@@ -23,6 +23,18 @@ export function memoryLine(memory: Pick<Memory, 'text' | 'shared'>): string {
 }
 
 export function renderSummary(summary: Summary): string {
+  // A frozen summary (a store's cached decode of an unchanged stored summary) renders to the same
+  // string object on every call, which the token-count memo then matches by identity instead of
+  // comparing a few kilobytes.
+  if (!Object.isFrozen(summary)) return renderSummaryText(summary);
+  let text = renderedSummaries.get(summary);
+  if (text === undefined) renderedSummaries.set(summary, (text = renderSummaryText(summary)));
+  return text;
+}
+
+const renderedSummaries = new WeakMap<Summary, string>();
+
+function renderSummaryText(summary: Summary): string {
   return `Summary of the earlier conversation (messages up to #${summary.coversThroughSeq}):\n${summary.text}`;
 }
 

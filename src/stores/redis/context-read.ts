@@ -8,9 +8,41 @@ export interface FastContextOptions extends FastTailOptions {
   readonly stopAtSummary: boolean;
   /** The summary's coverage remembered from an earlier read: the range is read above it (0: from the start). */
   readonly floorHint: number;
+  /** Decodes the stored summary, reusing the last decode of the same text. */
+  readonly summaries: SummaryCache;
   /** Queues commands on other slots' keys in the same `MULTI` (a standalone server only); returns how many. */
   readonly alongside?: (transaction: RedisTransactionLike) => number;
 }
+
+/**
+ * The stored summary of each conversation as last decoded, with the text it was decoded from (at
+ * most {@link MAX_CACHED_SUMMARY_CHARS} characters of such text in all, least recently used
+ * forgotten). An unchanged summary — every assembly between two folds — is then one string
+ * comparison instead of a parse, and the same frozen object, whose rendered block the assembly
+ * reuses (see `renderSummary`).
+ */
+export class SummaryCache {
+  private readonly entries = new Map<string, { readonly json: string; readonly summary: Summary }>();
+  private chars = 0;
+
+  decode(key: string, json: string | null | undefined): Summary | null {
+    if (json === null || json === undefined) return null;
+    const cached = this.entries.get(key);
+    this.entries.delete(key);
+    if (cached) this.chars -= cached.json.length;
+    const summary = cached && cached.json === json ? cached.summary : Object.freeze(decodeSummary(json)!);
+    this.entries.set(key, { json, summary });
+    this.chars += json.length;
+    for (const [oldest, entry] of this.entries) {
+      if (this.chars <= MAX_CACHED_SUMMARY_CHARS) break;
+      this.entries.delete(oldest);
+      this.chars -= entry.json.length;
+    }
+    return summary;
+  }
+}
+
+const MAX_CACHED_SUMMARY_CHARS = 2_000_000;
 
 /** The replies of {@link FastContextOptions.alongside}, in order, each an error or a value. */
 export type AlongsideReplies = ReadonlyArray<readonly [Error | null, unknown]>;
@@ -45,7 +77,7 @@ export async function readContextFast(options: FastContextOptions): Promise<Fast
   const alongside = replies.slice(3) as AlongsideReplies;
   const meta = replies[0]![1] as Record<string, string>;
   if (!isVisible(meta, options.scope, options.now)) return { kind: 'absent', alongside };
-  const summary = decodeSummary(replies[2]![1] as string | null);
+  const summary = options.summaries.decode(`${options.scope.tenantId}\u0000${options.conversationId}`, replies[2]![1] as string | null);
   const floor = options.stopAtSummary ? (summary?.coversThroughSeq ?? 0) : 0;
   return {
     kind: 'read',

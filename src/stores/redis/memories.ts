@@ -292,12 +292,12 @@ export function createRedisMemories(options: { client: RedisClientLike; prefix: 
     },
 
     /**
-     * Natively, per owner: `ZCARD` of all and of the pinned memories, the newest `limit + 1` pinned
-     * ids (`ZREVRANGE` of the pinned set, scored by `updatedAt`: ties in descending byte order, as
-     * the `LIST` script walks them) and `HMGET` of the documents of the ids this process saw pinned
-     * last time. The `LIST` script it replaces cost ≈ 40 µs of server time per owner even for an
+     * Natively, per owner: `ZCARD` of all memories, the newest `limit + 1` pinned ids (`ZREVRANGE`
+     * of the pinned set, scored by `updatedAt`: ties in descending byte order, as the `LIST` script
+     * walks them) and `HMGET` of the documents of the ids this process saw pinned last time. The `LIST` script it replaces cost ≈ 40 µs of server time per owner even for an
      * owner with no memories (two per user read), more than the conversation's whole `MULTI`.
-     * Ids not guessed are read with one more `HMGET` per owner.
+     * Ids not guessed are read with one more `HMGET` per owner, and the pinned count with `ZCARD`
+     * only when more than `limit` are pinned.
      */
     prefetchQueued(scope, limit) {
       const plans = readers(scope).map((owner) => {
@@ -308,8 +308,8 @@ export function createRedisMemories(options: { client: RedisClientLike; prefix: 
         queue(transaction) {
           let replies = 0;
           for (const plan of plans) {
-            transaction.zcard(plan.keys.all).zcard(plan.keys.pinned).zrevrange(plan.keys.pinned, 0, limit);
-            replies += 3;
+            transaction.zcard(plan.keys.all).zrevrange(plan.keys.pinned, 0, limit);
+            replies += 2;
             if (plan.guess.length > 0) {
               transaction.hmget(plan.keys.docs, ...plan.guess);
               replies += 1;
@@ -320,17 +320,23 @@ export function createRedisMemories(options: { client: RedisClientLike; prefix: 
         async finish(replies) {
           for (const [error] of replies) if (error) throw error;
           let at = 0;
+          const read = plans.map((plan) => {
+            const all = Number(replies[at]![1]);
+            const ids = replies[at + 1]![1] as string[];
+            const guessed = new Map<string, string | null>();
+            if (plan.guess.length > 0) (replies[at + 2]![1] as Array<string | null>).forEach((doc, index) => guessed.set(plan.guess[index]!, doc));
+            at += plan.guess.length > 0 ? 3 : 2;
+            const shown = ids.slice(0, limit);
+            return { plan, all, ids, shown, guessed, missing: shown.filter((id) => !guessed.has(id)) };
+          });
           const pages = await Promise.all(
-            plans.map(async (plan) => {
-              const all = Number(replies[at]![1]);
-              const pinnedCount = Number(replies[at + 1]![1]);
-              const ids = replies[at + 2]![1] as string[];
-              const guessed = new Map<string, string | null>();
-              if (plan.guess.length > 0) (replies[at + 3]![1] as Array<string | null>).forEach((doc, index) => guessed.set(plan.guess[index]!, doc));
-              at += plan.guess.length > 0 ? 4 : 3;
-              const shown = ids.slice(0, limit);
-              const missing = shown.filter((id) => !guessed.has(id));
-              if (missing.length > 0) (await client.hmget(plan.keys.docs, ...missing)).forEach((doc, index) => guessed.set(missing[index]!, doc));
+            read.map(async ({ plan, all, ids, shown, guessed, missing }): Promise<OwnerPage> => {
+              // More pinned than the limit: whether any memory is unpinned takes the exact pinned count.
+              const [docs, pinnedCount] =
+                missing.length === 0 && ids.length <= limit
+                  ? [undefined, ids.length]
+                  : await Promise.all([missing.length > 0 ? client.hmget(plan.keys.docs, ...missing) : undefined, ids.length > limit ? client.zcard(plan.keys.pinned) : ids.length]);
+              docs?.forEach((doc, index) => guessed.set(missing[index]!, doc));
               remember(plan.remembered, shown);
               // A document gone in the second read (deleted meanwhile) is left out, as a later read would.
               const items = shown.flatMap((id) => {
@@ -345,6 +351,7 @@ export function createRedisMemories(options: { client: RedisClientLike; prefix: 
         },
       };
     },
+
 
     async eraseScope(scope) {
       const keys = keysOf(scope);

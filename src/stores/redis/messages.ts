@@ -5,7 +5,7 @@ import { decodeMessage } from './codec.js';
 import { conversationKeys } from './keys.js';
 import { upperBound, type RedisContext } from './redis-context.js';
 import * as scripts from './scripts.js';
-import { readContextFast, type AlongsideReplies, type FastContextOptions } from './context-read.js';
+import { readContextFast, SummaryCache, type AlongsideReplies, type FastContextOptions } from './context-read.js';
 import { readTailFast } from './tail-read.js';
 
 /** Average tokens per message assumed for a conversation's first context read in this process (chat turns run 20–100). */
@@ -29,6 +29,7 @@ export function createMessageOperations(
   context: RedisContext,
 ): Pick<StoreDriver, 'appendMessages' | 'listMessages' | 'getTail' | 'deleteMessage'> & Required<Pick<StoreDriver, 'readContext'>> & { readContextAlongside: ReadContextAlongside } {
   const { client, prefix, clock, tailEstimates, summaryFloors, conversationScript } = context;
+  const summaries = new SummaryCache();
   const operations: ReturnType<typeof createMessageOperations> = {
     // Not async: the appender's promise is returned as is (an async wrapper costs extra ticks per append).
     appendMessages(scope, conversationId, batch, { dedupeByContentHash }) {
@@ -98,6 +99,7 @@ export function createMessageOperations(
         average: tailEstimates.get(estimateKey) ?? FIRST_READ_AVERAGE_TOKENS,
         stopAtSummary,
         floorHint: stopAtSummary ? (summaryFloors.get(floorKey) ?? 0) : 0,
+        summaries,
         ...(alongside ? { alongside } : {}),
       });
       if (read.kind === 'absent') return { read: { conversation: null, tail: { messages: [], reachedStart: true }, summary: null }, alongside: read.alongside };

@@ -13,6 +13,7 @@ export interface RedisClientLike {
   eval(script: string, numKeys: number, ...keysAndArgs: Array<string | number>): Promise<unknown>;
   hget(key: string, field: string): Promise<string | null>;
   hmget(key: string, ...fields: string[]): Promise<Array<string | null>>;
+  zcard(key: string): Promise<number>;
   hgetall(key: string): Promise<Record<string, string>>;
   zrevrange(key: string, start: number, stop: number): Promise<string[]>;
   zrangebyscore(key: string, min: string | number, max: string | number, limit: 'LIMIT', offset: number, count: number): Promise<string[]>;
