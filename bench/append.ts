@@ -20,9 +20,10 @@ const rawInsert = (table: string) => `INSERT INTO ${table} (tenant_id, conversat
   SELECT $1, $2, s, i, r, NULL, c::jsonb, '{}'::jsonb, '{}'::text[], t::jsonb, p, h, now()
   FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::text[]) AS u(s, i, r, c, t, p, h)`;
 
-type RawWriter = (writer: number, batch: readonly NewMessage[], firstSeq: number) => Promise<unknown>;
+export type RawWriter = (writer: number, batch: readonly NewMessage[], firstSeq: number) => Promise<unknown>;
 
-async function rawWriter(backend: Backend): Promise<RawWriter | undefined> {
+/** The raw batched writer of `backend` (see the header), or undefined when it has none. */
+export async function rawWriter(backend: Backend): Promise<RawWriter | undefined> {
   if (backend.name === 'postgres' || backend.name === 'pglite') {
     const table = `"${backend.schema}".raw_messages`;
     const query = async (sql: string, params?: unknown[]) => (backend.pool ? backend.pool.query(sql, params) : backend.pglite!.query(sql, params));
@@ -47,7 +48,8 @@ async function rawWriter(backend: Backend): Promise<RawWriter | undefined> {
   return undefined;
 }
 
-async function measure(total: number, workers: number, write: (writer: number, batch: readonly NewMessage[], firstSeq: number) => Promise<unknown>, batches: NewMessage[][][]): Promise<number> {
+/** Messages/s of `write` over `batches` (one list of batches per writer), `workers` writers at once. */
+export async function measure(total: number, workers: number, write: (writer: number, batch: readonly NewMessage[], firstSeq: number) => Promise<unknown>, batches: NewMessage[][][]): Promise<number> {
   const started = performance.now();
   await inParallel(batches, workers, async (writerBatches, writer) => {
     let seq = 1;

@@ -1,0 +1,293 @@
+/**
+ * Focused A/B of the PostgreSQL store's append against the raw batched insert of bench/append.ts
+ * (same rows, same pool, same raw statement), and where the time of the b1w16 case goes.
+ *
+ * 1. Ratios: for b1w1, b1w16, b20w1, b20w16, `ROUNDS` rounds; each round runs the store and then
+ *    raw (the order alternates per round) over `PER_ROUND` messages into fresh conversations.
+ *    Reported: total msg/s of each side over all rounds and the ratio, plus the per-round ratios.
+ * 2. b1w16 breakdown, each side run alone: client CPU per append (`process.cpuUsage`, µs), server
+ *    CPU per append (utime+stime of this pool's backends from /proc, plus walwriter/checkpointer/
+ *    bgwriter, µs; needs the server on this machine), WAL records/bytes/full-page images per append
+ *    (`pg_stat_wal`, cluster-wide), HOT updates of the conversations table, wait events sampled every
+ *    2 ms from a separate connection, and a CPU profile of the client (node:inspector) grouped by
+ *    where the code lives.
+ * 3. `EXPLAIN (ANALYZE, BUFFERS, WAL)` of one one-message append and one raw insert (rolled back).
+ *
+ * Run: `npx tsx bench/postgres/append-profile.ts [--rounds 5] [--no-profile]` (DATABASE_URL, default
+ * the local server). Bounded: 4 configurations × rounds × (PER_ROUND store + PER_ROUND raw) messages,
+ * under a minute at the defaults on 2 cores. Own schema, dropped at the end.
+ */
+import { readFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import pg from 'pg';
+import type { NewMessage } from '../../src/types.js';
+import { measure, rawWriter, type RawWriter } from '../append.js';
+import { DATABASE_URL, openBackend } from '../lib/backends.js';
+import { preparedCorpus } from '../lib/dataset.js';
+import { chunk, formatRatio, thousands } from '../lib/stats.js';
+
+const argument = (name: string, fallback: number) => {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
+};
+const ROUNDS = argument('rounds', 5);
+/** Messages per side per round: enough for ≥ 0.3 s of work per side on 2 cores. */
+const PER_ROUND: Record<number, number> = { 1: 800, 20: 3200 };
+const PROFILE = !process.argv.includes('--no-profile');
+const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+
+const scope = { tenantId: 'bench-append', userId: 'u1' };
+const APP = `llmctx_append_profile_${process.pid}`;
+// node-postgres reads PGAPPNAME for every connection it opens: our backends are then identifiable.
+process.env.PGAPPNAME = APP;
+
+const CLK_TCK = 100; // Linux USER_HZ: /proc/<pid>/stat times are in 1/100 s.
+
+function processCpuMicros(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[11], fields[12]: utime, stime (fields 14 and 15 of proc(5), counted from 1 after pid and comm).
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLK_TCK;
+  } catch {
+    return 0;
+  }
+}
+
+async function main() {
+  const total = Math.max(...Object.values(PER_ROUND));
+  const corpus = await preparedCorpus(total);
+  const backend = await openBackend('postgres', 'appendprof');
+  const monitor = new pg.Client({ connectionString: DATABASE_URL, application_name: `${APP}_monitor` });
+  await monitor.connect();
+  try {
+    const raw = (await rawWriter(backend))!;
+    const settings = await monitor.query(`SELECT name, setting FROM pg_settings WHERE name IN ('synchronous_commit','fsync','wal_level','full_page_writes','commit_delay','max_connections','shared_buffers')`);
+    console.log(`settings (same session defaults for both sides, one pool): ${settings.rows.map((row) => `${row.name}=${row.setting}`).join(' ')}`);
+    console.log(`pool max: ${backend.pool!.options.max}; load before: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
+
+    const configs = [
+      [1, 1],
+      [1, 16],
+      [20, 1],
+      [20, 16],
+    ].filter(([batch, workers]) => !ONLY || ONLY === `b${batch}w${workers}`);
+    let conversationCounter = 0;
+    const newConversations = async (workers: number) => {
+      const ids: string[] = [];
+      for (let writer = 0; writer < workers; writer += 1) {
+        const id = `c${(conversationCounter += 1)}`;
+        await backend.store.createConversation(scope, { id });
+        ids.push(id);
+      }
+      return ids;
+    };
+    let rawCounter = 0;
+    const storeSide = async (batches: NewMessage[][][], count: number, workers: number) => {
+      const ids = await newConversations(workers);
+      return measure(count, workers, (writer, batch) => backend.store.appendMessages(scope, ids[writer]!, batch), batches);
+    };
+    const rawSide = async (batches: NewMessage[][][], count: number, workers: number) => {
+      const base = (rawCounter += 1) * 100;
+      const write: RawWriter = (writer, batch, firstSeq) => raw(base + writer, batch, firstSeq);
+      return measure(count, workers, write, batches);
+    };
+
+    // Warm-up: connections, prepared statements, caches.
+    const warm = chunk(corpus.slice(0, 320), 20).map((share) => chunk(share, 1));
+    for (const side of [storeSide, rawSide]) await side(warm, 320, 16);
+
+    console.log(`\n## Ratios (${ROUNDS} interleaved rounds per configuration)\n`);
+    console.log('| config | store msg/s | raw msg/s | store ÷ raw | per-round ratios |');
+    console.log('|---|---:|---:|---:|---|');
+    for (const [batchSize, workers] of configs) {
+      const count = PER_ROUND[batchSize!]!;
+      const perWriter = chunk(corpus.slice(0, count), Math.ceil(count / workers!)).map((share) => chunk(share, batchSize!));
+      let storeSeconds = 0;
+      let rawSeconds = 0;
+      const ratios: number[] = [];
+      for (let round = 0; round < ROUNDS; round += 1) {
+        let storeRate: number;
+        let rawRate: number;
+        if (round % 2 === 0) {
+          storeRate = await storeSide(perWriter, count, workers!);
+          rawRate = await rawSide(perWriter, count, workers!);
+        } else {
+          rawRate = await rawSide(perWriter, count, workers!);
+          storeRate = await storeSide(perWriter, count, workers!);
+        }
+        storeSeconds += count / storeRate;
+        rawSeconds += count / rawRate;
+        ratios.push(storeRate / rawRate);
+      }
+      const storeRate = (count * ROUNDS) / storeSeconds;
+      const rawRate = (count * ROUNDS) / rawSeconds;
+      console.log(`| b${batchSize}w${workers} | ${thousands(storeRate)} | ${thousands(rawRate)} | ${formatRatio(storeRate / rawRate)} | ${ratios.map((ratio) => ratio.toFixed(2)).join(' ')} |`);
+    }
+    console.log(`\nload after ratios: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
+
+    if (ONLY && ONLY !== 'b1w16') return;
+    // --- b1w16 breakdown ---
+    const count = PER_ROUND[1]!;
+    const perWriter = chunk(corpus.slice(0, count), Math.ceil(count / 16)).map((share) => chunk(share, 1));
+    const ourPids = async () =>
+      (await monitor.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE application_name = $1`, [APP])).rows.map((row) => row.pid);
+    const auxPids = (
+      await monitor.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE backend_type IN ('walwriter','checkpointer','background writer')`)
+    ).rows.map((row) => row.pid);
+    const walStats = async () => (await monitor.query(`SELECT wal_records::bigint AS records, wal_fpi::bigint AS fpi, wal_bytes::bigint AS bytes FROM pg_stat_wal`)).rows[0]!;
+    const hotStats = async () =>
+      (
+        await monitor.query(`SELECT relname, n_tup_upd::bigint AS upd, n_tup_hot_upd::bigint AS hot FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'llmctx_conversations'`, [
+          backend.schema,
+        ])
+      ).rows[0];
+
+    console.log('\n## b1w16 breakdown (per append = per message; each side alone, 3 runs each, interleaved)\n');
+    const breakdown: Record<string, { client: number; server: number; aux: number; wall: number; records: number; fpi: number; bytes: number; n: number }> = {};
+    for (let run = 0; run < 3; run += 1) {
+      for (const [name, side] of [
+        ['store', storeSide],
+        ['raw', rawSide],
+      ] as const) {
+        const pids = await ourPids();
+        const serverBefore = pids.reduce((sum, pid) => sum + processCpuMicros(pid), 0);
+        const auxBefore = auxPids.reduce((sum, pid) => sum + processCpuMicros(pid), 0);
+        const walBefore = await walStats();
+        const cpuBefore = process.cpuUsage();
+        const started = performance.now();
+        await side(perWriter, count, 16);
+        const wall = performance.now() - started;
+        const cpu = process.cpuUsage(cpuBefore);
+        const walAfter = await walStats();
+        const pidsAfter = await ourPids();
+        if (pidsAfter.length !== pids.length) console.log(`(pool grew from ${pids.length} to ${pidsAfter.length} connections during ${name})`);
+        const serverAfter = pids.reduce((sum, pid) => sum + processCpuMicros(pid), 0);
+        const auxAfter = auxPids.reduce((sum, pid) => sum + processCpuMicros(pid), 0);
+        const entry = (breakdown[name] ??= { client: 0, server: 0, aux: 0, wall: 0, records: 0, fpi: 0, bytes: 0, n: 0 });
+        entry.client += cpu.user + cpu.system;
+        entry.server += serverAfter - serverBefore;
+        entry.aux += auxAfter - auxBefore;
+        entry.wall += wall * 1000;
+        entry.records += Number(walAfter.records) - Number(walBefore.records);
+        entry.fpi += Number(walAfter.fpi) - Number(walBefore.fpi);
+        entry.bytes += Number(walAfter.bytes) - Number(walBefore.bytes);
+        entry.n += count;
+      }
+    }
+    console.log('| side | wall µs/msg | client CPU µs/msg | backend CPU µs/msg | wal/ckpt/bgwriter CPU µs/msg | WAL records/msg | WAL bytes/msg | FPI/msg |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+    for (const [name, entry] of Object.entries(breakdown)) {
+      const per = (value: number) => (value / entry.n).toFixed(0);
+      console.log(`| ${name} | ${per(entry.wall)} | ${per(entry.client)} | ${per(entry.server)} | ${per(entry.aux)} | ${(entry.records / entry.n).toFixed(2)} | ${per(entry.bytes)} | ${(entry.fpi / entry.n).toFixed(3)} |`);
+    }
+    console.log(`(server CPU from /proc at ${CLK_TCK} Hz over ${breakdown.store!.n} messages per side; our backends: ${(await ourPids()).length})`);
+
+    // HOT updates and wait events (sampling costs the monitor's CPU: a separate run).
+    const hotBefore = await hotStats();
+    const waits = new Map<string, number>();
+    let samples = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const rows = (
+          await monitor.query(`SELECT coalesce(wait_event_type, 'CPU') || ':' || coalesce(wait_event, state) AS w FROM pg_stat_activity WHERE application_name = $1`, [APP])
+        ).rows;
+        samples += 1;
+        for (const row of rows) waits.set(row.w, (waits.get(row.w) ?? 0) + 1);
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+    })();
+    await storeSide(perWriter, count, 16);
+    sampling = false;
+    await sampler;
+    const hotAfter = await hotStats();
+    console.log(
+      `\nconversation row updates during one store b1w16 run: ${Number(hotAfter.upd) - Number(hotBefore.upd)}, HOT: ${Number(hotAfter.hot) - Number(hotBefore.hot)} (pg_stat counters lag up to 0.5 s)`,
+    );
+    console.log(`wait events of the pool's backends (store b1w16, ${samples} samples; 'CPU:active' = running, 'Client:ClientRead'/'CPU:idle' = waiting for the client):`);
+    console.log([...waits.entries()].sort((a, b) => b[1] - a[1]).map(([wait, n]) => `  ${wait}: ${n}`).join('\n'));
+
+    if (PROFILE) {
+      // Sampled self time per message (µs), both sides, 2 runs each: what the client does per append.
+      const profiles: Record<string, { byArea: Map<string, number>; byFunction: Map<string, number>; messages: number }> = {};
+      for (let run = 0; run < 2; run += 1) {
+        for (const [name, side] of [
+          ['store', storeSide],
+          ['raw', rawSide],
+        ] as const) {
+          const session = new Session();
+          session.connect();
+          await session.post('Profiler.enable');
+          await session.post('Profiler.setSamplingInterval', { interval: 50 });
+          await session.post('Profiler.start');
+          await side(perWriter, count, 16);
+          const { profile } = await session.post('Profiler.stop');
+          session.disconnect();
+          const entry = (profiles[name] ??= { byArea: new Map(), byFunction: new Map(), messages: 0 });
+          entry.messages += count;
+          const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+          const deltas = profile.timeDeltas ?? [];
+          (profile.samples ?? []).forEach((id, index) => {
+            const node = nodes.get(id)!;
+            const url = node.callFrame.url;
+            if (node.callFrame.functionName === '(idle)') return;
+            const micros = deltas[index + 1] ?? 0;
+            const area = url.includes('/node_modules/pg') ? 'pg driver' : url.includes('/src/') ? 'llm-context src' : url.includes('/bench/') ? 'bench' : url === '' ? `native ${node.callFrame.functionName}` : url.startsWith('node:') ? 'node core' : 'other';
+            entry.byArea.set(area, (entry.byArea.get(area) ?? 0) + micros);
+            const key = `${node.callFrame.functionName || '(anon)'} ${url.replace(/^.*\/(node_modules|src|bench)\//, '$1/')}:${node.callFrame.lineNumber + 1}`;
+            entry.byFunction.set(key, (entry.byFunction.get(key) ?? 0) + micros);
+          });
+        }
+      }
+      for (const [name, entry] of Object.entries(profiles)) {
+        const per = (micros: number) => (micros / entry.messages).toFixed(1);
+        const all = [...entry.byArea.values()].reduce((sum, value) => sum + value, 0);
+        console.log(`\nclient CPU profile, ${name} b1w16 (sampled self time, µs per message; total ${per(all)}):`);
+        console.log([...entry.byArea.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([area, micros]) => `  ${per(micros)} ${area}`).join('\n'));
+        console.log('  top functions:');
+        console.log([...entry.byFunction.entries()].sort((a, b) => b[1] - a[1]).slice(0, 18).map(([fn, micros]) => `    ${per(micros)} ${fn}`).join('\n'));
+      }
+    }
+
+    // EXPLAIN of one one-message append (rolled back) vs one raw insert.
+    const client = await backend.pool!.connect();
+    try {
+      // The store's append statement and parameters, as sent through the pool.
+      const pool = backend.pool! as unknown as { query: (config: unknown, values?: unknown) => Promise<unknown> };
+      const original = pool.query.bind(pool);
+      let captured: { text: string; values: unknown[] } | undefined;
+      pool.query = (config: unknown, values?: unknown) => {
+        const text = (config as { text?: string }).text;
+        if (text?.trimStart().startsWith('WITH visible')) captured = config as { text: string; values: unknown[] };
+        return original(config, values);
+      };
+      const [id] = await newConversations(1);
+      await backend.store.appendMessages(scope, id!, corpus.slice(0, 1));
+      pool.query = original;
+      if (captured) {
+        const next = [...captured.values];
+        next[3] = String(next[3]).replace(/"id":"([^"]+)"/, '"id":"$1-explain"');
+        await client.query('BEGIN');
+        const plan = await client.query(`EXPLAIN (ANALYZE, BUFFERS, WAL, COSTS OFF) ${captured.text}`, next);
+        console.log('\nEXPLAIN append (one message, custom plan, rolled back):\n' + plan.rows.map((row) => row['QUERY PLAN']).join('\n'));
+        await client.query('ROLLBACK');
+      }
+      await client.query('BEGIN');
+      const rawPlan = await client.query(`EXPLAIN (ANALYZE, BUFFERS, WAL, COSTS OFF) INSERT INTO "${backend.schema}".raw_messages (tenant_id, conversation_id, seq, id, role, name, content, metadata, tags, token_counts, primary_tokens, content_hash, created_at)
+  SELECT $1, $2, s, i, r, NULL, c::jsonb, '{}'::jsonb, '{}'::text[], t::jsonb, p, h, now()
+  FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::text[]) AS u(s, i, r, c, t, p, h)`, [
+        'bench-append', 'raw-explain', [1], [corpus[0]!.id], [corpus[0]!.role], [JSON.stringify(corpus[0]!.content)], [JSON.stringify(corpus[0]!.tokenCounts)], [1], [corpus[0]!.contentHash],
+      ]);
+      console.log('\nEXPLAIN raw insert (one message, rolled back):\n' + rawPlan.rows.map((row) => row['QUERY PLAN']).join('\n'));
+      await client.query('ROLLBACK');
+    } finally {
+      client.release();
+    }
+  } finally {
+    await monitor.end();
+    await backend.close();
+  }
+}
+
+await main();
