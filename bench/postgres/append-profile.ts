@@ -30,16 +30,29 @@ const argument = (name: string, fallback: number) => {
   const index = process.argv.indexOf(`--${name}`);
   return index >= 0 ? Number(process.argv[index + 1]) : fallback;
 };
-const ROUNDS = argument('rounds', 5);
+const ROUNDS = argument('rounds', 8);
 /** Messages per side per round: enough for ≥ 0.3 s of work per side on 2 cores. */
-const PER_ROUND: Record<number, number> = { 1: 800, 20: 3200 };
+const PER_ROUND: Record<number, number> = { 1: 480, 20: 1920 };
 const PROFILE = !process.argv.includes('--no-profile');
+/** `--spread N`: N filler conversations (another tenant) before each writer's, so writers' rows do not share a heap page (diagnosis only). */
+const SPREAD = argument('spread', 0);
+/** `--base <dir>`: also run the store of another checkout (e.g. `git archive main src | tar -x -C dir`), for before/after in one run. */
+const BASE = process.argv.includes('--base') ? process.argv[process.argv.indexOf('--base') + 1] : undefined;
 const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 
 const scope = { tenantId: 'bench-append', userId: 'u1' };
 const APP = `llmctx_append_profile_${process.pid}`;
 // node-postgres reads PGAPPNAME for every connection it opens: our backends are then identifiable.
 process.env.PGAPPNAME = APP;
+
+/** Called around the timed part of a side's run (after its conversations exist). */
+interface Hooks {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+const NO_HOOKS: Hooks = { start: async () => undefined, stop: async () => undefined };
+/** One contender: appends `count` messages as `batches` (per writer) from `workers` writers; returns msg/s. */
+type Side = (batches: NewMessage[][][], count: number, workers: number, hooks?: Hooks) => Promise<number>;
 
 const CLK_TCK = 100; // Linux USER_HZ: /proc/<pid>/stat times are in 1/100 s.
 
@@ -58,6 +71,9 @@ async function main() {
   const total = Math.max(...Object.values(PER_ROUND));
   const corpus = await preparedCorpus(total);
   const backend = await openBackend('postgres', 'appendprof');
+  // Keep idle connections open (pg-pool closes them after 10 s by default): the per-backend CPU
+  // readings follow a fixed set of server processes, and neither side pays for new connections.
+  (backend.pool!.options as { idleTimeoutMillis?: number }).idleTimeoutMillis = 0;
   const monitor = new pg.Client({ connectionString: DATABASE_URL, application_name: `${APP}_monitor` });
   await monitor.connect();
   try {
@@ -77,65 +93,139 @@ async function main() {
       const ids: string[] = [];
       for (let writer = 0; writer < workers; writer += 1) {
         const id = `c${(conversationCounter += 1)}`;
+        for (let filler = 0; filler < SPREAD; filler += 1) await backend.store.createConversation({ tenantId: 'bench-filler' }, { id: `${id}-f${filler}` });
         await backend.store.createConversation(scope, { id });
         ids.push(id);
       }
       return ids;
     };
     let rawCounter = 0;
-    const storeSide = async (batches: NewMessage[][][], count: number, workers: number) => {
+    const storeSide: Side = async (batches, count, workers, hooks = NO_HOOKS) => {
       const ids = await newConversations(workers);
-      return measure(count, workers, (writer, batch) => backend.store.appendMessages(scope, ids[writer]!, batch), batches);
+      await hooks.start();
+      const rate = await measure(count, workers, (writer, batch) => backend.store.appendMessages(scope, ids[writer]!, batch), batches);
+      await hooks.stop();
+      return rate;
     };
-    const rawSide = async (batches: NewMessage[][][], count: number, workers: number) => {
+    const rawSide: Side = async (batches, count, workers, hooks = NO_HOOKS) => {
       const base = (rawCounter += 1) * 100;
       const write: RawWriter = (writer, batch, firstSeq) => raw(base + writer, batch, firstSeq);
-      return measure(count, workers, write, batches);
+      await hooks.start();
+      const rate = await measure(count, workers, write, batches);
+      await hooks.stop();
+      return rate;
     };
 
     // Warm-up: connections, prepared statements, caches.
     const warm = chunk(corpus.slice(0, 320), 20).map((share) => chunk(share, 1));
     for (const side of [storeSide, rawSide]) await side(warm, 320, 16);
 
-    console.log(`\n## Ratios (${ROUNDS} interleaved rounds per configuration)\n`);
-    console.log('| config | store msg/s | raw msg/s | store ÷ raw | per-round ratios |');
-    console.log('|---|---:|---:|---:|---|');
-    for (const [batchSize, workers] of configs) {
-      const count = PER_ROUND[batchSize!]!;
-      const perWriter = chunk(corpus.slice(0, count), Math.ceil(count / workers!)).map((share) => chunk(share, batchSize!));
-      let storeSeconds = 0;
-      let rawSeconds = 0;
-      const ratios: number[] = [];
-      for (let round = 0; round < ROUNDS; round += 1) {
-        let storeRate: number;
-        let rawRate: number;
-        if (round % 2 === 0) {
-          storeRate = await storeSide(perWriter, count, workers!);
-          rawRate = await rawSide(perWriter, count, workers!);
-        } else {
-          rawRate = await rawSide(perWriter, count, workers!);
-          storeRate = await storeSide(perWriter, count, workers!);
-        }
-        storeSeconds += count / storeRate;
-        rawSeconds += count / rawRate;
-        ratios.push(storeRate / rawRate);
-      }
-      const storeRate = (count * ROUNDS) / storeSeconds;
-      const rawRate = (count * ROUNDS) / rawSeconds;
-      console.log(`| b${batchSize}w${workers} | ${thousands(storeRate)} | ${thousands(rawRate)} | ${formatRatio(storeRate / rawRate)} | ${ratios.map((ratio) => ratio.toFixed(2)).join(' ')} |`);
-    }
-    console.log(`\nload after ratios: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
-
-    if (ONLY && ONLY !== 'b1w16') return;
-    // --- b1w16 breakdown ---
-    const count = PER_ROUND[1]!;
-    const perWriter = chunk(corpus.slice(0, count), Math.ceil(count / 16)).map((share) => chunk(share, 1));
     const ourPids = async () =>
       (await monitor.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE application_name = $1`, [APP])).rows.map((row) => row.pid);
     const auxPids = (
       await monitor.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE backend_type IN ('walwriter','checkpointer','background writer')`)
     ).rows.map((row) => row.pid);
-    const walStats = async () => (await monitor.query(`SELECT wal_records::bigint AS records, wal_fpi::bigint AS fpi, wal_bytes::bigint AS bytes FROM pg_stat_wal`)).rows[0]!;
+    /** Runs `side` and returns its msg/s and the CPU it took: this process, this pool's backends, the WAL writer/checkpointer/bgwriter (µs). */
+    const timed = async (side: Side, batches: NewMessage[][][], count: number, workers: number) => {
+      let pids: number[] = [];
+      const server = () => pids.reduce((sum, pid) => sum + processCpuMicros(pid), 0) + auxPids.reduce((sum, pid) => sum + processCpuMicros(pid), 0);
+      let serverBefore = 0;
+      let serverTotal = 0;
+      let clientBefore = process.cpuUsage();
+      let clientTotal = 0;
+      // Only the appends are measured, not the conversations each side creates first.
+      const rate = await side(batches, count, workers, {
+        start: async () => {
+          pids = await ourPids();
+          serverBefore = server();
+          clientBefore = process.cpuUsage();
+        },
+        stop: async () => {
+          const client = process.cpuUsage(clientBefore);
+          clientTotal = client.user + client.system;
+          serverTotal = server() - serverBefore;
+          const after = await ourPids();
+          // A backend that exits mid-run would take its CPU with it.
+          if (after.length !== pids.length || pids.some((pid) => !after.includes(pid))) console.log(`(the pool's backends changed during a run: ${pids.length} → ${after.length}; its server CPU is incomplete)`);
+        },
+      });
+      return { rate, client: clientTotal, server: serverTotal };
+    };
+    // Optional third contender: the store from another checkout (`--base <dir>` holding a `src/`), its own tables in the same schema and pool.
+    const contenders: [string, Side][] = [
+      ['store', storeSide],
+      ['raw', rawSide],
+    ];
+    if (BASE) {
+      const module = (await import(`${BASE}/src/stores/postgres/index.js`)) as typeof import('../../src/stores/postgres/index.js');
+      const baseStore = await module.createPostgresStore({ client: backend.pool!, schema: backend.schema!, tablePrefix: 'base_' });
+      await baseStore.migrate();
+      let baseCounter = 0;
+      const baseSide: Side = async (batches, count, workers, hooks = NO_HOOKS) => {
+        const ids: string[] = [];
+        for (let writer = 0; writer < workers; writer += 1) {
+          const id = `b${(baseCounter += 1)}`;
+          await baseStore.createConversation(scope, { id });
+          ids.push(id);
+        }
+        await hooks.start();
+        const rate = await measure(count, workers, (writer, batch) => baseStore.appendMessages(scope, ids[writer]!, batch), batches);
+        await hooks.stop();
+        return rate;
+      };
+      await baseSide(warm, 320, 16);
+      contenders.push(['base', baseSide]);
+    }
+
+    console.log(`\n## Ratios (${ROUNDS} interleaved rounds per configuration; each round runs every contender once, the order rotating)\n`);
+    const others = contenders.filter(([name]) => name !== 'raw').map(([name]) => name);
+    console.log(`| config | ${contenders.map(([name]) => `${name} msg/s`).join(' | ')} | ${others.map((name) => `${name} ÷ raw (total)`).join(' | ')} | ${others.map((name) => `${name} ÷ raw per round (median; all)`).join(' | ')} |`);
+    console.log(`|---|${contenders.map(() => '---:').join('|')}|${others.map(() => '---:').join('|')}|${others.map(() => '---').join('|')}|`);
+    const cpuRows: string[] = [];
+    for (const [batchSize, workers] of configs) {
+      const count = PER_ROUND[batchSize!]!;
+      const perWriter = chunk(corpus.slice(0, count), Math.ceil(count / workers!)).map((share) => chunk(share, batchSize!));
+      const seconds = new Map<string, number>();
+      const rounds = new Map<string, number[]>();
+      const clientCpu = new Map<string, number>();
+      const serverCpu = new Map<string, number>();
+      for (let round = 0; round < ROUNDS; round += 1) {
+        const order = contenders.map((_, index) => contenders[(index + round) % contenders.length]!);
+        const rates = new Map<string, number>();
+        for (const [name, side] of order) {
+          const result = await timed(side, perWriter, count, workers!);
+          rates.set(name, result.rate);
+          clientCpu.set(name, (clientCpu.get(name) ?? 0) + result.client);
+          serverCpu.set(name, (serverCpu.get(name) ?? 0) + result.server);
+        }
+        for (const [name, rate] of rates) seconds.set(name, (seconds.get(name) ?? 0) + count / rate);
+        for (const name of others) rounds.set(name, [...(rounds.get(name) ?? []), rates.get(name)! / rates.get('raw')!]);
+      }
+      const rate = (name: string) => (count * ROUNDS) / seconds.get(name)!;
+      const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+      console.log(
+        `| b${batchSize}w${workers} | ${contenders.map(([name]) => thousands(rate(name))).join(' | ')} | ${others.map((name) => formatRatio(rate(name) / rate('raw'))).join(' | ')} | ${others
+          .map((name) => `${median(rounds.get(name)!).toFixed(2)}; ${rounds.get(name)!.map((ratio) => ratio.toFixed(2)).join(' ')}`)
+          .join(' | ')} |`,
+      );
+      const perMessage = (map: Map<string, number>, name: string) => map.get(name)! / (count * ROUNDS);
+      cpuRows.push(
+        `| b${batchSize}w${workers} | ${contenders.map(([name]) => `${perMessage(clientCpu, name).toFixed(0)} + ${perMessage(serverCpu, name).toFixed(0)}`).join(' | ')} | ${others
+          .map((name) => ((perMessage(clientCpu, 'raw') + perMessage(serverCpu, 'raw')) / (perMessage(clientCpu, name) + perMessage(serverCpu, name))).toFixed(2))
+          .join(' | ')} |`,
+      );
+    }
+    console.log(`\nCPU per message during those rounds, µs (client + server: this pool's backends and WAL writer/checkpointer/bgwriter; /proc at ${CLK_TCK} Hz), and raw CPU ÷ contender CPU (the throughput ratio when both are CPU-bound):\n`);
+    console.log(`| config | ${contenders.map(([name]) => `${name} client + server`).join(' | ')} | ${others.map((name) => `raw CPU ÷ ${name} CPU`).join(' | ')} |`);
+    console.log(`|---|${contenders.map(() => '---:').join('|')}|${others.map(() => '---:').join('|')}|`);
+    console.log(cpuRows.join('\n'));
+    console.log(`\nload after ratios: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
+
+    if ((ONLY && ONLY !== 'b1w16') || process.argv.includes('--no-breakdown')) return;
+    // --- b1w16 breakdown ---
+    const count = PER_ROUND[1]!;
+    const perWriter = chunk(corpus.slice(0, count), Math.ceil(count / 16)).map((share) => chunk(share, 1));
+    const walStats = async (): Promise<Record<string, unknown>> => (await monitor.query(`SELECT wal_records::bigint AS records, wal_fpi::bigint AS fpi, wal_bytes::bigint AS bytes FROM pg_stat_wal`)).rows[0]!;
     const hotStats = async () =>
       (
         await monitor.query(`SELECT relname, n_tup_upd::bigint AS upd, n_tup_hot_upd::bigint AS hot FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'llmctx_conversations'`, [
@@ -150,28 +240,35 @@ async function main() {
         ['store', storeSide],
         ['raw', rawSide],
       ] as const) {
-        const pids = await ourPids();
-        const serverBefore = pids.reduce((sum, pid) => sum + processCpuMicros(pid), 0);
-        const auxBefore = auxPids.reduce((sum, pid) => sum + processCpuMicros(pid), 0);
-        const walBefore = await walStats();
-        const cpuBefore = process.cpuUsage();
-        const started = performance.now();
-        await side(perWriter, count, 16);
-        const wall = performance.now() - started;
-        const cpu = process.cpuUsage(cpuBefore);
-        const walAfter = await walStats();
-        const pidsAfter = await ourPids();
-        if (pidsAfter.length !== pids.length) console.log(`(pool grew from ${pids.length} to ${pidsAfter.length} connections during ${name})`);
-        const serverAfter = pids.reduce((sum, pid) => sum + processCpuMicros(pid), 0);
-        const auxAfter = auxPids.reduce((sum, pid) => sum + processCpuMicros(pid), 0);
+        let pids: number[] = [];
+        let serverBefore = 0;
+        let auxBefore = 0;
+        let walBefore: Record<string, unknown> = {};
+        let cpuBefore = process.cpuUsage();
+        let started = 0;
         const entry = (breakdown[name] ??= { client: 0, server: 0, aux: 0, wall: 0, records: 0, fpi: 0, bytes: 0, n: 0 });
-        entry.client += cpu.user + cpu.system;
-        entry.server += serverAfter - serverBefore;
-        entry.aux += auxAfter - auxBefore;
-        entry.wall += wall * 1000;
-        entry.records += Number(walAfter.records) - Number(walBefore.records);
-        entry.fpi += Number(walAfter.fpi) - Number(walBefore.fpi);
-        entry.bytes += Number(walAfter.bytes) - Number(walBefore.bytes);
+        await side(perWriter, count, 16, {
+          start: async () => {
+            pids = await ourPids();
+            serverBefore = pids.reduce((sum, pid) => sum + processCpuMicros(pid), 0);
+            auxBefore = auxPids.reduce((sum, pid) => sum + processCpuMicros(pid), 0);
+            walBefore = await walStats();
+            cpuBefore = process.cpuUsage();
+            started = performance.now();
+          },
+          stop: async () => {
+            const wall = performance.now() - started;
+            const cpu = process.cpuUsage(cpuBefore);
+            const walAfter = await walStats();
+            entry.client += cpu.user + cpu.system;
+            entry.server += pids.reduce((sum, pid) => sum + processCpuMicros(pid), 0) - serverBefore;
+            entry.aux += auxPids.reduce((sum, pid) => sum + processCpuMicros(pid), 0) - auxBefore;
+            entry.wall += wall * 1000;
+            entry.records += Number(walAfter.records) - Number(walBefore.records);
+            entry.fpi += Number(walAfter.fpi) - Number(walBefore.fpi);
+            entry.bytes += Number(walAfter.bytes) - Number(walBefore.bytes);
+          },
+        });
         entry.n += count;
       }
     }
