@@ -13,7 +13,13 @@
  *    where the code lives.
  * 3. `EXPLAIN (ANALYZE, BUFFERS, WAL)` of one one-message append and one raw insert (rolled back).
  *
- * Run: `npx tsx bench/postgres/append-profile.ts [--rounds 5] [--no-profile]` (DATABASE_URL, default
+ * Also reported per configuration: CPU per message (client + this pool's server processes) of each
+ * side; on 2 cores shared by client and server, raw CPU ÷ store CPU is the throughput ratio the
+ * store reaches once both are CPU-bound, and it is far less sensitive to other sessions' load
+ * than msg/s. `--base <dir>` adds the store of another checkout as a third contender (before/after
+ * in one run); `--only b1w16` one configuration; `--no-breakdown`, `--no-profile` skip parts.
+ *
+ * Run: `npx tsx bench/postgres/append-profile.ts [--rounds 8] [--base dir] [--only b1w16] [--no-breakdown] [--no-profile]` (DATABASE_URL, default
  * the local server). Bounded: 4 configurations × rounds × (PER_ROUND store + PER_ROUND raw) messages,
  * under a minute at the defaults on 2 cores. Own schema, dropped at the end.
  */
@@ -356,7 +362,7 @@ async function main() {
       let captured: { text: string; values: unknown[] } | undefined;
       pool.query = (config: unknown, values?: unknown) => {
         const text = (config as { text?: string }).text;
-        if (text?.trimStart().startsWith('WITH visible')) captured = config as { text: string; values: unknown[] };
+        if (text?.trimStart().startsWith('WITH input')) captured = config as { text: string; values: unknown[] };
         return original(config, values);
       };
       const [id] = await newConversations(1);
@@ -367,7 +373,7 @@ async function main() {
         next[3] = String(next[3]).replace(/"id":"([^"]+)"/, '"id":"$1-explain"');
         await client.query('BEGIN');
         const plan = await client.query(`EXPLAIN (ANALYZE, BUFFERS, WAL, COSTS OFF) ${captured.text}`, next);
-        console.log('\nEXPLAIN append (one message, custom plan, rolled back):\n' + plan.rows.map((row) => row['QUERY PLAN']).join('\n'));
+        console.log('\nEXPLAIN the store\'s fast append statement (one message, custom plan, rolled back):\n' + plan.rows.map((row) => row['QUERY PLAN']).join('\n'));
         await client.query('ROLLBACK');
       }
       await client.query('BEGIN');
