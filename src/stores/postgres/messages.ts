@@ -13,8 +13,6 @@ import { tsQuerySql } from './text-search.js';
 
 const NO_UPPER_BOUND = Number.MAX_SAFE_INTEGER;
 
-/** What the fast append statement reports when an id of the batch is already stored (nothing written). */
-const SOME_STORED = Symbol('some ids stored');
 
 /**
  * How many matches full-text search ranks at most (the newest ones). 1,000 keeps a query at
@@ -114,77 +112,58 @@ export function createMessageOperations(context: StoreContext) {
 
   /**
    * The fast path on node-postgres: the common case of an append, every id new, in one statement
-   * (autocommit, atomic on its own). `stored` looks for any input id already in the conversation
-   * (one unique-key probe per id, stopping at the first hit; LATERAL … LIMIT 1 for the reason given
-   * in {@link appendSql}); only when there is none does `reserved` reserve the seq range with one
-   * `UPDATE … RETURNING` on the visible conversation row (the row lock queues concurrent appends to
-   * one conversation; READ COMMITTED re-reads the locked row, so each sees the last_seq its
-   * predecessor committed, and a conversation deleted or expired meanwhile no longer matches) and
-   * `written` insert the batch with seqs `last_seq - n + ord + 1`, in input order.
+   * (autocommit, atomic on its own), with the same optimistic shape as PGlite's function
+   * (append-function.ts). `reserved` reserves the seq range with one `UPDATE … RETURNING` on the
+   * visible conversation row (the row lock queues concurrent appends to one conversation; READ
+   * COMMITTED re-reads the locked row, so each sees the last_seq its predecessor committed, and a
+   * conversation deleted or expired meanwhile no longer matches); `written` inserts the batch with
+   * seqs `last_seq - n + ord + 1`, in input order. No conversation row → no result row (the caller
+   * reports it missing; the layer tells expired from absent).
    *
-   * The result row says which case it was: `stored` (nothing written; the caller runs
-   * {@link appendSql}, which returns the stored messages, writes the new ones of a partly stored
-   * batch or reports a conflict), no `conversation` (not visible: the caller reports it missing and
-   * the layer tells expired from absent), or the reserved conversation and `inserted` = n. A retried
-   * batch thus costs a second statement but no error: a failed statement makes pg-pool close its
-   * connection (30–50 ms to open a new one on the bench machine), and logs an error on the server.
-   * An id stored by a concurrent append after this statement's snapshot still fails the insert on
-   * the unique (tenant, conversation, id) constraint (SQLSTATE 23505, nothing written); the caller
-   * retries on the locked path.
+   * It does not look for stored ids first: an id already stored (a retried batch, or a concurrent
+   * append of the same id) fails the insert on the unique (tenant, conversation, id) constraint
+   * with SQLSTATE 23505, the whole statement is rolled back, and the caller runs {@link appendSql}
+   * (which returns the stored messages, writes the new ones of a partly stored batch or reports a
+   * conflict), then the locked path if that races too. The statement runs with
+   * `keepConnectionOnError`, so that error does not cost the pool its connection.
    *
    * `$6` (message count) and `$7` (their primary tokens) come from the client: no aggregate over the
-   * batch. Why not {@link appendSql} here: its steps for stored ids (conflict check, ranks of the new
-   * rows among stored ones, the stored rows as JSON) cost server CPU on every append. Measured with
-   * bench/postgres/append-profile.ts (batches of 1, 16 writers, 2 cores shared by client and server,
-   * 2026-12-07): server CPU per append ≈ 815 µs with it, ≈ 630 µs with this statement, ≈ 565 µs for
-   * the benchmark's raw insert.
+   * batch. Why not {@link appendSql}, or a probe for stored ids in front of this: measured with
+   * bench/postgres/append-profile.ts (batches of 1, 16 writers, 2 cores shared by client and
+   * server, 2026-12-07, interleaved; client + server CPU per append) — {@link appendSql} ≈ 840 µs,
+   * this statement ≈ 660–745 µs, this statement gated by a `stored` probe CTE ≈ 710–810 µs (+40–60
+   * µs, with the probe an index-only scan finding nothing), the benchmark's raw insert ≈ 585–675 µs.
    */
-  const insertSql = `WITH input AS (
-         SELECT * FROM jsonb_to_recordset($4::jsonb) AS i(ord int, id text, role text, name text, content jsonb, metadata jsonb, tags text[],
-           token_counts jsonb, content_hash text, primary_tokens int, created_at timestamptz)
-       ),
-       stored AS (
-         SELECT 1 FROM input i
-         CROSS JOIN LATERAL (SELECT 1 FROM ${names.messages} m WHERE m.tenant_id = $1 AND m.conversation_id = $5 AND m.id = i.id LIMIT 1) e
-         LIMIT 1
-       ),
-       reserved AS (
+  const insertSql = `WITH reserved AS (
          UPDATE ${names.conversations} c
          SET last_seq = c.last_seq + $6::int,
              message_count = c.message_count + $6::int,
              token_count = c.token_count + $7::bigint,
              updated_at = $3::timestamptz,
              expires_at = CASE WHEN c.ttl_mode = 'sliding' THEN $3::timestamptz + make_interval(secs => c.ttl_seconds) ELSE c.expires_at END
-         WHERE c.id = $5 AND ${VISIBLE} AND NOT EXISTS (SELECT 1 FROM stored)
+         WHERE c.id = $5 AND ${VISIBLE}
          RETURNING ${CONVERSATION_COLUMNS}
        ),
        written AS (
          INSERT INTO ${names.messages} (tenant_id, conversation_id, seq, id, role, name, content, metadata, tags, token_counts, primary_tokens, content_hash, created_at)
          SELECT $1, $5, reserved.last_seq - $6::int + i.ord + 1, i.id, i.role, i.name, i.content, i.metadata,
                 i.tags, i.token_counts, i.primary_tokens, i.content_hash, i.created_at
-         FROM reserved, input i
+         FROM reserved, jsonb_to_recordset($4::jsonb) AS i(ord int, id text, role text, name text, content jsonb, metadata jsonb, tags text[],
+           token_counts jsonb, content_hash text, primary_tokens int, created_at timestamptz)
          RETURNING 1
        )
-       SELECT (SELECT row_to_json(reserved) FROM reserved) AS conversation, (SELECT count(*) FROM written) AS inserted, EXISTS (SELECT 1 FROM stored) AS stored`;
+       SELECT row_to_json(reserved) AS conversation, (SELECT count(*) FROM written) AS inserted FROM reserved`;
 
-  /**
-   * Runs {@link insertSql}: the result, or {@link SOME_STORED} when an id of the batch is already
-   * stored (nothing written).
-   */
-  async function appendNew(sql: SqlQueryable, scope: Scope, conversationId: string, batch: readonly NewMessage[], now: Date): Promise<AppendResult | typeof SOME_STORED> {
-    const result = await sql.query<{ conversation: Record<string, unknown> | null; inserted: number | string; stored: boolean }>(insertSql, [
-      scope.tenantId,
-      userKey(scope),
-      timestamp(now.getTime()),
-      batchJson(batch),
-      conversationId,
-      batch.length,
-      totalPrimaryTokens(batch),
-    ]);
-    const row = result.rows[0]!;
-    if (row.stored) return SOME_STORED;
+  /** Runs {@link insertSql}: the batch is all new (else SQLSTATE 23505, nothing written). */
+  async function appendNew(sql: SqlQueryable, scope: Scope, conversationId: string, batch: readonly NewMessage[], now: Date): Promise<AppendResult> {
+    const result = await sql.query<{ conversation: Record<string, unknown>; inserted: number | string }>(
+      insertSql,
+      [scope.tenantId, userKey(scope), timestamp(now.getTime()), batchJson(batch), conversationId, batch.length, totalPrimaryTokens(batch)],
+      { keepConnectionOnError: true },
+    );
+    const row = result.rows[0];
     // Not visible, or deleted (or expired) while this statement waited for the row lock.
-    if (!row.conversation) throw new NotFoundError({ kind: 'conversation', id: conversationId });
+    if (!row) throw new NotFoundError({ kind: 'conversation', id: conversationId });
     const inserted = Number(row.inserted);
     // Cannot happen short of a broken statement (the insert writes every row or fails): never report a partial write as done.
     if (inserted !== batch.length) throw new StoreError({ store: 'postgres', operation: 'appendMessages', detail: `the append statement wrote ${inserted} of ${batch.length} messages` });
@@ -262,9 +241,14 @@ export function createMessageOperations(context: StoreContext) {
   /** The fast path: one statement, autocommit. On PGlite the function, created first if this session has none. */
   async function appendFast(scope: Scope, conversationId: string, batch: readonly NewMessage[], now: Date): Promise<AppendResult> {
     if (!plpgsqlAppend) {
-      const result = await context.run('appendMessages', scope, (sql) => appendNew(sql, scope, conversationId, batch, now));
-      // Some ids are stored (a retried batch): the statement that looks them up, still one round trip.
-      return result === SOME_STORED ? context.run('appendMessages', scope, (sql) => appendOnce(sql, scope, conversationId, batch, now)) : result;
+      try {
+        return await context.run('appendMessages', scope, (sql) => appendNew(sql, scope, conversationId, batch, now));
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+      }
+      // An id of the batch is stored (usually a retried batch): the statement that looks them up,
+      // still one round trip; a 23505 from it (a concurrent append of the same id) goes to the locked path.
+      return context.run('appendMessages', scope, (sql) => appendOnce(sql, scope, conversationId, batch, now));
     }
     await ensureAppendFunction();
     const run = () => context.run('appendMessages', scope, (sql) => appendOnce(sql, scope, conversationId, batch, now, plpgsqlAppend.call));
