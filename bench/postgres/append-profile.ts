@@ -38,7 +38,7 @@ const argument = (name: string, fallback: number) => {
 };
 const ROUNDS = argument('rounds', 8);
 /** Messages per side per round: enough for ≥ 0.3 s of work per side on 2 cores. */
-const PER_ROUND: Record<number, number> = { 1: 480, 20: 1920 };
+const PER_ROUND: Record<number, number> = { 1: argument('per-round', 480), 20: argument('per-round', 1920) };
 const PROFILE = !process.argv.includes('--no-profile');
 /** `--spread N`: N filler conversations (another tenant) before each writer's, so writers' rows do not share a heap page (diagnosis only). */
 const SPREAD = argument('spread', 0);
