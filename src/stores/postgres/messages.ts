@@ -13,7 +13,6 @@ import { tsQuerySql } from './text-search.js';
 
 const NO_UPPER_BOUND = Number.MAX_SAFE_INTEGER;
 
-
 /**
  * How many matches full-text search ranks at most (the newest ones). 1,000 keeps a query at
  * < 10 ms p95 on 100,000 messages (PostgreSQL 15, 2 cores; ranking costs ~5 µs a match) and
