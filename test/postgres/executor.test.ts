@@ -85,6 +85,43 @@ describe('pg executor: a connection that dies while a transaction holds it', () 
   });
 });
 
+describe('pg executor: keepConnectionOnError', () => {
+  it('should put the connection back after a server error of the statement, and discard it after a connection failure', async () => {
+    const duplicate = Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505', severity: 'ERROR' });
+    const terminated = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01', severity: 'FATAL' });
+    const dropped = new Error('Connection terminated unexpectedly');
+    let failure: Error = duplicate;
+    const { pool, connection, releases } = fakePool({
+      onQuery: () => {
+        throw failure;
+      },
+    });
+    const executor = createSqlExecutor(pool);
+    for (const next of [duplicate, terminated, dropped]) {
+      failure = next;
+      await expect(executor.query('INSERT INTO t VALUES ($1)', [1], { keepConnectionOnError: true })).rejects.toBe(next);
+    }
+    expect(releases).toEqual([undefined, terminated, dropped]);
+    // Listening stops for the connection that went back; the discarded ones keep the listener.
+    expect(connection.listenerCount('error')).toBe(2);
+  });
+
+  it('should discard the connection when it reported an error while the statement ran', async () => {
+    const lost = new Error('read ECONNRESET');
+    const { pool, releases } = fakePool({
+      onQuery: (_config, connection) => {
+        connection.emit('error', lost);
+        throw Object.assign(new Error('duplicate'), { code: '23505', severity: 'ERROR' });
+      },
+    });
+    const failure = await createSqlExecutor(pool)
+      .query('INSERT INTO t VALUES ($1)', [1], { keepConnectionOnError: true })
+      .then(() => undefined, (error: unknown) => error);
+    expect(toStoreError(failure, 'appendMessages').code).toBe('store_unavailable');
+    expect(releases).toEqual([lost]);
+  });
+});
+
 describe('pg executor: preparedStatements option (transaction-mode poolers)', () => {
   async function sentConfigs(preparedStatements: boolean | undefined) {
     const sent: PgQueryConfig[] = [];

@@ -105,7 +105,10 @@ function pgPoolExecutor(pool: PgPoolLike, prepared: boolean): SqlExecutor {
     driver: 'pg',
     // Online migrations hold one connection (the advisory lock) and work on a second.
     ...(pool.options?.max === 1 ? {} : { connection }),
-    query: async <Row>(text: string, params: readonly unknown[] = [], options?: SqlQueryOptions) => (await pool.query(config(text, params, options, prepared))) as SqlResult<Row>,
+    query: async <Row>(text: string, params: readonly unknown[] = [], options?: SqlQueryOptions) => {
+      if (options?.keepConnectionOnError) return (await queryKeepingConnection(pool, config(text, params, options, prepared))) as SqlResult<Row>;
+      return (await pool.query(config(text, params, options, prepared))) as SqlResult<Row>;
+    },
     async transaction<T>(work: (tx: SqlQueryable) => Promise<T>): Promise<T> {
       const connection = await pool.connect();
       // The pool stops listening for 'error' on a connection it hands out; if its backend dies between
@@ -149,6 +152,39 @@ function pgPoolExecutor(pool: PgPoolLike, prepared: boolean): SqlExecutor {
       }
     },
   };
+}
+
+/**
+ * One autocommit statement on a checked-out connection that goes back to the pool after a server
+ * error (see `SqlQueryOptions.keepConnectionOnError`): after an `ERROR` the server has rolled the
+ * statement back and waits for the next one, so the connection is as good as before. It is
+ * discarded when the connection failed instead: an 'error' event, a connection-class SQLSTATE
+ * (08…, 57P01–57P03), a FATAL, or an error that did not come from the server.
+ */
+async function queryKeepingConnection(pool: PgPoolLike, query: { text: string; values: unknown[]; name?: string }): Promise<{ rows: unknown[] }> {
+  const client = await pool.connect();
+  let lost: Error | undefined;
+  const onError = (error: Error) => {
+    lost ??= error;
+  };
+  client.on?.('error', onError);
+  let broken: Error | undefined;
+  try {
+    return await client.query(query);
+  } catch (error) {
+    if (lost || !isStatementError(error)) broken = lost ?? (error instanceof Error ? error : new Error('query failed'));
+    throw lost ? new ConnectionLostError(lost) : error;
+  } finally {
+    client.release(broken);
+    // A discarded connection keeps the listener: its teardown may still emit 'error'.
+    if (!broken) client.off?.('error', onError);
+  }
+}
+
+/** A server `ERROR` for one statement (node-postgres `DatabaseError`), not a failure of the connection. */
+function isStatementError(error: unknown): boolean {
+  const { code, severity } = (typeof error === 'object' && error !== null ? error : {}) as { code?: unknown; severity?: unknown };
+  return severity === 'ERROR' && typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('08') && !code.startsWith('57P');
 }
 
 function pgliteExecutor(db: PGliteLike): SqlExecutor {
