@@ -101,11 +101,14 @@ async function langChainPattern(backend: Backend, size: number): Promise<LangCha
 
 export async function runAssemblyBench(options: AssemblyOptions): Promise<string> {
   const sizes = options.quick ? [100, 1000] : [100, 1000, 10_000, 100_000];
-  const iterations = options.quick ? 20 : 200;
+  // Medians of 200 interleaved samples moved by ±15% from run to run on this 2-core machine; of 1,000,
+  // by a few percent.
+  const iterations = options.quick ? 20 : 1000;
   // Steady state, as a long-running server sees it: the assembly pipeline is many functions that V8
-  // optimizes only after some hundred calls, while the floor is one driver call (with 10 warm-up
-  // calls the first size measured ran partly unoptimized: 2.6× at 100 messages against 2.3× at 1,000).
-  const warmup = options.quick ? 10 : 100;
+  // optimizes only after some hundred calls, while the floor is one driver call (with 100 warm-up
+  // calls the first size measured still ran partly unoptimized: Redis 2.4× at 100 messages against
+  // 1.9× at 10,000 in the same run; 1.7× and 2.0× after 1,000).
+  const warmup = options.quick ? 10 : 1000;
   const langChainMax = 10_000;
   const rows: string[][] = [];
   const flatness: string[][] = [];

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { HumanMessage, SystemMessage, type BaseMessage } from '@langchain/core/messages';
 import type { InteropZodObject } from '@langchain/core/utils/types';
 import { createMiddleware, type AgentMiddleware } from 'langchain';
@@ -82,7 +83,7 @@ const RECORDED_CACHE_SIZE = 1000;
  */
 export function contextMiddleware(options: ContextMiddlewareOptions): AgentMiddleware {
   const { manager } = options;
-  const lastRecorded = new Map<string, string>();
+  const lastRecorded = new LRUCache<string, string>({ max: RECORDED_CACHE_SIZE });
 
   function target(runtime: ContextMiddlewareRuntime): { conversationId: string; scope: Scope; key: string } {
     const conversationId = typeof options.conversationId === 'function' ? options.conversationId(runtime) : (options.conversationId ?? runtime.configurable?.thread_id);
@@ -113,9 +114,8 @@ export function contextMiddleware(options: ContextMiddlewareOptions): AgentMiddl
       });
     }
     const newest = messages.at(-1)?.id;
-    lastRecorded.delete(key);
     if (newest !== undefined) lastRecorded.set(key, newest);
-    if (lastRecorded.size > RECORDED_CACHE_SIZE) lastRecorded.delete(lastRecorded.keys().next().value!);
+    else lastRecorded.delete(key);
   }
 
   async function newestStoredId(conversationId: string, scope: Scope): Promise<string | undefined> {

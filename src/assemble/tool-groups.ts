@@ -13,14 +13,21 @@ export interface MessageUnit {
   readonly defect?: 'orphan-tool-result' | 'unanswered-tool-call';
 }
 
-function toolCallIds(message: Message): string[] {
-  if (typeof message.content === 'string') return [];
-  return message.content.flatMap((part) => (part.type === 'tool-call' ? [part.toolCallId] : []));
+const NO_IDS: readonly string[] = [];
+
+function partIds(message: Message, type: 'tool-call' | 'tool-result'): readonly string[] {
+  // Most messages are plain text: no array built for them (this runs for every message read).
+  if (typeof message.content === 'string') return NO_IDS;
+  const ids: string[] = [];
+  for (const part of message.content) if (part.type === type) ids.push(part.toolCallId);
+  return ids;
 }
 
-function toolResultIds(message: Message): string[] {
-  if (typeof message.content === 'string') return [];
-  return message.content.flatMap((part) => (part.type === 'tool-result' ? [part.toolCallId] : []));
+interface OpenUnit {
+  readonly messages: Message[];
+  /** Tool call ids still waiting for a result; absent when none (plain messages, most of them). */
+  pending: Set<string> | undefined;
+  readonly orphan: boolean;
 }
 
 /**
@@ -31,33 +38,37 @@ function toolResultIds(message: Message): string[] {
  * calls inline (provider-executed tools), which is complete by itself.
  */
 export function groupIntoUnits(messages: readonly Message[], tokensOf: (message: Message) => number): MessageUnit[] {
-  const units: Array<{ messages: Message[]; pending: Set<string>; orphan: boolean }> = [];
-  let open: { messages: Message[]; pending: Set<string>; orphan: boolean } | undefined;
+  const units: OpenUnit[] = [];
+  let open: OpenUnit | undefined;
   for (const message of messages) {
     if (message.role === 'tool') {
-      const results = toolResultIds(message);
-      if (open && results.some((id) => open!.pending.has(id))) {
-        open.messages.push(message);
-        for (const id of results) open.pending.delete(id);
+      const results = partIds(message, 'tool-result');
+      const waiting = open?.pending;
+      if (waiting && results.some((id) => waiting.has(id))) {
+        open!.messages.push(message);
+        for (const id of results) waiting.delete(id);
         continue;
       }
-      units.push({ messages: [message], pending: new Set(), orphan: true });
+      units.push({ messages: [message], pending: undefined, orphan: true });
       open = undefined;
       continue;
     }
-    const pending = new Set(toolCallIds(message));
-    for (const id of toolResultIds(message)) pending.delete(id);
-    const unit = { messages: [message], pending, orphan: false };
+    const calls = partIds(message, 'tool-call');
+    let pending: Set<string> | undefined;
+    if (calls.length > 0) {
+      pending = new Set(calls);
+      for (const id of partIds(message, 'tool-result')) pending.delete(id);
+    }
+    const unit: OpenUnit = { messages: [message], pending, orphan: false };
     units.push(unit);
-    open = message.role === 'assistant' && pending.size > 0 ? unit : undefined;
+    open = message.role === 'assistant' && pending !== undefined && pending.size > 0 ? unit : undefined;
   }
   return units.map((unit) => {
     const messageTokens = unit.messages.map(tokensOf);
-    return {
-    messages: unit.messages,
-    messageTokens,
-    tokens: messageTokens.reduce((sum, tokens) => sum + tokens, 0),
-    ...(unit.orphan ? { defect: 'orphan-tool-result' as const } : unit.pending.size > 0 ? { defect: 'unanswered-tool-call' as const } : {}),
-    };
+    let tokens = 0;
+    for (const count of messageTokens) tokens += count;
+    if (unit.orphan) return { messages: unit.messages, messageTokens, tokens, defect: 'orphan-tool-result' as const };
+    if (unit.pending !== undefined && unit.pending.size > 0) return { messages: unit.messages, messageTokens, tokens, defect: 'unanswered-tool-call' as const };
+    return { messages: unit.messages, messageTokens, tokens };
   });
 }

@@ -78,4 +78,13 @@ describe('memoizeCount', () => {
     count('first text');
     expect(counter.calls).toBe(1);
   });
+
+  it('keeps a short text in use while thousands of others come and go', () => {
+    const { count, counter } = counting();
+    for (let index = 0; index < 10_000; index += 1) {
+      count('\n\n');
+      count(`text ${index}`);
+    }
+    expect(counter.calls).toBe(10_001);
+  });
 });

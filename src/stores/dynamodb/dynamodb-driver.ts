@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { ConversationExistsError, IdempotencyConflictError, NotFoundError, StateConflictError, StoreError, StoreUnavailableError } from '../../errors.js';
 import type { AppendResult, ContextRead, ErasureResult, StoreCapabilities, TailResult } from '../../spec/store.js';
 import type { Conversation, JsonObject, Message, NewMessage, Scope, Summary } from '../../types.js';
@@ -66,20 +67,11 @@ export function createDynamoDBDriver(options: DriverOptions): StoreDriver {
    * `lastSeq + 1` without reading the item: a stale view fails the commit's slot condition or the
    * counters' condition (generation, tombstone, expiry, TTL mode) and is re-read.
    */
-  const seen = new Map<string, Item>();
-  const remember = (item: Item) => {
-    const pk = item.pk as string;
-    seen.delete(pk);
-    seen.set(pk, item);
-    if (seen.size > CACHED_CONVERSATIONS) seen.delete(seen.keys().next().value!);
-  };
+  const seen = new LRUCache<string, Item>({ max: CACHED_CONVERSATIONS });
+  const remember = (item: Item) => seen.set(item.pk as string, item);
   /** Batch items the last `readContext` of a partition took messages from (bounded like `seen`): sizes the next one's Query. */
-  const firstPageBatches = new Map<string, number>();
-  const learnFirstPage = (pk: string, batchItems: number) => {
-    firstPageBatches.delete(pk);
-    firstPageBatches.set(pk, Math.max(1, batchItems));
-    if (firstPageBatches.size > CACHED_CONVERSATIONS) firstPageBatches.delete(firstPageBatches.keys().next().value!);
-  };
+  const firstPageBatches = new LRUCache<string, number>({ max: CACHED_CONVERSATIONS });
+  const learnFirstPage = (pk: string, batchItems: number) => firstPageBatches.set(pk, Math.max(1, batchItems));
   const newGen = () => crypto.randomUUID();
   const convKey = (pk: string) => ({ pk, sk: CONVERSATION_SK });
 

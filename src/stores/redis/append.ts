@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { IdempotencyConflictError, NotFoundError } from '../../errors.js';
 import type { AppendResult } from '../../spec/store.js';
 import { primaryTokens } from '../define-store/records.js';
@@ -49,7 +50,7 @@ const CONVERSATION_KEYS = 5;
 export function createAppender(options: { client: RedisClientLike; prefix: string; index: ScopeIndex }) {
   const { client, prefix, index } = options;
   /** By tenant, user and conversation (ids hold no NUL and a user id is never empty, so the joined key is unambiguous). */
-  const remembered = new Map<string, Remembered>();
+  const remembered = new LRUCache<string, Remembered>({ max: MAX_REMEMBERED });
   /** Whether the append and the index touch go out as one script (false after a `CROSSSLOT` answer). */
   let combine = client.isCluster !== true;
 
@@ -59,8 +60,6 @@ export function createAppender(options: { client: RedisClientLike; prefix: strin
 
   function remember(key: string, scope: Scope, conversationId: string, conversation: Conversation, known: Remembered | undefined): void {
     const unchanged = known !== undefined && known.parentId === conversation.parentId && sameTags(known.tags, conversation.tags);
-    remembered.delete(key);
-    if (remembered.size >= MAX_REMEMBERED) remembered.delete(remembered.keys().next().value!);
     const next = unchanged ? known : entry(scope, conversationId, conversation.tags, conversation.parentId);
     next.lastSeq = conversation.lastSeq;
     remembered.set(key, next);

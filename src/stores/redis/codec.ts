@@ -86,8 +86,46 @@ function messageFields(message: NewMessage): Record<string, unknown> {
   };
 }
 
-/** The head every stored message starts with: seq and the `tc` token header. */
-export const MESSAGE_HEAD = /^\{"seq":(\d+),"tc":"([^"]*)",/;
+const SEQ_PREFIX = '{"seq":';
+const TC_PREFIX = ',"tc":"';
+
+/**
+ * The seq in the head every stored message starts with, `{"seq":N,"tc":"…",` (see
+ * {@link messageJson}), read in place without a regex match: the budget walk reads every member's
+ * head on every tail read. NaN when the member has no such head.
+ */
+export function headSeq(member: string): number {
+  if (!member.startsWith(SEQ_PREFIX)) return Number.NaN;
+  let seq = 0;
+  let index = SEQ_PREFIX.length;
+  for (; index < member.length; index += 1) {
+    const digit = member.charCodeAt(index) - 48;
+    if (digit < 0 || digit > 9) break;
+    seq = seq * 10 + digit;
+  }
+  if (index === SEQ_PREFIX.length || !member.startsWith(TC_PREFIX, index)) return Number.NaN;
+  const close = member.indexOf('"', index + TC_PREFIX.length);
+  return close > 0 && member.charCodeAt(close + 1) === 44 /* , */ ? seq : Number.NaN;
+}
+
+/**
+ * The count stored for `needle` (`;<percent-encoded encoding>=`) in the `tc` header of a member
+ * whose head {@link headSeq} read, in place; 0 when the header has none.
+ */
+export function headCount(member: string, needle: string): number {
+  const start = member.indexOf(TC_PREFIX);
+  if (start < 0) return 0;
+  const end = member.indexOf('"', start + TC_PREFIX.length);
+  const at = member.indexOf(needle, start + TC_PREFIX.length);
+  if (at < 0 || at > end) return 0;
+  let count = 0;
+  for (let index = at + needle.length; index < end; index += 1) {
+    const digit = member.charCodeAt(index) - 48;
+    if (digit < 0 || digit > 9) break;
+    count = count * 10 + digit;
+  }
+  return count;
+}
 
 export function decodeMessage(json: string, conversationId: string): Message {
   // Parse the stored text as it is and build the message field by field: no copy of the text to cut

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Conversation, Summary } from '../../types.js';
 import { decodeConversation, decodeSummary, isVisible } from './codec.js';
 import type { RedisTransactionLike } from './redis-client.js';
@@ -22,22 +23,17 @@ export interface FastContextOptions extends FastTailOptions {
  * reuses (see `renderSummary`).
  */
 export class SummaryCache {
-  private readonly entries = new Map<string, { readonly json: string; readonly summary: Summary }>();
-  private chars = 0;
+  private readonly entries = new LRUCache<string, { readonly json: string; readonly summary: Summary }>({
+    maxSize: MAX_CACHED_SUMMARY_CHARS,
+    sizeCalculation: (entry) => Math.max(1, entry.json.length),
+  });
 
   decode(key: string, json: string | null | undefined): Summary | null {
     if (json === null || json === undefined) return null;
     const cached = this.entries.get(key);
-    this.entries.delete(key);
-    if (cached) this.chars -= cached.json.length;
-    const summary = cached && cached.json === json ? cached.summary : Object.freeze(decodeSummary(json)!);
+    if (cached && cached.json === json) return cached.summary;
+    const summary = Object.freeze(decodeSummary(json)!);
     this.entries.set(key, { json, summary });
-    this.chars += json.length;
-    for (const [oldest, entry] of this.entries) {
-      if (this.chars <= MAX_CACHED_SUMMARY_CHARS) break;
-      this.entries.delete(oldest);
-      this.chars -= entry.json.length;
-    }
     return summary;
   }
 }

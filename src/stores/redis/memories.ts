@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { NotFoundError, StoreError } from '../../errors.js';
 import { analyzeText } from '../../search/analyze-text.js';
 import { decodeCursor, encodeCursor, type ListCursor } from '../../spec/cursor.js';
@@ -95,12 +96,8 @@ interface Stored {
 export function createRedisMemories(options: { client: RedisClientLike; prefix: string }): RedisMemories {
   const { client, prefix } = options;
   const keysOf = (scope: Scope) => memoryKeys(prefix, scope);
-  const rememberedPinned = new Map<string, readonly string[]>();
-  const remember = (owner: string, ids: readonly string[]) => {
-    rememberedPinned.delete(owner);
-    rememberedPinned.set(owner, ids);
-    if (rememberedPinned.size > MAX_REMEMBERED_OWNERS) rememberedPinned.delete(rememberedPinned.keys().next().value!);
-  };
+  const rememberedPinned = new LRUCache<string, readonly string[]>({ max: MAX_REMEMBERED_OWNERS });
+  const remember = (owner: string, ids: readonly string[]) => rememberedPinned.set(owner, ids);
   /** The owners whose memories `scope` reads: its own, and for a user the tenant's shared ones. */
   const readers = (scope: Scope): Scope[] => (scope.userId === undefined ? [scope] : [scope, { tenantId: scope.tenantId }]);
 
@@ -144,7 +141,7 @@ export function createRedisMemories(options: { client: RedisClientLike; prefix: 
       const frequency = frequencies.get(term);
       args.push(term, oldTerms.has(term) ? '1' : '0', frequency === undefined ? 0 : scripts.postingScore(frequency, terms.length));
     }
-    const reply = (await runScript(client, scripts.WRITE, [...fixedMemoryKeys(keys), ...tagNames.map(keys.tag), ...termNames.map(keys.term)], args)) as string[];
+    const reply = (await runScript(client, scripts.WRITE, [...fixedMemoryKeys(keys), ...tagNames.map((tag) => keys.tag(tag)), ...termNames.map((term) => keys.term(term))], args)) as string[];
     return reply[0] === 'ok' ? reply[1]! : null;
   };
 
@@ -162,7 +159,7 @@ export function createRedisMemories(options: { client: RedisClientLike; prefix: 
     const keys = keysOf(owner);
     const tags = [...new Set(listOptions.tags ?? [])];
     const pinned = listOptions.pinned === undefined ? '' : listOptions.pinned ? '1' : '0';
-    const [docs, more, all, pinnedCount] = (await runScript(client, scripts.LIST, [keys.docs, keys.all, keys.pinned, ...tags.map(keys.tag)], [
+    const [docs, more, all, pinnedCount] = (await runScript(client, scripts.LIST, [keys.docs, keys.all, keys.pinned, ...tags.map((tag) => keys.tag(tag))], [
       listOptions.limit,
       pinned,
       cursor ? String(cursor.updatedAt) : '',
@@ -176,16 +173,6 @@ export function createRedisMemories(options: { client: RedisClientLike; prefix: 
     const cursor = listOptions.cursor === undefined ? undefined : decodeCursor('cursor', listOptions.cursor);
     const pages = await Promise.all(readers(scope).map((owner) => listOwner(owner, listOptions, cursor)));
     return mergePages(pages, listOptions.limit);
-  };
-
-  const mergePages = (pages: readonly OwnerPage[], limit: number) => {
-    const merged = pages.flatMap((page) => page.items).sort((a, b) => compareNewestFirstByCodePoint(position(a), position(b)));
-    const items = merged.slice(0, limit);
-    return {
-      items,
-      more: merged.length > limit || pages.some((page) => page.more),
-      unpinned: pages.some((page) => page.all > page.pinnedCount),
-    };
   };
 
   return {
@@ -249,7 +236,7 @@ export function createRedisMemories(options: { client: RedisClientLike; prefix: 
       const perOwner = await Promise.all(
         readers(scope).map(async (owner) => {
           const keys = keysOf(owner);
-          const reply = (await runScript(client, scripts.SEARCH, [keys.docs, keys.stats, keys.all, ...tags.map(keys.tag), ...terms.map(keys.term)], [
+          const reply = (await runScript(client, scripts.SEARCH, [keys.docs, keys.stats, keys.all, ...tags.map((tag) => keys.tag(tag)), ...terms.map((term) => keys.term(term))], [
             searchOptions.limit,
             tags.length,
             MEMORY_POSTINGS_SCANNED,
@@ -300,64 +287,19 @@ export function createRedisMemories(options: { client: RedisClientLike; prefix: 
      * only when more than `limit` are pinned.
      */
     prefetchQueued(scope, limit) {
-      const plans = readers(scope).map((owner) => {
+      const plans: PinnedPlan[] = [];
+      for (const owner of readers(scope)) {
         const remembered = JSON.stringify([owner.tenantId, owner.userId ?? null]);
-        return { owner, keys: keysOf(owner), remembered, guess: rememberedPinned.get(remembered) ?? [] };
-      });
-      return {
-        queue(transaction) {
-          let replies = 0;
-          for (const plan of plans) {
-            transaction.zcard(plan.keys.all).zrevrange(plan.keys.pinned, 0, limit);
-            replies += 2;
-            if (plan.guess.length > 0) {
-              transaction.hmget(plan.keys.docs, ...plan.guess);
-              replies += 1;
-            }
-          }
-          return replies;
-        },
-        async finish(replies) {
-          for (const [error] of replies) if (error) throw error;
-          let at = 0;
-          const read = plans.map((plan) => {
-            const all = Number(replies[at]![1]);
-            const ids = replies[at + 1]![1] as string[];
-            const guessed = new Map<string, string | null>();
-            if (plan.guess.length > 0) (replies[at + 2]![1] as Array<string | null>).forEach((doc, index) => guessed.set(plan.guess[index]!, doc));
-            at += plan.guess.length > 0 ? 3 : 2;
-            const shown = ids.slice(0, limit);
-            return { plan, all, ids, shown, guessed, missing: shown.filter((id) => !guessed.has(id)) };
-          });
-          const pages = await Promise.all(
-            read.map(async ({ plan, all, ids, shown, guessed, missing }): Promise<OwnerPage> => {
-              // More pinned than the limit: whether any memory is unpinned takes the exact pinned count.
-              const [docs, pinnedCount] =
-                missing.length === 0 && ids.length <= limit
-                  ? [undefined, ids.length]
-                  : await Promise.all([missing.length > 0 ? client.hmget(plan.keys.docs, ...missing) : undefined, ids.length > limit ? client.zcard(plan.keys.pinned) : ids.length]);
-              docs?.forEach((doc, index) => guessed.set(missing[index]!, doc));
-              remember(plan.remembered, shown);
-              // A document gone in the second read (deleted meanwhile) is left out, as a later read would.
-              const items = shown.flatMap((id) => {
-                const doc = guessed.get(id);
-                return doc ? [decodeMemory(doc, plan.owner)] : [];
-              });
-              return { items, more: ids.length > limit, all, pinnedCount };
-            }),
-          );
-          const page = mergePages(pages, limit);
-          return { pinned: page.items, morePinned: page.more, unpinned: page.unpinned };
-        },
-      };
+        plans.push({ owner, keys: keysOf(owner), remembered, guess: rememberedPinned.get(remembered) ?? [] });
+      }
+      return new QueuedPinnedRead(client, plans, limit, remember);
     },
-
 
     async eraseScope(scope) {
       const keys = keysOf(scope);
       return retrying('eraseUser', async () => {
         const [tags, terms] = await Promise.all([client.smembers(keys.tagNames), client.smembers(keys.vocabulary)]);
-        const reply = (await runScript(client, scripts.ERASE, [...fixedMemoryKeys(keys), ...tags.map(keys.tag), ...terms.map(keys.term)], [tags.length, ...tags, ...terms])) as [string, number?];
+        const reply = (await runScript(client, scripts.ERASE, [...fixedMemoryKeys(keys), ...tags.map((tag) => keys.tag(tag)), ...terms.map((term) => keys.term(term))], [tags.length, ...tags, ...terms])) as [string, number?];
         return reply[0] === 'ok' ? Number(reply[1]) : undefined;
       });
     },
@@ -371,6 +313,108 @@ interface OwnerPage {
   readonly more: boolean;
   readonly all: number;
   readonly pinnedCount: number;
+}
+
+function mergePages(pages: readonly OwnerPage[], limit: number): { items: Memory[]; more: boolean; unpinned: boolean } {
+  const merged = pages.flatMap((page) => page.items).sort((a, b) => compareNewestFirstByCodePoint(position(a), position(b)));
+  const items = merged.slice(0, limit);
+  return {
+    items,
+    more: merged.length > limit || pages.some((page) => page.more),
+    unpinned: pages.some((page) => page.all > page.pinnedCount),
+  };
+}
+
+/** One owner's part of a queued pinned read: its keys, and the ids this process saw pinned last time. */
+interface PinnedPlan {
+  readonly owner: Scope;
+  readonly keys: MemoryKeys;
+  /** Key of the owner's remembered pinned ids. */
+  readonly remembered: string;
+  readonly guess: readonly string[];
+}
+
+interface PinnedReply {
+  readonly plan: PinnedPlan;
+  readonly all: number;
+  readonly ids: readonly string[];
+  readonly shown: readonly string[];
+  readonly guessed: Map<string, string | null>;
+  readonly missing: readonly string[];
+}
+
+/**
+ * A pinned-memories read queued in a caller's `MULTI` (see `prefetchQueued`). A class, not an object
+ * of closures: it is built on every assembly.
+ */
+class QueuedPinnedRead implements QueuedPrefetch {
+  constructor(
+    private readonly client: RedisClientLike,
+    private readonly plans: readonly PinnedPlan[],
+    private readonly limit: number,
+    private readonly remember: (owner: string, ids: readonly string[]) => void,
+  ) {}
+
+  queue(transaction: RedisTransactionLike): number {
+    let replies = 0;
+    for (const plan of this.plans) {
+      transaction.zcard(plan.keys.all).zrevrange(plan.keys.pinned, 0, this.limit);
+      replies += 2;
+      if (plan.guess.length > 0) {
+        transaction.hmget(plan.keys.docs, ...plan.guess);
+        replies += 1;
+      }
+    }
+    return replies;
+  }
+
+  async finish(replies: ReadonlyArray<readonly [Error | null, unknown]>): Promise<PrefetchedMemories> {
+    for (const [error] of replies) if (error) throw error;
+    let at = 0;
+    const read: PinnedReply[] = [];
+    for (const plan of this.plans) {
+      const all = Number(replies[at]![1]);
+      const ids = replies[at + 1]![1] as string[];
+      const guessed = new Map<string, string | null>();
+      if (plan.guess.length > 0) (replies[at + 2]![1] as Array<string | null>).forEach((doc, index) => guessed.set(plan.guess[index]!, doc));
+      at += plan.guess.length > 0 ? 3 : 2;
+      const shown = ids.slice(0, this.limit);
+      read.push({ plan, all, ids, shown, guessed, missing: shown.filter((id) => !guessed.has(id)) });
+    }
+    // Usually every document was guessed (or nothing is pinned): no second read, no await.
+    const pages = read.every((owner) => this.complete(owner))
+      ? read.map((owner) => this.page(owner, owner.ids.length))
+      : await Promise.all(read.map((owner) => this.readRest(owner)));
+    const page = mergePages(pages, this.limit);
+    return { pinned: page.items, morePinned: page.more, unpinned: page.unpinned };
+  }
+
+  private complete(owner: PinnedReply): boolean {
+    return owner.missing.length === 0 && owner.ids.length <= this.limit;
+  }
+
+  private async readRest(owner: PinnedReply): Promise<OwnerPage> {
+    if (this.complete(owner)) return this.page(owner, owner.ids.length);
+    // More pinned than the limit: whether any memory is unpinned takes the exact pinned count.
+    const { plan, ids, guessed, missing } = owner;
+    const [docs, pinnedCount] = await Promise.all([
+      missing.length > 0 ? this.client.hmget(plan.keys.docs, ...missing) : undefined,
+      ids.length > this.limit ? this.client.zcard(plan.keys.pinned) : ids.length,
+    ]);
+    docs?.forEach((doc, index) => guessed.set(missing[index]!, doc));
+    return this.page(owner, pinnedCount);
+  }
+
+  private page({ plan, all, ids, shown, guessed }: PinnedReply, pinnedCount: number): OwnerPage {
+    this.remember(plan.remembered, shown);
+    // A document gone in the second read (deleted meanwhile) is left out, as a later read would.
+    const items: Memory[] = [];
+    for (const id of shown) {
+      const doc = guessed.get(id);
+      if (doc) items.push(decodeMemory(doc, plan.owner));
+    }
+    return { items, more: ids.length > this.limit, all, pinnedCount };
+  }
 }
 
 const position = (memory: Memory): ListCursor => ({ updatedAt: memory.updatedAt.getTime(), id: memory.id });

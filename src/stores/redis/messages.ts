@@ -6,6 +6,7 @@ import { conversationKeys } from './keys.js';
 import { upperBound, type RedisContext } from './redis-context.js';
 import * as scripts from './scripts.js';
 import { readContextFast, SummaryCache, type AlongsideReplies, type FastContextOptions } from './context-read.js';
+import { DecodedTails } from './decoded-tails.js';
 import { readTailFast } from './tail-read.js';
 
 /** Average tokens per message assumed for a conversation's first context read in this process (chat turns run 20–100). */
@@ -30,6 +31,9 @@ export function createMessageOperations(
 ): Pick<StoreDriver, 'appendMessages' | 'listMessages' | 'getTail' | 'deleteMessage'> & Required<Pick<StoreDriver, 'readContext'>> & { readContextAlongside: ReadContextAlongside } {
   const { client, prefix, clock, tailEstimates, summaryFloors, conversationScript } = context;
   const summaries = new SummaryCache();
+  // Only readContext's tail (an assembly's first read) is cached: continuation reads further back
+  // would replace a conversation's tail with older turns the next assembly does not read.
+  const decodedTails = new DecodedTails();
   const operations: ReturnType<typeof createMessageOperations> = {
     // Not async: the appender's promise is returned as is (an async wrapper costs extra ticks per append).
     appendMessages(scope, conversationId, batch, { dedupeByContentHash }) {
@@ -100,6 +104,7 @@ export function createMessageOperations(
         stopAtSummary,
         floorHint: stopAtSummary ? (summaryFloors.get(floorKey) ?? 0) : 0,
         summaries,
+        decoded: decodedTails,
         ...(alongside ? { alongside } : {}),
       });
       if (read.kind === 'absent') return { read: { conversation: null, tail: { messages: [], reachedStart: true }, summary: null }, alongside: read.alongside };
