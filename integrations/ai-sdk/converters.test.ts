@@ -7,10 +7,23 @@ import { prepareMessages } from '../../src/messages/prepare.js';
 import { validateNewMessages } from '../../src/spec/validate.js';
 import { getTokenizer } from '../../src/tokens/index.js';
 import { comparable, ourMessage, sdkModelMessage, sdkPromptMessage } from '../../test/support/ai-sdk-arbitraries.js';
+import { deepFrozen } from '../../test/support/deep-frozen.js';
 
 const asText = (content: unknown) => (typeof content === 'string' ? [{ type: 'text', text: content }] : content);
 
 describe('ModelMessage converters', () => {
+  it('should convert messages whose nested values are frozen (as the Redis store returns them) exactly as mutable ones', () => {
+    fc.assert(
+      fc.property(fc.array(ourMessage, { maxLength: 6 }), (messages) => {
+        expect(toModelMessages(deepFrozen(messages))).toEqual(toModelMessages(messages));
+        for (const specificationVersion of ['v3', 'v4'] as const) {
+          expect(toLanguageModelPrompt(deepFrozen(messages), { specificationVersion })).toEqual(toLanguageModelPrompt(messages, { specificationVersion }));
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('should round-trip our messages through ModelMessage unchanged', () => {
     fc.assert(
       fc.property(fc.array(ourMessage, { maxLength: 6 }), (messages) => {

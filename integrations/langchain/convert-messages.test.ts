@@ -6,8 +6,18 @@ import { validateNewMessages } from '../../src/spec/validate.js';
 import type { ContentPart, MessageInput } from '../../src/types.js';
 import { fromLangChainMessage, fromLangChainMessages, toLangChainMessages } from './convert-messages.js';
 import { langChainMessage, neutralMessage, storedForm } from '../../test/support/langchain-arbitraries.js';
+import { deepFrozen } from '../../test/support/deep-frozen.js';
 
 describe('fromLangChainMessages / toLangChainMessages', () => {
+  it('should convert messages whose nested values are frozen (as the Redis store returns them) exactly as mutable ones', () => {
+    fc.assert(
+      fc.property(fc.array(neutralMessage, { maxLength: 6 }), (messages) => {
+        expect(toLangChainMessages(deepFrozen(messages))).toEqual(toLangChainMessages(messages));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('should map human, ai with tool calls, tool and system messages to neutral parts', () => {
     const inputs = fromLangChainMessages([
       new SystemMessage('Be brief.'),
