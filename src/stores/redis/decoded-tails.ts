@@ -95,7 +95,8 @@ function copyOf({ message, createdAtMs }: DecodedEntry): Message {
   return copy;
 }
 
-function deepFreeze(value: unknown): void {
+/** Freezes `value` and every object and array inside it, in place. */
+export function deepFreeze(value: unknown): void {
   if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
   Object.freeze(value);
   for (const nested of Object.values(value)) deepFreeze(nested);

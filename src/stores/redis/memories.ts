@@ -141,7 +141,7 @@ export function createRedisMemories(options: { client: RedisClientLike; prefix: 
       const frequency = frequencies.get(term);
       args.push(term, oldTerms.has(term) ? '1' : '0', frequency === undefined ? 0 : scripts.postingScore(frequency, terms.length));
     }
-    const reply = (await runScript(client, scripts.WRITE, [...fixedMemoryKeys(keys), ...tagNames.map((tag) => keys.tag(tag)), ...termNames.map((term) => keys.term(term))], args)) as string[];
+    const reply = (await runScript(client, scripts.WRITE, [...fixedMemoryKeys(keys), ...tagNames.map(keys.tag), ...termNames.map(keys.term)], args)) as string[];
     return reply[0] === 'ok' ? reply[1]! : null;
   };
 
@@ -159,7 +159,7 @@ export function createRedisMemories(options: { client: RedisClientLike; prefix: 
     const keys = keysOf(owner);
     const tags = [...new Set(listOptions.tags ?? [])];
     const pinned = listOptions.pinned === undefined ? '' : listOptions.pinned ? '1' : '0';
-    const [docs, more, all, pinnedCount] = (await runScript(client, scripts.LIST, [keys.docs, keys.all, keys.pinned, ...tags.map((tag) => keys.tag(tag))], [
+    const [docs, more, all, pinnedCount] = (await runScript(client, scripts.LIST, [keys.docs, keys.all, keys.pinned, ...tags.map(keys.tag)], [
       listOptions.limit,
       pinned,
       cursor ? String(cursor.updatedAt) : '',
@@ -236,7 +236,7 @@ export function createRedisMemories(options: { client: RedisClientLike; prefix: 
       const perOwner = await Promise.all(
         readers(scope).map(async (owner) => {
           const keys = keysOf(owner);
-          const reply = (await runScript(client, scripts.SEARCH, [keys.docs, keys.stats, keys.all, ...tags.map((tag) => keys.tag(tag)), ...terms.map((term) => keys.term(term))], [
+          const reply = (await runScript(client, scripts.SEARCH, [keys.docs, keys.stats, keys.all, ...tags.map(keys.tag), ...terms.map(keys.term)], [
             searchOptions.limit,
             tags.length,
             MEMORY_POSTINGS_SCANNED,
@@ -299,7 +299,7 @@ export function createRedisMemories(options: { client: RedisClientLike; prefix: 
       const keys = keysOf(scope);
       return retrying('eraseUser', async () => {
         const [tags, terms] = await Promise.all([client.smembers(keys.tagNames), client.smembers(keys.vocabulary)]);
-        const reply = (await runScript(client, scripts.ERASE, [...fixedMemoryKeys(keys), ...tags.map((tag) => keys.tag(tag)), ...terms.map((term) => keys.term(term))], [tags.length, ...tags, ...terms])) as [string, number?];
+        const reply = (await runScript(client, scripts.ERASE, [...fixedMemoryKeys(keys), ...tags.map(keys.tag), ...terms.map(keys.term)], [tags.length, ...tags, ...terms])) as [string, number?];
         return reply[0] === 'ok' ? Number(reply[1]) : undefined;
       });
     },

@@ -37,42 +37,21 @@ export interface MemoryKeys {
 
 export function memoryKeys(prefix: string, scope: Scope): MemoryKeys {
   const user = scope.userId === undefined ? '-' : `u${encodeURIComponent(scope.userId)}`;
-  return new OwnerMemoryKeys(`${prefix}{t:${encodeURIComponent(scope.tenantId)}:m:${user}}:mem:`);
-}
-
-/** Built on every memory read (twice per user assembly): `tag` and `term` are methods, not two new closures each time. */
-class OwnerMemoryKeys implements MemoryKeys {
-  readonly docs: string;
-  readonly versions: string;
-  readonly terms: string;
-  readonly lengths: string;
-  readonly stats: string;
-  readonly byKey: string;
-  readonly all: string;
-  readonly pinned: string;
-  readonly vocabulary: string;
-  readonly tagNames: string;
-
-  constructor(private readonly base: string) {
-    this.docs = `${base}docs`;
-    this.versions = `${base}versions`;
-    this.terms = `${base}terms`;
-    this.lengths = `${base}len`;
-    this.stats = `${base}stats`;
-    this.byKey = `${base}keys`;
-    this.all = `${base}all`;
-    this.pinned = `${base}pinned`;
-    this.vocabulary = `${base}vocab`;
-    this.tagNames = `${base}tags`;
-  }
-
-  tag(tag: string): string {
-    return `${this.base}tag:${encodeURIComponent(tag)}`;
-  }
-
-  term(term: string): string {
-    return `${this.base}term:${encodeURIComponent(term)}`;
-  }
+  const base = `${prefix}{t:${encodeURIComponent(scope.tenantId)}:m:${user}}:mem:`;
+  return {
+    docs: `${base}docs`,
+    versions: `${base}versions`,
+    terms: `${base}terms`,
+    lengths: `${base}len`,
+    stats: `${base}stats`,
+    byKey: `${base}keys`,
+    all: `${base}all`,
+    pinned: `${base}pinned`,
+    vocabulary: `${base}vocab`,
+    tagNames: `${base}tags`,
+    tag: (tag) => `${base}tag:${encodeURIComponent(tag)}`,
+    term: (term) => `${base}term:${encodeURIComponent(term)}`,
+  };
 }
 
 /** The fixed keys in the order every memory script expects them (`KEYS[1..10]`). */

@@ -8,7 +8,7 @@ import type { RedisClientLike } from './redis-client.js';
 
 /**
  * Numbers per conversation learned from earlier reads (average tokens per message, the stored
- * summary's coverage), at most `capacity`; the least recently set is forgotten first.
+ * summary's coverage), at most `capacity`; the least recently used is forgotten first.
  */
 export class TailEstimates {
   private readonly averages: LRUCache<string, number>;
